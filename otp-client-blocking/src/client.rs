@@ -1,0 +1,161 @@
+//! The blocking client: the async client, driven by a small runtime of its own.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Environment, Error};
+
+/// The blocking otp-handler client: one method per operation of the spec, with the same
+/// names and arguments as [`otp_client::Client`], returning when the call is done.
+///
+/// It is `Send + Sync` and cheap to clone (clones share one connection pool and one
+/// runtime). Calls may be made from any thread, including from inside a tokio runtime
+/// (where they block that thread, as any blocking call does); dropping the client
+/// anywhere is fine.
+///
+/// ```no_run
+/// # fn run() -> Result<(), otp_client_blocking::Error> {
+/// let client = otp_client_blocking::Client::builder("my-api-token").build()?;
+/// let widget = client.get_widget("123634df-ddfe-4dda-b31d-f3b4e75fc5dc")?;
+/// println!("{:?}", widget.name);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) inner: otp_client::Client,
+    runtime: Arc<Runtime>,
+}
+
+/// The runtime the requests run on: one worker thread that drives the connections.
+#[derive(Debug)]
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which tokio forbids inside another runtime; shutting
+        // it down in the background works everywhere.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Client {
+    /// Starts building a client that authenticates with `token`.
+    pub fn builder(token: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            inner: otp_client::Client::builder(token),
+        }
+    }
+
+    /// The async client underneath, sharing this one's connection pool.
+    pub fn async_client(&self) -> &otp_client::Client {
+        &self.inner
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// Runs `future` to completion on this thread, with the client's runtime driving
+    /// its I/O and timers.
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.runtime.0 {
+            Some(runtime) => {
+                let _context = runtime.enter();
+                futures::executor::block_on(future)
+            }
+            None => unreachable!("the runtime lives until the client is dropped"),
+        }
+    }
+}
+
+/// Builds a blocking [`Client`]: the same settings as [`otp_client::ClientBuilder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = otp_client_blocking::Client::builder("my-api-token")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// # Ok::<(), otp_client_blocking::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    inner: otp_client::ClientBuilder,
+}
+
+impl ClientBuilder {
+    /// The deployment to talk to (production by default).
+    pub fn environment(self, environment: Environment) -> Self {
+        Self {
+            inner: self.inner.environment(environment),
+        }
+    }
+
+    /// A base URL of your own, such as a sandbox's.
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.base_url(url),
+        }
+    }
+
+    /// The timeout of one ordinary request (30 s by default).
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            inner: self.inner.timeout(timeout),
+        }
+    }
+
+    /// The timeout of one long-polling request (120 s by default).
+    pub fn long_poll_timeout(self, timeout: Duration) -> Self {
+        Self {
+            inner: self.inner.long_poll_timeout(timeout),
+        }
+    }
+
+    /// The timeout for opening a connection (10 s by default).
+    pub fn connect_timeout(self, timeout: Duration) -> Self {
+        Self {
+            inner: self.inner.connect_timeout(timeout),
+        }
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
+        Self {
+            inner: self.inner.user_agent(user_agent),
+        }
+    }
+
+    /// Allows a plain `http://` base URL to a host that is not loopback.
+    pub fn allow_insecure_http(self, allow: bool) -> Self {
+        Self {
+            inner: self.inner.allow_insecure_http(allow),
+        }
+    }
+
+    /// Sends requests through your own `reqwest::Client`.
+    pub fn reqwest_client(self, client: reqwest::Client) -> Self {
+        Self {
+            inner: self.inner.reqwest_client(client),
+        }
+    }
+
+    /// Builds the client and starts its runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        let inner = self.inner.build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("otp-client-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
+        Ok(Client {
+            inner,
+            runtime: Arc::new(Runtime(Some(runtime))),
+        })
+    }
+}

@@ -1,0 +1,15 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+
+/// The blocking methods, generated at build time from the spec.
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/otp_client_blocking.rs"));
+}
+
+pub use client::{Client, ClientBuilder};
+pub use otp_client::{ApiError, Environment, Error, ResponseValue, mask_phone, types};

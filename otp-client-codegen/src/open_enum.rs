@@ -1,0 +1,138 @@
+//! Extensible string enums.
+//!
+//! progenitor turns a string `enum` into a closed Rust enum, and one value the vendor adds
+//! later then fails the whole response. A schema marked `x-extensible-enum: true` is
+//! generated here instead, as an enum with one variant per listed value plus
+//! `Unknown(String)`, and progenitor is told to use it in place of its own.
+
+use heck::ToUpperCamelCase;
+use openapiv3::{ReferenceOr, SchemaKind, Type};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::Spec;
+
+/// The vendor extension that marks an extensible enum.
+pub const EXTENSIBLE_ENUM_EXTENSION: &str = "x-extensible-enum";
+
+/// One extensible enum of the spec.
+#[derive(Debug, Clone)]
+pub struct OpenEnum {
+    /// The schema's name, which is also the Rust type's name.
+    pub name: String,
+    /// The schema's description.
+    pub description: Option<String>,
+    /// The listed values, in order.
+    pub values: Vec<String>,
+}
+
+/// Every schema of the spec marked `x-extensible-enum: true`.
+pub fn open_enums(spec: &Spec) -> Vec<OpenEnum> {
+    let Some(components) = spec.openapi().components.as_ref() else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let ReferenceOr::Item(schema) = schema else {
+                return None;
+            };
+            let marked = schema.schema_data.extensions.get(EXTENSIBLE_ENUM_EXTENSION);
+            if marked.and_then(|v| v.as_bool()) != Some(true) {
+                return None;
+            }
+            let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
+                return None;
+            };
+            Some(OpenEnum {
+                name: name.clone(),
+                description: schema.schema_data.description.clone(),
+                values: s.enumeration.iter().flatten().cloned().collect(),
+            })
+        })
+        .collect()
+}
+
+/// The Rust code of one extensible enum.
+pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
+    let name = format_ident!("{}", e.name);
+    let doc = e.description.clone().unwrap_or_default();
+    let doc = doc.trim_end();
+    let variants: Vec<_> = e
+        .values
+        .iter()
+        .map(|v| format_ident!("{}", v.to_upper_camel_case()))
+        .collect();
+    let values = &e.values;
+    let variant_docs: Vec<_> = values.iter().map(|v| format!("`{v}`")).collect();
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the client does not know yet, kept verbatim.
+            Unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// Every value this version knows, as the wire spells it.
+            pub const KNOWN: &'static [&'static str] = &[ #( #values ),* ];
+
+            /// The value as the wire spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// Whether this version of the client knows the value.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #values => Self::#variants, )*
+                    other => Self::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl ::std::convert::From<::std::string::String> for #name {
+            fn from(value: ::std::string::String) -> Self {
+                Self::from(value.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Loading the spec, checking the rules the generators rely on, and the facts about each
+//! operation that the facades, the xtask and the tests need.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use heck::ToSnakeCase;
+use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
+
+use crate::CodegenError;
+
+/// The vendor extension that marks a long-polling operation.
+pub const LONG_POLLING_EXTENSION: &str = "x-long-polling";
+
+/// A loaded and checked OpenAPI document.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    path: PathBuf,
+    openapi: OpenAPI,
+}
+
+/// One operation of the spec, as the generators and checks see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The spec's `operationId`, e.g. `getChannelLongPolling`.
+    pub id: String,
+    /// The Rust method name both clients use, e.g. `get_channel_long_polling`.
+    pub method_name: String,
+    /// The HTTP method, upper case.
+    pub http_method: String,
+    /// The path template, e.g. `/{requestId}/channel`.
+    pub path: String,
+    /// Every status code the operation declares.
+    pub statuses: BTreeSet<u16>,
+    /// The exception types each error status names in its examples.
+    pub exceptions: Vec<(u16, String)>,
+    /// Whether the server holds the call (`x-long-polling: true`).
+    pub long_polling: bool,
+}
+
+impl Spec {
+    /// Reads, parses and checks the spec at `path`.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, CodegenError> {
+        let path = path.as_ref().to_path_buf();
+        let text = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&path, &text)
+    }
+
+    /// Parses and checks a spec held in memory; `path` is only used in messages.
+    pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Self, CodegenError> {
+        let path = path.as_ref().to_path_buf();
+        let openapi: OpenAPI = serde_yaml::from_str(text).map_err(|e| CodegenError::Parse {
+            path: path.clone(),
+            location: e.location().map(|l| (l.line(), l.column())),
+            message: e.to_string(),
+        })?;
+        let spec = Self { path, openapi };
+        spec.check()?;
+        Ok(spec)
+    }
+
+    /// The spec's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The parsed document.
+    pub fn openapi(&self) -> &OpenAPI {
+        &self.openapi
+    }
+
+    fn invalid(&self, at: impl Into<String>, message: impl Into<String>) -> CodegenError {
+        CodegenError::Invalid {
+            path: self.path.clone(),
+            at: at.into(),
+            message: message.into(),
+        }
+    }
+
+    fn check(&self) -> Result<(), CodegenError> {
+        if !self.openapi.openapi.starts_with("3.0.") {
+            return Err(self.invalid(
+                "openapi",
+                format!(
+                    "version {} is not 3.0.x, the only one progenitor reads",
+                    self.openapi.openapi
+                ),
+            ));
+        }
+        for (path, method, op) in self.openapi.operations() {
+            let at = format!("{} {path}", method.to_uppercase());
+            if op.operation_id.as_deref().unwrap_or("").is_empty() {
+                return Err(self.invalid(at, "the operation has no operationId"));
+            }
+            // progenitor needs one schema for all errors (and one for all successes).
+            for (kind, range) in [("success", 200..300), ("error", 400..600)] {
+                let mut schemas = BTreeSet::new();
+                for (code, resp) in &op.responses.responses {
+                    let n = status_number(code);
+                    if !range.contains(&n) {
+                        continue;
+                    }
+                    let resp = self.resolve_response(resp).ok_or_else(|| {
+                        self.invalid(
+                            &at,
+                            format!("response {n} refers to a response that does not exist"),
+                        )
+                    })?;
+                    let schema = resp
+                        .content
+                        .get("application/json")
+                        .and_then(|m| m.schema.as_ref())
+                        .map(|s| match s {
+                            ReferenceOr::Reference { reference } => reference.clone(),
+                            ReferenceOr::Item(_) => format!("inline schema of {n}"),
+                        })
+                        .unwrap_or_else(|| "no body".to_string());
+                    schemas.insert(schema);
+                }
+                if schemas.len() > 1 {
+                    let list = schemas.into_iter().collect::<Vec<_>>().join(", ");
+                    return Err(self.invalid(
+                        at,
+                        format!("every {kind} response of an operation must share one schema, found: {list}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_response<'a>(
+        &'a self,
+        resp: &'a ReferenceOr<openapiv3::Response>,
+    ) -> Option<&'a openapiv3::Response> {
+        match resp {
+            ReferenceOr::Item(r) => Some(r),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/responses/")?;
+                match self.openapi.components.as_ref()?.responses.get(name)? {
+                    ReferenceOr::Item(r) => Some(r),
+                    ReferenceOr::Reference { .. } => None,
+                }
+            }
+        }
+    }
+
+    /// Every operation, in the order of the spec.
+    pub fn operations(&self) -> Vec<Operation> {
+        self.openapi
+            .operations()
+            .map(|(path, method, op)| {
+                let id = op.operation_id.clone().unwrap_or_default();
+                let mut statuses = BTreeSet::new();
+                let mut exceptions = Vec::new();
+                for (code, resp) in &op.responses.responses {
+                    let n = status_number(code);
+                    statuses.insert(n);
+                    let examples = self
+                        .resolve_response(resp)
+                        .and_then(|r| r.content.get("application/json"))
+                        .map(|m| m.examples.keys().cloned().collect::<Vec<_>>())
+                        .unwrap_or_default();
+                    exceptions.extend(examples.into_iter().map(|e| (n, e)));
+                }
+                Operation {
+                    method_name: id.to_snake_case(),
+                    id,
+                    http_method: method.to_uppercase(),
+                    path: path.to_string(),
+                    statuses,
+                    exceptions,
+                    long_polling: op
+                        .extensions
+                        .get(LONG_POLLING_EXTENSION)
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false),
+                }
+            })
+            .collect()
+    }
+
+    /// The example error body the spec gives for an exception type, if any.
+    pub fn error_example(&self, exception: &str) -> Option<serde_json::Value> {
+        match self.openapi.components.as_ref()?.examples.get(exception)? {
+            ReferenceOr::Item(e) => e.value.clone(),
+            ReferenceOr::Reference { .. } => None,
+        }
+    }
+}
+
+fn status_number(code: &StatusCode) -> u16 {
+    match code {
+        StatusCode::Code(n) => *n,
+        StatusCode::Range(r) => *r * 100,
+    }
+}
