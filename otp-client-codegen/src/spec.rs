@@ -36,6 +36,10 @@ pub struct Operation {
     pub exceptions: Vec<(u16, String)>,
     /// Whether the server holds the call (`x-long-polling: true`).
     pub long_polling: bool,
+    /// The path and query parameters: (name as the spec spells it, `path` or `query`).
+    pub parameters: Vec<(String, String)>,
+    /// The success status and the name of its schema.
+    pub success: Option<(u16, String)>,
 }
 
 impl Spec {
@@ -148,6 +152,22 @@ impl Spec {
         }
     }
 
+    fn resolve_parameter<'a>(
+        &'a self,
+        p: &'a ReferenceOr<openapiv3::Parameter>,
+    ) -> Option<&'a openapiv3::Parameter> {
+        match p {
+            ReferenceOr::Item(p) => Some(p),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/parameters/")?;
+                match self.openapi.components.as_ref()?.parameters.get(name)? {
+                    ReferenceOr::Item(p) => Some(p),
+                    ReferenceOr::Reference { .. } => None,
+                }
+            }
+        }
+    }
+
     /// Every operation, in the order of the spec.
     pub fn operations(&self) -> Vec<Operation> {
         self.openapi
@@ -166,7 +186,42 @@ impl Spec {
                         .unwrap_or_default();
                     exceptions.extend(examples.into_iter().map(|e| (n, e)));
                 }
+                let parameters = op
+                    .parameters
+                    .iter()
+                    .filter_map(|p| self.resolve_parameter(p))
+                    .map(|p| {
+                        let location = match p {
+                            openapiv3::Parameter::Path { .. } => "path",
+                            openapiv3::Parameter::Query { .. } => "query",
+                            openapiv3::Parameter::Header { .. } => "header",
+                            openapiv3::Parameter::Cookie { .. } => "cookie",
+                        };
+                        (p.parameter_data_ref().name.clone(), location.to_string())
+                    })
+                    .collect();
+                let success = op.responses.responses.iter().find_map(|(code, resp)| {
+                    let n = status_number(code);
+                    if !(200..300).contains(&n) {
+                        return None;
+                    }
+                    let schema = self
+                        .resolve_response(resp)?
+                        .content
+                        .get("application/json")?
+                        .schema
+                        .as_ref()?;
+                    match schema {
+                        ReferenceOr::Reference { reference } => Some((
+                            n,
+                            reference.rsplit('/').next().unwrap_or_default().to_string(),
+                        )),
+                        ReferenceOr::Item(_) => Some((n, String::new())),
+                    }
+                });
                 Operation {
+                    parameters,
+                    success,
                     method_name: id.to_snake_case(),
                     id,
                     http_method: method.to_uppercase(),

@@ -35,12 +35,18 @@ impl Client {
         F: Future<Output = Result<T, raw::Error<ErrorResponse>>>,
     {
         for (name, value) in args {
-            if value.trim().is_empty() {
-                return Err(Error::InvalidArgument {
-                    name,
-                    reason: "must not be empty".to_string(),
-                });
-            }
+            let reason = if value.trim().is_empty() {
+                "must not be empty"
+            } else if matches!(*value, "." | "..") {
+                // A dot segment would be resolved by URL parsing and change the path.
+                "must not be `.` or `..`"
+            } else {
+                continue;
+            };
+            return Err(Error::InvalidArgument {
+                name,
+                reason: reason.to_string(),
+            });
         }
         let arg = |wanted: &str| {
             args.iter()

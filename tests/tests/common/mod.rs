@@ -1,0 +1,222 @@
+//! What the tests share: the spec, the arguments every call uses, one way to call any
+//! operation on either client, and the bodies the mock server answers with.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use otp_client::Error;
+use otp_client::types::{OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
+use otp_client_codegen::{Operation, Spec};
+use serde_json::{Value, json};
+
+pub const TOKEN: &str = "test-token-3f9a";
+pub const WIDGET_ID: &str = "123634df-ddfe-4dda-b31d-f3b4e75fc5dc";
+pub const REQUEST_ID: &str = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
+pub const RECIPIENT: &str = "+79991234563";
+pub const CODE: &str = "1234";
+
+/// The spec, loaded the way the build loads it.
+pub fn spec() -> Spec {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/otp-handler.yaml");
+    Spec::load(path).expect("the spec loads")
+}
+
+pub fn operations() -> Vec<Operation> {
+    spec().operations()
+}
+
+/// Which client a test drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Async,
+    Blocking,
+}
+
+pub const BOTH: [Which; 2] = [Which::Async, Which::Blocking];
+
+pub fn async_client(base_url: &str) -> otp_client::Client {
+    otp_client::Client::builder(TOKEN)
+        .base_url(base_url)
+        .build()
+        .expect("client builds")
+}
+
+pub fn blocking_client(base_url: &str) -> otp_client_blocking::Client {
+    otp_client_blocking::Client::builder(TOKEN)
+        .base_url(base_url)
+        .build()
+        .expect("client builds")
+}
+
+/// The arguments of a call.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub widget_id: String,
+    pub request_id: String,
+    pub recipient: String,
+    pub code: String,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            widget_id: WIDGET_ID.into(),
+            request_id: REQUEST_ID.into(),
+            recipient: RECIPIENT.into(),
+            code: CODE.into(),
+        }
+    }
+}
+
+impl Args {
+    fn send_body(&self) -> OtpHandlerSendRequestDto {
+        OtpHandlerSendRequestDto {
+            widget_id: self.widget_id.parse().expect("a uuid"),
+            recipient: self.recipient.clone(),
+        }
+    }
+
+    fn check_code_body(&self) -> OtpHandlerCheckCodeRequestDto {
+        OtpHandlerCheckCodeRequestDto {
+            code: self.code.clone(),
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: otp_client::ResponseValue<T>) -> Value {
+    serde_json::to_value(value.into_inner()).expect("a response serializes")
+}
+
+/// Calls operation `op_id` on the async client; the success value comes back as JSON.
+/// An operation of the spec that this match lacks fails the test that reaches it.
+pub async fn call_async(
+    client: &otp_client::Client,
+    op_id: &str,
+    a: &Args,
+) -> Result<Value, Error> {
+    let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
+    Ok(match op_id {
+        "getWidget" => to_json(client.get_widget(&a.widget_id).await?),
+        "send" => to_json(client.send(&a.send_body()).await?),
+        "getChannel" => to_json(client.get_channel(rid).await?),
+        "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid).await?),
+        "getStatus" => to_json(client.get_status(rid, rcp).await?),
+        "getStatusLongPolling" => to_json(client.get_status_long_polling(rid, rcp).await?),
+        "checkCode" => to_json(client.check_code(rid, &a.check_code_body()).await?),
+        "checkStatusAndComplete" => to_json(client.check_status_and_complete(rid, rcp).await?),
+        "complete" => to_json(client.complete(rid).await?),
+        "resend" => to_json(client.resend(rid).await?),
+        other => panic!("operation `{other}` of the spec has no test call: add it to call_async"),
+    })
+}
+
+/// The same on the blocking client.
+pub fn call_blocking(
+    client: &otp_client_blocking::Client,
+    op_id: &str,
+    a: &Args,
+) -> Result<Value, Error> {
+    let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
+    Ok(match op_id {
+        "getWidget" => to_json(client.get_widget(&a.widget_id)?),
+        "send" => to_json(client.send(&a.send_body())?),
+        "getChannel" => to_json(client.get_channel(rid)?),
+        "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid)?),
+        "getStatus" => to_json(client.get_status(rid, rcp)?),
+        "getStatusLongPolling" => to_json(client.get_status_long_polling(rid, rcp)?),
+        "checkCode" => to_json(client.check_code(rid, &a.check_code_body())?),
+        "checkStatusAndComplete" => to_json(client.check_status_and_complete(rid, rcp)?),
+        "complete" => to_json(client.complete(rid)?),
+        "resend" => to_json(client.resend(rid)?),
+        other => {
+            panic!("operation `{other}` of the spec has no test call: add it to call_blocking")
+        }
+    })
+}
+
+/// Calls `op_id` on `which` client against `base_url` (the blocking one on a blocking
+/// thread, as a sync application would).
+pub async fn call(which: Which, base_url: &str, op_id: &str, args: &Args) -> Result<Value, Error> {
+    match which {
+        Which::Async => call_async(&async_client(base_url), op_id, args).await,
+        Which::Blocking => {
+            let (base_url, op_id, args) = (base_url.to_string(), op_id.to_string(), args.clone());
+            tokio::task::spawn_blocking(move || {
+                call_blocking(&blocking_client(&base_url), &op_id, &args)
+            })
+            .await
+            .expect("the blocking call does not panic")
+        }
+    }
+}
+
+/// A full, valid body of each success schema.
+pub fn success_body(schema: &str) -> Value {
+    match schema {
+        "OtpHandlerGetWidgetResponseDto" => {
+            json!({"isBlocked": false, "isActive": true, "name": "Login form"})
+        }
+        "OtpHandlerSendResponseDto" => json!({"requestId": REQUEST_ID}),
+        "OtpHandlerGetChannelResponseDto" => json!({
+            "type": "sms", "status": "sent", "label": "SMS", "codeType": "code",
+            "payload": {"hint": "check your messages"},
+            "settings": {"lifetime": 300, "numberOfTries": 3, "numberOfRestart": 2,
+                         "code": {"length": 4, "beautify": false}},
+            "remainingCodeAttempts": 3
+        }),
+        "OtpHandlerGetStatusResponseDto" => json!({"success": true}),
+        other => panic!("schema `{other}` has no sample body: add one to success_body"),
+    }
+}
+
+/// Checks the path the server saw for `op` against the spec's template: as many segments,
+/// the fixed ones equal, and each parameter one segment that decodes to the argument.
+pub fn assert_path(op: &Operation, args: &Args, seen: &str) {
+    let base_segments = "/api/n/otp-handler".split('/').count();
+    let seen_segments: Vec<&str> = seen.split('/').skip(base_segments).collect();
+    let template: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
+    assert_eq!(
+        seen_segments.len(),
+        template.len(),
+        "{}: path {seen} for template {}",
+        op.id,
+        op.path
+    );
+    for (segment, expected) in seen_segments.iter().zip(&template) {
+        let expected = match *expected {
+            "{requestId}" => args.request_id.as_str(),
+            "{widgetId}" => args.widget_id.as_str(),
+            fixed => fixed,
+        };
+        assert_eq!(
+            percent_decode(segment),
+            expected,
+            "{}: segment of {seen}",
+            op.id
+        );
+    }
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// The mock server's base URL, as a client is given it.
+pub fn base_url(server: &wiremock::MockServer) -> String {
+    format!("{}/api/n/otp-handler", server.uri())
+}

@@ -1,0 +1,390 @@
+//! Bad input, broken servers and the blocking client's threading rules: a clear error,
+//! never a panic.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use otp_client::Error;
+use otp_client::types::{ChannelStatus, ChannelType, CodeType};
+use serde_json::json;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn serve(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn an_unknown_channel_type_status_and_code_type_still_decode() {
+    let body =
+        json!({"type": "max_messenger", "status": "queued", "codeType": "qr", "label": "MAX"});
+    let server = serve(ResponseTemplate::new(200).set_body_json(&body)).await;
+    let client = async_client(&base_url(&server));
+    let channel = client
+        .get_channel(REQUEST_ID)
+        .await
+        .expect("decodes")
+        .into_inner();
+    assert_eq!(
+        channel.type_,
+        Some(ChannelType::Unknown("max_messenger".into()))
+    );
+    assert_eq!(
+        channel.status,
+        Some(ChannelStatus::Unknown("queued".into()))
+    );
+    assert_eq!(channel.code_type, Some(CodeType::Unknown("qr".into())));
+    // It goes back out as it came in.
+    assert_eq!(
+        serde_json::to_value(&channel).unwrap()["type"],
+        "max_messenger"
+    );
+
+    let blocking = blocking_client(&base_url(&server));
+    let channel = tokio::task::spawn_blocking(move || blocking.get_channel(REQUEST_ID))
+        .await
+        .unwrap()
+        .expect("decodes");
+    assert_eq!(
+        channel.type_,
+        Some(ChannelType::Unknown("max_messenger".into()))
+    );
+    assert_eq!(
+        ChannelType::from("sms"),
+        ChannelType::Sms,
+        "known values stay known"
+    );
+}
+
+#[tokio::test]
+async fn an_html_500_from_a_proxy_is_an_unexpected_response() {
+    let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let server = serve(ResponseTemplate::new(500).set_body_raw(html, "text/html")).await;
+    for which in BOTH {
+        for op in operations() {
+            let err = call(which, &base_url(&server), &op.id, &Args::default())
+                .await
+                .unwrap_err();
+            match &err {
+                Error::UnexpectedResponse {
+                    status,
+                    content_type,
+                    body,
+                } => {
+                    assert_eq!(status.as_u16(), 500);
+                    assert_eq!(content_type, "text/html");
+                    assert!(body.contains("Bad Gateway"));
+                }
+                other => panic!("{which:?} {}: {other:?}", op.id),
+            }
+            assert!(err.to_string().contains("500"), "{err}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_json_body_is_a_decode_error_with_its_status() {
+    for (status, body) in [(200, "{\"success\": tru"), (400, "not json at all")] {
+        let server =
+            serve(ResponseTemplate::new(status).set_body_raw(body, "application/json")).await;
+        for which in BOTH {
+            let err = call(which, &base_url(&server), "getStatus", &Args::default())
+                .await
+                .unwrap_err();
+            match &err {
+                Error::Decode {
+                    status: seen,
+                    body: kept,
+                    ..
+                } => {
+                    assert_eq!(seen.as_u16(), status);
+                    assert_eq!(kept, body);
+                }
+                other => panic!("{which:?} {status}: {other:?}"),
+            }
+            assert!(
+                std::error::Error::source(&err).is_some(),
+                "the cause is kept"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}/api/n/otp-handler");
+    for which in BOTH {
+        for op in operations() {
+            let err = call(which, &url, &op.id, &Args::default())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Transport { .. }),
+                "{which:?} {}: {err:?}",
+                op.id
+            );
+            assert!(err.is_retry_safe());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_but_long_polls_get_their_own_timeout() {
+    let server = serve(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"success": true}))
+            .set_delay(Duration::from_millis(600)),
+    )
+    .await;
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .timeout(Duration::from_millis(150))
+        .long_poll_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let err = client.get_status(REQUEST_ID, RECIPIENT).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let status = client
+        .get_status_long_polling(REQUEST_ID, RECIPIENT)
+        .await
+        .expect("held, then answered");
+    assert!(status.success);
+}
+
+#[tokio::test]
+async fn path_parameters_are_percent_encoded() {
+    let server = serve(ResponseTemplate::new(200).set_body_json(json!({"success": true}))).await;
+    let nasty = ["a/../b?x#y", "100% sure", "сессия/1", "a b#c"];
+    for which in BOTH {
+        for id in nasty {
+            let args = Args {
+                request_id: id.into(),
+                ..Args::default()
+            };
+            call(which, &base_url(&server), "getStatus", &args)
+                .await
+                .expect("sent");
+        }
+    }
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2 * nasty.len());
+    let op = operations()
+        .into_iter()
+        .find(|o| o.id == "getStatus")
+        .unwrap();
+    for (request, id) in requests.iter().zip(nasty.iter().chain(nasty.iter())) {
+        let args = Args {
+            request_id: (*id).into(),
+            ..Args::default()
+        };
+        assert_path(&op, &args, request.url.path());
+        assert_eq!(
+            request.url.query_pairs().count(),
+            1,
+            "`?` and `#` did not start a query"
+        );
+    }
+}
+
+#[tokio::test]
+async fn empty_and_dot_segment_arguments_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    for which in BOTH {
+        for (request_id, recipient) in [
+            ("", RECIPIENT),
+            ("..", RECIPIENT),
+            (".", RECIPIENT),
+            (REQUEST_ID, " "),
+        ] {
+            let args = Args {
+                request_id: request_id.into(),
+                recipient: recipient.into(),
+                ..Args::default()
+            };
+            let err = call(which, &base_url(&server), "getStatus", &args)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidArgument { .. }),
+                "{which:?} {request_id:?}: {err:?}"
+            );
+        }
+        let args = Args {
+            widget_id: String::new(),
+            ..Args::default()
+        };
+        let err = call(which, &base_url(&server), "getWidget", &args)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    name: "widget_id",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn the_blocking_client_is_send_sync_clone_and_works_from_plain_threads() {
+    fn assert_send_sync_clone<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync_clone::<otp_client_blocking::Client>();
+    assert_send_sync_clone::<otp_client::Client>();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(serve(
+        ResponseTemplate::new(201).set_body_json(json!({"success": true})),
+    ));
+    let client = blocking_client(&base_url(&server));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || client.complete(REQUEST_ID).map(|r| r.success))
+        })
+        .collect();
+    for t in threads {
+        assert!(t.join().expect("no panic").expect("completed"));
+    }
+    assert_eq!(
+        runtime.block_on(server.received_requests()).unwrap().len(),
+        4
+    );
+}
+
+#[test]
+fn the_blocking_client_works_and_drops_inside_a_tokio_runtime() {
+    let server_runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = server_runtime.block_on(serve(
+        ResponseTemplate::new(201).set_body_json(json!({"success": true})),
+    ));
+    let url = base_url(&server);
+    for flavor in ["current_thread", "multi_thread"] {
+        let runtime = match flavor {
+            "current_thread" => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+            _ => tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build(),
+        }
+        .unwrap();
+        let outcome = runtime.block_on(async {
+            // Built, called and dropped inside async code: no "cannot block/drop a runtime" panic.
+            let client = blocking_client(&url);
+            let result = client.resend(REQUEST_ID).map(|r| r.success);
+            drop(client);
+            result
+        });
+        assert!(
+            outcome.expect("the call works inside a runtime"),
+            "{flavor}"
+        );
+    }
+    // And a client built outside, dropped inside.
+    let client = blocking_client(&url);
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move { drop(client) });
+}
+
+#[test]
+fn a_base_url_in_plain_http_to_a_remote_host_is_refused() {
+    let err = otp_client::Client::builder(TOKEN)
+        .base_url("http://online.sigmasms.ru/api/n/otp-handler")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("in clear"), "{err}");
+    assert!(
+        otp_client_blocking::Client::builder(TOKEN)
+            .base_url("http://10.1.2.3/api")
+            .build()
+            .is_err()
+    );
+    for ok in [
+        "http://127.0.0.1:1/x",
+        "http://localhost:8080",
+        "http://[::1]:9/x",
+        "https://example.com/api",
+    ] {
+        otp_client::Client::builder(TOKEN)
+            .base_url(ok)
+            .build()
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    otp_client::Client::builder(TOKEN)
+        .base_url("http://online.sigmasms.ru/api")
+        .allow_insecure_http(true)
+        .build()
+        .expect("explicitly allowed");
+    for bad in ["not a url", "ftp://example.com", ""] {
+        assert!(
+            otp_client::Client::builder(TOKEN)
+                .base_url(bad)
+                .build()
+                .is_err(),
+            "{bad}"
+        );
+    }
+    assert!(
+        otp_client::Client::builder("").build().is_err(),
+        "an empty token"
+    );
+    assert!(
+        otp_client::Client::builder("bad\ntoken").build().is_err(),
+        "a token a header cannot carry"
+    );
+}
+
+#[test]
+fn the_default_environment_is_production_over_https() {
+    let client = otp_client::Client::builder(TOKEN).build().unwrap();
+    assert_eq!(
+        client.base_url(),
+        "https://online.sigmasms.ru/api/n/otp-handler"
+    );
+    let stage = otp_client_blocking::Client::builder(TOKEN)
+        .environment(otp_client::Environment::Stage)
+        .build()
+        .unwrap();
+    assert_eq!(
+        stage.base_url(),
+        "https://stage-online.sigmasms.ru/api/n/otp-handler"
+    );
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_debug_or_errors() {
+    let builder = otp_client::Client::builder(TOKEN).base_url("http://127.0.0.1:1/api");
+    assert!(!format!("{builder:?}").contains(TOKEN));
+    let client = builder.build().unwrap();
+    assert!(!format!("{client:?}").contains(TOKEN), "{client:?}");
+    let blocking = otp_client_blocking::Client::builder(TOKEN).build().unwrap();
+    assert!(!format!("{blocking:?}").contains(TOKEN));
+    let err = client.get_channel(REQUEST_ID).await.unwrap_err();
+    assert!(!format!("{err:?} {err} {err:#}").contains(TOKEN));
+    let server = serve(ResponseTemplate::new(500).set_body_string("oops")).await;
+    let err = async_client(&base_url(&server))
+        .get_channel(REQUEST_ID)
+        .await
+        .unwrap_err();
+    assert!(!format!("{err:?} {err}").contains(TOKEN), "{err:?}");
+}
