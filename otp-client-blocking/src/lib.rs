@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod flow;
 
 /// The blocking methods, generated at build time from the spec.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
@@ -12,4 +13,7 @@ mod generated {
 }
 
 pub use client::{Client, ClientBuilder};
-pub use otp_client::{ApiError, Environment, Error, ResponseValue, mask_phone, types};
+pub use flow::{Events, Verification};
+pub use otp_client::{
+    ApiError, Channel, Environment, Error, ResponseValue, VerificationEvent, mask_phone, types,
+};

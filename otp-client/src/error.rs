@@ -47,6 +47,16 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// A waiting helper gave up: what it waited for did not happen in time.
+    #[error("gave up waiting after {waited:?}")]
+    DeadlineExceeded {
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
+    /// The service answered `success: false`: the session is not confirmed (for this
+    /// phone number).
+    #[error("the session is not confirmed")]
+    NotConfirmed,
     /// The service could not be reached, or the connection broke.
     #[error("could not talk to the service: {source}")]
     Transport {

@@ -7,8 +7,10 @@ mod builder;
 mod call;
 mod client;
 mod error;
+mod flow;
 mod hooks;
 mod mask;
+mod wait;
 
 /// The code progenitor and `otp-client-codegen` generate from the spec at build time.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
@@ -19,6 +21,7 @@ mod generated {
 pub use builder::{ClientBuilder, Environment};
 pub use client::{Client, ClientState};
 pub use error::{ApiError, Error};
+pub use flow::{Channel, Verification, VerificationEvent};
 pub use generated::raw::ResponseValue;
 pub use mask::mask_phone;
 

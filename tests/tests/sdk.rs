@@ -1,0 +1,399 @@
+//! The hand-written layer on both clients: long-polling helpers, the verification flow,
+//! what errors advise, and tracing without personal data.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use futures::StreamExt;
+use otp_client::types::ExceptionType;
+use otp_client::{Error, VerificationEvent};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn error_body(spec: &otp_client_codegen::Spec, kind: &str) -> (u16, Value) {
+    let body = spec.error_example(kind).expect("the spec has the example");
+    (body["httpStatus"].as_u64().unwrap() as u16, body)
+}
+
+fn channel(status: &str, code_type: &str) -> Value {
+    json!({"type": "sms", "status": status, "codeType": code_type, "label": "SMS"})
+}
+
+async fn mount_sequence(server: &MockServer, route: &str, answers: Vec<ResponseTemplate>) {
+    // Earlier answers get higher priority and are used once each; the last one repeats.
+    let n = answers.len();
+    for (i, answer) in answers.into_iter().enumerate() {
+        let mock = Mock::given(path_regex(route))
+            .respond_with(answer)
+            .with_priority((i + 1) as u8);
+        let mock = if i + 1 < n {
+            mock.up_to_n_times(1)
+        } else {
+            mock
+        };
+        mock.mount(server).await;
+    }
+}
+
+fn timeout_408() -> ResponseTemplate {
+    let (status, body) = error_body(&spec(), "LongPollingTimeoutException");
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+#[tokio::test]
+async fn a_long_poll_answered_408_twice_then_200_returns_the_channel_on_the_third_request() {
+    for which in BOTH {
+        let server = MockServer::start().await;
+        mount_sequence(
+            &server,
+            "^/api/n/otp-handler/longPolling/.*/channel$",
+            vec![
+                timeout_408(),
+                timeout_408(),
+                ResponseTemplate::new(200).set_body_json(channel("sent", "code")),
+            ],
+        )
+        .await;
+        let url = base_url(&server);
+        let result = match which {
+            Which::Async => {
+                async_client(&url)
+                    .wait_for_channel_selected(REQUEST_ID, Duration::from_secs(20))
+                    .await
+            }
+            Which::Blocking => tokio::task::spawn_blocking(move || {
+                blocking_client(&url).wait_for_channel_selected(REQUEST_ID, Duration::from_secs(20))
+            })
+            .await
+            .unwrap(),
+        };
+        let channel = result.unwrap_or_else(|e| panic!("{which:?}: {e}"));
+        assert_eq!(channel.status, Some(otp_client::types::ChannelStatus::Sent));
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            3,
+            "{which:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_long_poll_that_keeps_answering_408_stops_at_the_deadline_without_spinning() {
+    for which in BOTH {
+        let server = MockServer::start().await;
+        mount_sequence(
+            &server,
+            "^/api/n/otp-handler/longPolling/",
+            vec![timeout_408()],
+        )
+        .await;
+        let url = base_url(&server);
+        let deadline = Duration::from_millis(1500);
+        let result = match which {
+            Which::Async => {
+                async_client(&url)
+                    .wait_for_success_status(REQUEST_ID, RECIPIENT, deadline)
+                    .await
+            }
+            Which::Blocking => tokio::task::spawn_blocking(move || {
+                blocking_client(&url).wait_for_success_status(REQUEST_ID, RECIPIENT, deadline)
+            })
+            .await
+            .unwrap(),
+        };
+        match result {
+            Err(Error::DeadlineExceeded { waited }) => {
+                assert!(waited >= deadline, "{which:?}: {waited:?}")
+            }
+            other => panic!("{which:?}: expected DeadlineExceeded, got {other:?}"),
+        }
+        // Instant 408s are paced (200, 400, 800 ms pauses): a handful of requests, not thousands.
+        let asked = server.received_requests().await.unwrap().len();
+        assert!(
+            (2..=6).contains(&asked),
+            "{which:?}: {asked} requests in 1.5 s"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dropping_a_wait_stops_its_requests() {
+    let server = MockServer::start().await;
+    mount_sequence(
+        &server,
+        "^/api/n/otp-handler/longPolling/",
+        vec![timeout_408()],
+    )
+    .await;
+    let client = async_client(&base_url(&server));
+    let wait = client.wait_for_channel_selected(REQUEST_ID, Duration::from_secs(60));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), wait)
+            .await
+            .is_err()
+    );
+    let asked = server.received_requests().await.unwrap().len();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        asked,
+        "no request after the drop"
+    );
+}
+
+#[test]
+fn every_exception_type_of_the_spec_says_what_to_do_next() {
+    let spec = spec();
+    for op in spec.operations() {
+        for (status, kind) in op.exceptions {
+            let err = Error::Api(otp_client::ApiError {
+                kind: ExceptionType::from(kind.as_str()),
+                message: String::new(),
+                status: reqwest::StatusCode::from_u16(status).unwrap(),
+            });
+            let advice = [
+                err.should_resend(),
+                err.should_refetch_channel(),
+                err.should_repoll(),
+                err.is_invalid_code(),
+                err.is_cooldown(),
+                err.is_session_over(),
+            ];
+            assert_eq!(
+                advice.iter().filter(|a| **a).count(),
+                1,
+                "{kind}: exactly one piece of advice"
+            );
+            let expected = match kind.as_str() {
+                "ResendChannelException" => 0,
+                "ChannelChangedException" => 1,
+                "LongPollingTimeoutException" => 2,
+                "InvalidCodeException" => 3,
+                "RestartCooldownActiveException" => 4,
+                _ => 5,
+            };
+            assert!(advice[expected], "{kind}");
+        }
+    }
+    let timeout_408 = Error::Api(otp_client::ApiError {
+        kind: ExceptionType::LongPollingTimeoutException,
+        message: String::new(),
+        status: reqwest::StatusCode::REQUEST_TIMEOUT,
+    });
+    assert!(timeout_408.is_retry_safe());
+    assert!(!Error::NotConfirmed.is_retry_safe());
+}
+
+async fn mount_happy_flow(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/n/otp-handler/"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"requestId": REQUEST_ID})))
+        .mount(server)
+        .await;
+    mount_sequence(
+        server,
+        "^/api/n/otp-handler/longPolling/.*/channel$",
+        vec![
+            timeout_408(),
+            ResponseTemplate::new(200).set_body_json(channel("wait", "code")),
+            ResponseTemplate::new(200).set_body_json(channel("sent", "code")),
+            ResponseTemplate::new(200).set_body_json(channel("confirmed", "code")),
+        ],
+    )
+    .await;
+    Mock::given(path_regex("/checkCode$"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"success": true})))
+        .mount(server)
+        .await;
+    Mock::given(path_regex("/checkStatusAndComplete$"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"success": true})))
+        .mount(server)
+        .await;
+}
+
+fn names(events: &[VerificationEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e {
+            VerificationEvent::ChannelChanged(c) => {
+                format!("channel:{}", c.status.as_ref().unwrap())
+            }
+            VerificationEvent::ResendNeeded => "resend".into(),
+            VerificationEvent::Confirmed => "confirmed".into(),
+            VerificationEvent::Error(e) => format!("error:{e}"),
+            _ => "other".into(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_flow_runs_send_wait_check_and_complete_with_events() {
+    let widget = WIDGET_ID.parse().unwrap();
+    let expected = vec!["channel:wait", "channel:sent", "confirmed"];
+    // Async.
+    let server = MockServer::start().await;
+    mount_happy_flow(&server).await;
+    let client = async_client(&base_url(&server));
+    let session = client.start_verification(widget, RECIPIENT).await.unwrap();
+    assert_eq!(session.request_id(), REQUEST_ID);
+    let events: Vec<_> = session.events().collect().await;
+    assert_eq!(names(&events), expected);
+    session.check_code(CODE).await.unwrap();
+    session.complete().await.unwrap();
+    assert!(
+        !format!("{session:?}").contains(RECIPIENT),
+        "the phone is masked in Debug"
+    );
+    // Blocking.
+    let server = MockServer::start().await;
+    mount_happy_flow(&server).await;
+    let url = base_url(&server);
+    let events = tokio::task::spawn_blocking(move || {
+        let client = blocking_client(&url);
+        let session = client.start_verification(widget, RECIPIENT).unwrap();
+        let events: Vec<_> = session.events().collect();
+        session.check_code(CODE).unwrap();
+        session.complete().unwrap();
+        events
+    })
+    .await
+    .unwrap();
+    assert_eq!(names(&events), expected);
+}
+
+#[tokio::test]
+async fn the_flow_follows_the_vendor_rules_on_channel_change_and_resend() {
+    let spec = spec();
+    let server = MockServer::start().await;
+    let (status, changed) = error_body(&spec, "ChannelChangedException");
+    let (_, resend) = error_body(&spec, "ResendChannelException");
+    Mock::given(path_regex("/checkCode$"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(&changed))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/api/n/otp-handler/[^/]+/channel$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(channel("sent", "codeless")))
+        .mount(&server)
+        .await;
+    mount_sequence(
+        &server,
+        "^/api/n/otp-handler/longPolling/.*/channel$",
+        vec![
+            ResponseTemplate::new(400).set_body_json(&resend),
+            ResponseTemplate::new(200).set_body_json(channel("sent", "codeless")),
+        ],
+    )
+    .await;
+    mount_sequence(
+        &server,
+        "^/api/n/otp-handler/longPolling/.*/status$",
+        vec![
+            timeout_408(),
+            ResponseTemplate::new(200).set_body_json(json!({"success": true})),
+        ],
+    )
+    .await;
+    let client = async_client(&base_url(&server));
+    let session = client.resume_verification(REQUEST_ID, RECIPIENT);
+    // ChannelChangedException: the error comes back, and the channel was fetched again.
+    let err = session.check_code(CODE).await.unwrap_err();
+    assert!(err.should_refetch_channel(), "{err}");
+    assert!(
+        session.is_codeless(),
+        "the channel was refetched: {:?}",
+        session.channel()
+    );
+    // Events: resend needed, then the codeless channel, then confirmation over the status long-poll.
+    let fresh = client.resume_verification(REQUEST_ID, RECIPIENT);
+    let events: Vec<_> = fresh.events().collect().await;
+    assert_eq!(names(&events), vec!["resend", "channel:sent", "confirmed"]);
+}
+
+/// A writer that keeps what the fmt subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn each_call_has_a_span_with_operation_request_id_status_and_latency_and_no_personal_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(path_regex("/status$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+            .mount(&server)
+            .await;
+        Mock::given(path_regex("/checkCode$"))
+            .respond_with(
+                ResponseTemplate::new(400)
+                    .set_body_json(error_body(&spec(), "InvalidCodeException").1),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let url = base_url(&server);
+    tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let client = async_client(&url);
+            client.get_status(REQUEST_ID, RECIPIENT).await.unwrap();
+            let session = client.resume_verification(REQUEST_ID, RECIPIENT);
+            assert!(
+                session
+                    .check_code("987654")
+                    .await
+                    .unwrap_err()
+                    .is_invalid_code()
+            );
+        });
+        let blocking = blocking_client(&url);
+        blocking.get_status(REQUEST_ID, RECIPIENT).unwrap();
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("otp.operation=\"getStatus\""), "{logs}");
+    assert!(logs.contains("otp.operation=\"checkCode\""), "{logs}");
+    assert!(
+        logs.contains(&format!("otp.request_id=\"{REQUEST_ID}\"")),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("http.status=200") && logs.contains("http.status=400"),
+        "{logs}"
+    );
+    assert!(logs.contains("latency_ms="), "{logs}");
+    assert!(
+        logs.contains("+7999***4563"),
+        "the phone appears masked: {logs}"
+    );
+    assert!(
+        !logs.contains(RECIPIENT),
+        "the phone never appears in clear: {logs}"
+    );
+    assert!(!logs.contains("987654"), "the code never appears: {logs}");
+    assert!(!logs.contains(TOKEN), "the token never appears: {logs}");
+    assert!(
+        logs.matches("otp.operation=\"getStatus\"").count() >= 2,
+        "both clients trace"
+    );
+}
