@@ -1,0 +1,437 @@
+//! The ten operations, over HTTP.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State as AxumState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::errors::{Errors, unauthorized, validate_error};
+use crate::state::{Session, SessionCell, State, Status, confirm};
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub state: Arc<State>,
+    pub errors: Arc<Errors>,
+}
+
+/// The operation a response answered, for the request log and the recorder.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation(pub &'static str);
+
+/// A JSON answer to operation `op`.
+pub struct Reply {
+    op: &'static str,
+    status: StatusCode,
+    body: Value,
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body)).into_response();
+        response.extensions_mut().insert(Operation(self.op));
+        response
+    }
+}
+
+type Result<T> = std::result::Result<T, Reply>;
+
+impl App {
+    fn reply(&self, op: &'static str, status: StatusCode, body: Value) -> Reply {
+        Reply { op, status, body }
+    }
+
+    fn error(&self, op: &'static str, kind: &str) -> Reply {
+        let (status, body) = self.errors.get(kind);
+        self.reply(op, status, body)
+    }
+
+    fn authorize(&self, op: &'static str, headers: &HeaderMap) -> Result<String> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .filter(|t| self.state.is_token(t));
+        match token {
+            Some(token) => Ok(token.to_string()),
+            None => {
+                let (status, body) = unauthorized();
+                Err(self.reply(op, status, body))
+            }
+        }
+    }
+
+    /// Authorizes, finds the session, and checks the token owns it.
+    fn session(&self, op: &'static str, headers: &HeaderMap, id: &str) -> Result<Arc<SessionCell>> {
+        let token = self.authorize(op, headers)?;
+        let cell = self
+            .state
+            .session(id)
+            .ok_or_else(|| self.error(op, "SessionNotFoundException"))?;
+        if cell.lock().widget.owner != token {
+            return Err(self.error(op, "ForbiddenException"));
+        }
+        Ok(cell)
+    }
+
+    fn lifetime(&self) -> std::time::Duration {
+        self.state.config.channel_lifetime
+    }
+}
+
+fn channel_json(s: &Session, lifetime: std::time::Duration) -> Value {
+    let channel = s.channel();
+    let mut settings = json!({
+        "lifetime": lifetime.as_secs(),
+        "numberOfTries": s.attempts_left.max(1),
+        "numberOfRestart": s.widget.cascade.len().saturating_sub(1),
+    });
+    let payload = if channel.codeless {
+        json!({"hint": "Confirm on your phone"})
+    } else {
+        settings["code"] = json!({"length": s.widget.code.chars().count(), "beautify": false});
+        json!({})
+    };
+    json!({
+        "type": channel.kind,
+        "status": s.status.as_str(),
+        "label": channel.kind.to_uppercase(),
+        "codeType": if channel.codeless { "codeless" } else { "code" },
+        "payload": payload,
+        "settings": settings,
+        "remainingCodeAttempts": s.attempts_left,
+    })
+}
+
+fn success(op: &'static str, status: StatusCode, value: bool) -> Reply {
+    Reply {
+        op,
+        status,
+        body: json!({"success": value}),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RecipientQuery {
+    recipient: Option<String>,
+}
+
+impl App {
+    fn recipient_matches(&self, op: &'static str, s: &Session, q: &RecipientQuery) -> Result<()> {
+        match &q.recipient {
+            Some(r) if *r == s.recipient => Ok(()),
+            Some(_) => Err(self.error(op, "PhoneNumberMismatchException")),
+            None => {
+                let (status, body) = validate_error("recipient is required");
+                Err(self.reply(op, status, body))
+            }
+        }
+    }
+}
+
+pub async fn get_widget(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(widget_id): Path<String>,
+) -> Result<Reply> {
+    const OP: &str = "getWidget";
+    let token = app.authorize(OP, &headers)?;
+    let widget = app
+        .state
+        .widget(&widget_id)
+        .ok_or_else(|| app.error(OP, "WidgetNotFoundException"))?;
+    if widget.owner != token {
+        return Err(app.error(OP, "ForbiddenException"));
+    }
+    let body = json!({"isBlocked": widget.blocked, "isActive": widget.active, "name": widget.name});
+    Ok(app.reply(OP, StatusCode::OK, body))
+}
+
+pub async fn send(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Reply> {
+    const OP: &str = "send";
+    let token = app.authorize(OP, &headers)?;
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        widget_id: String,
+        recipient: String,
+    }
+    let body: Body = serde_json::from_slice(&body).map_err(|e| {
+        let (status, body) = validate_error(&format!("invalid body: {e}"));
+        app.reply(OP, status, body)
+    })?;
+    if body.recipient.trim().is_empty() {
+        let (status, body) = validate_error("recipient must not be empty");
+        return Err(app.reply(OP, status, body));
+    }
+    let widget = app
+        .state
+        .widget(&body.widget_id)
+        .ok_or_else(|| app.error(OP, "WidgetNotFoundException"))?;
+    if widget.owner != token {
+        return Err(app.error(OP, "ForbiddenException"));
+    }
+    if widget.blocked {
+        return Err(app.error(OP, "WidgetIsBlockedException"));
+    }
+    if !widget.active || widget.cascade.is_empty() {
+        return Err(app.error(OP, "NoAvailableChannelsException"));
+    }
+    let id = app.state.start(widget, body.recipient);
+    Ok(app.reply(OP, StatusCode::CREATED, json!({"requestId": id})))
+}
+
+pub async fn get_channel(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+) -> Result<Reply> {
+    const OP: &str = "getChannel";
+    let cell = app.session(OP, &headers, &request_id)?;
+    app.read_channel(OP, &cell)
+}
+
+impl App {
+    /// Answers with the channel (and marks it seen), or with what blocks the session.
+    fn read_channel(&self, op: &'static str, cell: &SessionCell) -> Result<Reply> {
+        let mut s = cell.lock();
+        if let Some(kind) = s.blocker(self.lifetime()) {
+            return Err(self.error(op, kind));
+        }
+        s.seen_version = s.version;
+        s.channel_switched = false;
+        Ok(self.reply(op, StatusCode::OK, channel_json(&s, self.lifetime())))
+    }
+}
+
+pub async fn get_channel_long_polling(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+) -> Result<Reply> {
+    const OP: &str = "getChannelLongPolling";
+    let cell = app.session(OP, &headers, &request_id)?;
+    let unseen = {
+        let s = cell.lock();
+        s.version != s.seen_version || s.blocker(app.lifetime()).is_some()
+    };
+    if unseen || cell.wait_change(app.state.config.hold).await {
+        return app.read_channel(OP, &cell);
+    }
+    Err(app.error(OP, "LongPollingTimeoutException"))
+}
+
+pub async fn get_status(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+    Query(q): Query<RecipientQuery>,
+) -> Result<Reply> {
+    const OP: &str = "getStatus";
+    let cell = app.session(OP, &headers, &request_id)?;
+    let s = cell.lock();
+    app.recipient_matches(OP, &s, &q)?;
+    if let Some(kind) = s.blocker(app.lifetime()) {
+        return Err(app.error(OP, kind));
+    }
+    if s.channel_switched {
+        return Err(app.error(OP, "ChannelChangedException"));
+    }
+    Ok(success(OP, StatusCode::OK, s.confirmed))
+}
+
+pub async fn get_status_long_polling(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+    Query(q): Query<RecipientQuery>,
+) -> Result<Reply> {
+    const OP: &str = "getStatusLongPolling";
+    let cell = app.session(OP, &headers, &request_id)?;
+    let mut waited = false;
+    loop {
+        {
+            let s = cell.lock();
+            app.recipient_matches(OP, &s, &q)?;
+            if s.confirmed || s.closed {
+                return Ok(success(OP, StatusCode::OK, s.confirmed));
+            }
+            if let Some(kind) = s.blocker(app.lifetime()) {
+                return Err(app.error(OP, kind));
+            }
+            if waited {
+                return Ok(success(OP, StatusCode::OK, false));
+            }
+        }
+        if !cell.wait_change(app.state.config.hold).await {
+            return Err(app.error(OP, "LongPollingTimeoutException"));
+        }
+        waited = true;
+    }
+}
+
+pub async fn check_code(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Reply> {
+    const OP: &str = "checkCode";
+    let cell = app.session(OP, &headers, &request_id)?;
+    #[derive(Deserialize)]
+    struct Body {
+        code: String,
+    }
+    let body: Body = serde_json::from_slice(&body).map_err(|e| {
+        let (status, body) = validate_error(&format!("invalid body: {e}"));
+        app.reply(OP, status, body)
+    })?;
+    let version = {
+        let mut s = cell.lock();
+        if let Some(kind) = s.blocker(app.lifetime()) {
+            return Err(app.error(OP, kind));
+        }
+        if s.channel().codeless {
+            return Err(app.error(OP, "IsCodelessChannelException"));
+        }
+        if s.confirmed {
+            return Ok(success(OP, StatusCode::CREATED, true));
+        }
+        if body.code == s.widget.code {
+            confirm(&mut s);
+        } else {
+            s.attempts_left = s.attempts_left.saturating_sub(1);
+            s.bump();
+        }
+        s.version
+    };
+    cell.notify(version);
+    let s = cell.lock();
+    if s.confirmed {
+        Ok(success(OP, StatusCode::CREATED, true))
+    } else if s.attempts_left == 0 {
+        Err(app.error(OP, "AttemptsExpiredException"))
+    } else {
+        Err(app.error(OP, "InvalidCodeException"))
+    }
+}
+
+pub async fn check_status_and_complete(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+    Query(q): Query<RecipientQuery>,
+) -> Result<Reply> {
+    const OP: &str = "checkStatusAndComplete";
+    let cell = app.session(OP, &headers, &request_id)?;
+    let version = {
+        let mut s = cell.lock();
+        app.recipient_matches(OP, &s, &q)?;
+        if s.closed {
+            // Completed already: a replay proves nothing.
+            return Ok(success(OP, StatusCode::CREATED, false));
+        }
+        if let Some(kind) = s.blocker(app.lifetime()) {
+            return Err(app.error(OP, kind));
+        }
+        if !s.confirmed {
+            return Ok(success(OP, StatusCode::CREATED, false));
+        }
+        s.closed = true;
+        s.status = Status::Closed;
+        s.bump();
+        s.version
+    };
+    cell.notify(version);
+    Ok(success(OP, StatusCode::CREATED, true))
+}
+
+pub async fn complete(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+) -> Result<Reply> {
+    const OP: &str = "complete";
+    let cell = app.session(OP, &headers, &request_id)?;
+    let version = {
+        let mut s = cell.lock();
+        if !s.closed {
+            s.closed = true;
+            s.status = Status::Closed;
+            s.bump();
+        }
+        s.version
+    };
+    cell.notify(version);
+    Ok(success(OP, StatusCode::CREATED, true))
+}
+
+pub async fn resend(
+    AxumState(app): AxumState<App>,
+    headers: HeaderMap,
+    Path(request_id): Path<String>,
+) -> Result<Reply> {
+    const OP: &str = "resend";
+    let cell = app.session(OP, &headers, &request_id)?;
+    {
+        let s = cell.lock();
+        if s.confirmed {
+            return Err(app.error(OP, "SessionAlreadyConfirmedException"));
+        }
+        if s.closed || s.exhausted {
+            return Err(app.error(OP, "NoAvailableChannelsException"));
+        }
+        if s.attempts_left == 0 {
+            return Err(app.error(OP, "AttemptsExpiredException"));
+        }
+        if s.channel_started.elapsed() < app.state.config.resend_cooldown {
+            return Err(app.error(OP, "RestartCooldownActiveException"));
+        }
+    }
+    if app.state.next_channel(&cell) {
+        Ok(success(OP, StatusCode::CREATED, true))
+    } else {
+        Err(app.error(OP, "NoAvailableChannelsException"))
+    }
+}
+
+/// `GET /sandbox/{requestId}/code`: the code the session's channel sent (sandbox only).
+pub async fn sandbox_code(
+    AxumState(app): AxumState<App>,
+    Path(request_id): Path<String>,
+) -> Response {
+    match app.state.session(&request_id) {
+        Some(cell) => {
+            let s = cell.lock();
+            Json(json!({"code": s.widget.code, "codeless": s.channel().codeless})).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `POST /sandbox/{requestId}/confirm`: the user confirms a codeless channel (sandbox only).
+pub async fn sandbox_confirm(
+    AxumState(app): AxumState<App>,
+    Path(request_id): Path<String>,
+) -> Response {
+    match app.state.session(&request_id) {
+        Some(cell) => {
+            let version = {
+                let mut s = cell.lock();
+                confirm(&mut s);
+                s.version
+            };
+            cell.notify(version);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
