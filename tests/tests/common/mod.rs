@@ -35,14 +35,22 @@ pub enum Which {
 pub const BOTH: [Which; 2] = [Which::Async, Which::Blocking];
 
 pub fn async_client(base_url: &str) -> otp_client::Client {
-    otp_client::Client::builder(TOKEN)
+    async_client_as(base_url, TOKEN)
+}
+
+pub fn async_client_as(base_url: &str, token: &str) -> otp_client::Client {
+    otp_client::Client::builder(token)
         .base_url(base_url)
         .build()
         .expect("client builds")
 }
 
 pub fn blocking_client(base_url: &str) -> otp_client_blocking::Client {
-    otp_client_blocking::Client::builder(TOKEN)
+    blocking_client_as(base_url, TOKEN)
+}
+
+pub fn blocking_client_as(base_url: &str, token: &str) -> otp_client_blocking::Client {
+    otp_client_blocking::Client::builder(token)
         .base_url(base_url)
         .build()
         .expect("client builds")
@@ -137,12 +145,24 @@ pub fn call_blocking(
 /// Calls `op_id` on `which` client against `base_url` (the blocking one on a blocking
 /// thread, as a sync application would).
 pub async fn call(which: Which, base_url: &str, op_id: &str, args: &Args) -> Result<Value, Error> {
+    call_as(which, base_url, TOKEN, op_id, args).await
+}
+
+/// The same, authenticating with `token`.
+pub async fn call_as(
+    which: Which,
+    base_url: &str,
+    token: &str,
+    op_id: &str,
+    args: &Args,
+) -> Result<Value, Error> {
     match which {
-        Which::Async => call_async(&async_client(base_url), op_id, args).await,
+        Which::Async => call_async(&async_client_as(base_url, token), op_id, args).await,
         Which::Blocking => {
             let (base_url, op_id, args) = (base_url.to_string(), op_id.to_string(), args.clone());
+            let token = token.to_string();
             tokio::task::spawn_blocking(move || {
-                call_blocking(&blocking_client(&base_url), &op_id, &args)
+                call_blocking(&blocking_client_as(&base_url, &token), &op_id, &args)
             })
             .await
             .expect("the blocking call does not panic")
@@ -219,4 +239,73 @@ pub fn percent_decode(s: &str) -> String {
 /// The mock server's base URL, as a client is given it.
 pub fn base_url(server: &wiremock::MockServer) -> String {
     format!("{}/api/n/otp-handler", server.uri())
+}
+
+/// Checks every exchange a recording sandbox had against the spec: the status is one the
+/// operation declares; an error body names an exception type the spec lists for that
+/// operation and status (a 401 names none); a success body has the schema's required
+/// fields and no field the schema lacks.
+pub fn assert_conformant(spec: &Spec, exchanges: &[otp_sandbox::Exchange]) {
+    assert!(!exchanges.is_empty(), "the sandbox recorded exchanges");
+    let ops = spec.operations();
+    let schemas = &spec
+        .openapi()
+        .components
+        .as_ref()
+        .expect("components")
+        .schemas;
+    for ex in exchanges {
+        let op = ops
+            .iter()
+            .find(|o| o.id == ex.operation)
+            .expect("a known operation");
+        let ctx = format!(
+            "{} {} {}",
+            ex.operation,
+            ex.status,
+            String::from_utf8_lossy(&ex.body)
+        );
+        assert!(
+            op.statuses.contains(&ex.status),
+            "{ctx}: status not declared"
+        );
+        let body: Value = serde_json::from_slice(&ex.body).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        if ex.status >= 400 {
+            let kind = body.get("type").and_then(Value::as_str);
+            match (ex.status, kind) {
+                (401, None) => {}
+                (_, Some(kind)) => assert!(
+                    op.exceptions
+                        .iter()
+                        .any(|(s, e)| *s == ex.status && e == kind),
+                    "{ctx}: {kind} is not declared for this status"
+                ),
+                _ => panic!("{ctx}: an error without a type"),
+            }
+            assert_eq!(body["httpStatus"], ex.status, "{ctx}");
+            continue;
+        }
+        let (status, schema_name) = op.success.clone().expect("a success");
+        assert_eq!(ex.status, status, "{ctx}");
+        let Some(openapiv3::ReferenceOr::Item(schema)) = schemas.get(&schema_name) else {
+            panic!("{ctx}: schema {schema_name}")
+        };
+        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &schema.schema_kind
+        else {
+            panic!("{ctx}: {schema_name} is an object")
+        };
+        let fields = body.as_object().expect("an object body");
+        for key in fields.keys() {
+            assert!(
+                object.properties.contains_key(key),
+                "{ctx}: `{key}` is not in {schema_name}"
+            );
+        }
+        for key in &object.required {
+            assert!(
+                fields.contains_key(key),
+                "{ctx}: required `{key}` is missing"
+            );
+        }
+    }
 }
