@@ -131,6 +131,18 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         ),
     }
 
+    // 5. An uncommitted spec change: what it changes, against the last commit.
+    if spec_changed_since_head() {
+        match crate::diff::load("HEAD", &paths::root()) {
+            Ok((head, label)) => {
+                let report = crate::diff::compare(&head, &spec, &label, "working tree");
+                println!("the spec has uncommitted changes: {}", report.summary());
+                println!("  (`cargo xtask diff HEAD` for the full report)");
+            }
+            Err(e) => println!("warning: cannot compare with the last commit: {e}"),
+        }
+    }
+
     if failures.is_empty() {
         println!(
             "ok: {} operations, both clients generated and up to date",
@@ -142,4 +154,14 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         eprintln!("- {failure}");
     }
     bail!("{} check(s) failed", failures.len())
+}
+
+fn spec_changed_since_head() -> bool {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(paths::root())
+        .args(["diff", "--quiet", "HEAD", "--", "openapi/otp-handler.yaml"])
+        .status()
+        .map(|s| s.code() == Some(1))
+        .unwrap_or(false)
 }

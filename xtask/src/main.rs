@@ -2,6 +2,7 @@
 //! docs and the committed snapshots.
 
 mod check;
+mod diff;
 mod docs;
 mod paths;
 
@@ -27,6 +28,20 @@ enum Command {
         #[arg(long)]
         docs: Option<std::path::PathBuf>,
     },
+    /// Report what changes between two versions of the spec, breaking changes first.
+    /// Exit code 1 when something breaks (unless --allow-breaking), 2 on bad input.
+    Diff {
+        /// The old spec: a file, or a git revision (the spec as it was at that commit).
+        old: String,
+        /// The new spec: a file or a git revision (default: the working tree's spec).
+        new: Option<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+        /// Exit 0 even when something breaks.
+        #[arg(long)]
+        allow_breaking: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -34,6 +49,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate => check::generate(),
         Command::Check { docs } => check::check(docs),
+        Command::Diff {
+            old,
+            new,
+            format,
+            allow_breaking,
+        } => {
+            return run_diff(&old, new.as_deref(), format, allow_breaking);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,5 +64,34 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run_diff(old: &str, new: Option<&str>, format: diff::Format, allow_breaking: bool) -> ExitCode {
+    let root = paths::root();
+    let spec_path = paths::spec();
+    let new_arg = new
+        .map(str::to_string)
+        .unwrap_or_else(|| spec_path.display().to_string());
+    let loaded = diff::load(old, &root).and_then(|o| diff::load(&new_arg, &root).map(|n| (o, n)));
+    let ((old_spec, old_label), (new_spec, mut new_label)) = match loaded {
+        Ok(sides) => sides,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if new.is_none() {
+        new_label = "working tree".into();
+    }
+    let report = diff::compare(&old_spec, &new_spec, &old_label, &new_label);
+    match format {
+        diff::Format::Text => anstream::print!("{}", report.render(format)),
+        _ => println!("{}", report.render(format)),
+    }
+    if report.is_breaking() && !allow_breaking {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
