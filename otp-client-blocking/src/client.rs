@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Environment, Error};
+use crate::{Environment, Error, RetryPolicy};
 
 /// The blocking otp-handler client: one method per operation of the spec, with the same
 /// names and arguments as [`otp_client::Client`], returning when the call is done.
@@ -134,6 +134,20 @@ impl ClientBuilder {
     pub fn allow_insecure_http(self, allow: bool) -> Self {
         Self {
             inner: self.inner.allow_insecure_http(allow),
+        }
+    }
+
+    /// How failures on the way are retried (see [`otp_client::RetryPolicy`]).
+    pub fn retry(self, policy: RetryPolicy) -> Self {
+        Self {
+            inner: self.inner.retry(policy),
+        }
+    }
+
+    /// The largest response body read (1 MiB by default).
+    pub fn max_response_body(self, bytes: usize) -> Self {
+        Self {
+            inner: self.inner.max_response_body(bytes),
         }
     }
 

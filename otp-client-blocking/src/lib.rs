@@ -15,5 +15,6 @@ mod generated {
 pub use client::{Client, ClientBuilder};
 pub use flow::{Events, Verification};
 pub use otp_client::{
-    ApiError, Channel, Environment, Error, ResponseValue, VerificationEvent, mask_phone, types,
+    ApiError, Channel, Environment, Error, ResponseValue, RetryPolicy, VerificationEvent,
+    mask_phone, types,
 };

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::generated::raw;
-use crate::{Client, ClientState, Error};
+use crate::{Client, ClientState, Error, RetryPolicy};
 
 /// Which otp-handler deployment to talk to. The URLs come from the spec's `servers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,6 +50,8 @@ fn server(name: &str) -> &'static str {
 /// | [`long_poll_timeout`](Self::long_poll_timeout) | 120 s |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s |
 /// | [`user_agent`](Self::user_agent) | `otp-client/<version>` |
+/// | [`retry`](Self::retry) | [`RetryPolicy::default`] |
+/// | [`max_response_body`](Self::max_response_body) | 1 MiB |
 ///
 /// ```
 /// use std::time::Duration;
@@ -73,6 +75,8 @@ pub struct ClientBuilder {
     user_agent: String,
     allow_insecure_http: bool,
     reqwest_client: Option<reqwest::Client>,
+    retry: RetryPolicy,
+    max_response_body: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -86,6 +90,8 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("reqwest_client", &self.reqwest_client.is_some())
+            .field("retry", &self.retry)
+            .field("max_response_body", &self.max_response_body)
             .finish()
     }
 }
@@ -102,6 +108,8 @@ impl ClientBuilder {
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             allow_insecure_http: false,
             reqwest_client: None,
+            retry: RetryPolicy::default(),
+            max_response_body: 1024 * 1024,
         }
     }
 
@@ -148,6 +156,20 @@ impl ClientBuilder {
         self
     }
 
+    /// How failures on the way are retried ([`RetryPolicy::default`]: 3 attempts); pass
+    /// [`RetryPolicy::none`] to never retry.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The largest response body read (1 MiB by default); a larger one is an
+    /// [`Error::BodyTooLarge`], and is not read past the cap.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
     /// Sends requests through your own `reqwest::Client`. Its own settings (timeouts,
     /// user agent, proxies, TLS) then apply instead of this builder's; the token and the
     /// long-poll timeout are still set on each request.
@@ -181,6 +203,8 @@ impl ClientBuilder {
         let state = ClientState {
             authorization,
             long_poll_timeout: self.long_poll_timeout,
+            retry: self.retry,
+            max_response_body: self.max_response_body,
         };
         Ok(Client {
             raw: raw::Client::new_with_client(&base_url, http, state),

@@ -1,10 +1,12 @@
 //! The one path every operation of [`Client`] takes: check the arguments, run
-//! progenitor's call inside a tracing span, and turn its error into [`Error`].
+//! progenitor's call inside a tracing span with a fresh [`CallContext`], and turn its error
+//! into [`Error`].
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 use std::time::Instant;
 
+use bytes::Bytes;
 use reqwest::StatusCode;
 use tracing::Instrument;
 
@@ -12,14 +14,35 @@ use crate::generated::raw;
 use crate::types::ErrorResponse;
 use crate::{Client, Error, mask_phone};
 
-tokio::task_local! {
-    /// The status of the response the current call received, set by the `post` hook.
-    static STATUS: Cell<Option<StatusCode>>;
+/// What the client hooks learn about the response of the call in progress.
+#[derive(Debug, Default)]
+pub(crate) struct CallContext {
+    pub status: Option<StatusCode>,
+    pub content_type: Option<String>,
+    /// The body as received (at most the configured cap).
+    pub body: Bytes,
+    /// Something wrong with the response that progenitor would not see.
+    pub fault: Option<Fault>,
 }
 
-/// Records the status of the current call's response (called by the client hooks).
-pub(crate) fn record_status(status: StatusCode) {
-    let _ = STATUS.try_with(|cell| cell.set(Some(status)));
+/// A response that must not be decoded as if it were fine.
+#[derive(Debug)]
+pub(crate) enum Fault {
+    /// The body is larger than the cap; it was not read past it.
+    TooLarge { limit: usize },
+    /// The body is not JSON (an HTML page from a proxy, say).
+    NotJson,
+    /// A success status, with an error body.
+    ErrorBody(ErrorResponse),
+}
+
+tokio::task_local! {
+    static CONTEXT: RefCell<CallContext>;
+}
+
+/// Runs `f` on the context of the call in progress (from the client hooks).
+pub(crate) fn with_context<R>(f: impl FnOnce(&mut CallContext) -> R) -> Option<R> {
+    CONTEXT.try_with(|c| f(&mut c.borrow_mut())).ok()
 }
 
 impl Client {
@@ -63,15 +86,15 @@ impl Client {
         );
         async move {
             let started = Instant::now();
-            let (result, status) = STATUS
-                .scope(Cell::new(None), async {
+            let (result, context) = CONTEXT
+                .scope(RefCell::new(CallContext::default()), async {
                     let result = call.await;
-                    (result, STATUS.with(Cell::get))
+                    (result, CONTEXT.with(|c| c.take()))
                 })
                 .await;
             let span = tracing::Span::current();
             span.record("latency_ms", started.elapsed().as_millis() as u64);
-            if let Some(status) = status {
+            if let Some(status) = context.status {
                 span.record("http.status", status.as_u16());
             }
             match result {
@@ -80,7 +103,7 @@ impl Client {
                     Ok(value)
                 }
                 Err(raw_error) => {
-                    let error = Error::from_raw(raw_error, status).await;
+                    let error = Error::from_raw(raw_error, context);
                     tracing::debug!(error = %error, "otp-handler call failed");
                     Err(error)
                 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::RetryPolicy;
 use crate::builder::ClientBuilder;
 use crate::generated::raw;
 
@@ -32,6 +33,8 @@ pub struct Client {
 pub struct ClientState {
     pub(crate) authorization: HeaderValue,
     pub(crate) long_poll_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_body: usize,
 }
 
 impl fmt::Debug for ClientState {
@@ -39,6 +42,8 @@ impl fmt::Debug for ClientState {
         f.debug_struct("ClientState")
             .field("authorization", &"Bearer <redacted>")
             .field("long_poll_timeout", &self.long_poll_timeout)
+            .field("retry", &self.retry)
+            .field("max_response_body", &self.max_response_body)
             .finish()
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
+use crate::call::{CallContext, Fault};
 use crate::generated::raw;
 use crate::types::{ErrorResponse, ExceptionType};
 
@@ -85,6 +86,14 @@ pub enum Error {
         content_type: String,
         /// The start of the body, for the message.
         body: String,
+    },
+    /// The response body is larger than the configured cap; it was not read past it.
+    #[error("HTTP {status}: the response body exceeds the {limit}-byte cap")]
+    BodyTooLarge {
+        /// The response's status.
+        status: StatusCode,
+        /// The cap, in bytes.
+        limit: usize,
     },
     /// The request could not be built.
     #[error("the request could not be built: {0}")]
@@ -195,16 +204,41 @@ impl Error {
         }
     }
 
-    /// Turns progenitor's error into this one; `status` is what the response said, when
-    /// one came (progenitor drops it for undecodable bodies).
-    pub(crate) async fn from_raw(
-        error: raw::Error<ErrorResponse>,
-        status: Option<StatusCode>,
-    ) -> Self {
+    /// Turns progenitor's error into this one, with what the hooks learned of the
+    /// response (its status, content type, body, and anything wrong with it).
+    pub(crate) fn from_raw(error: raw::Error<ErrorResponse>, context: CallContext) -> Self {
+        let status = context.status;
+        let content_type = || {
+            context
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "none".into())
+        };
+        let unexpected = |status: StatusCode| Error::UnexpectedResponse {
+            status,
+            content_type: content_type(),
+            body: snippet(&context.body),
+        };
+        if let (Some(fault), Some(status)) = (&context.fault, status) {
+            return match fault {
+                Fault::TooLarge { limit } => Error::BodyTooLarge {
+                    status,
+                    limit: *limit,
+                },
+                _ if status == StatusCode::UNAUTHORIZED => Error::Unauthorized { message: None },
+                Fault::NotJson => unexpected(status),
+                Fault::ErrorBody(body) => Self::from_body(status, body.clone()),
+            };
+        }
         match error {
             raw::Error::ErrorResponse(value) => {
                 let status = value.status();
-                Self::from_body(status, value.into_inner())
+                let body = value.into_inner();
+                if body.type_.is_none() && status != StatusCode::UNAUTHORIZED {
+                    // An error status whose body names no error (a success body, say).
+                    return unexpected(status);
+                }
+                Self::from_body(status, body)
             }
             raw::Error::InvalidResponsePayload(body, source) => match status {
                 Some(StatusCode::UNAUTHORIZED) => Error::Unauthorized { message: None },
@@ -214,7 +248,22 @@ impl Error {
                     source,
                 },
             },
-            raw::Error::UnexpectedResponse(response) => Self::from_unexpected(response).await,
+            raw::Error::UnexpectedResponse(response) => {
+                let status = response.status();
+                if status == StatusCode::UNAUTHORIZED {
+                    let message = serde_json::from_slice::<ErrorResponse>(&context.body)
+                        .ok()
+                        .and_then(|b| b.message);
+                    return Error::Unauthorized { message };
+                }
+                // An undeclared status with a well-formed error body (a 429
+                // `RateLimitException`, a 500 `InternalServerErrorException`) is still an
+                // API error.
+                match serde_json::from_slice::<ErrorResponse>(&context.body) {
+                    Ok(parsed) if parsed.type_.is_some() => Self::from_body(status, parsed),
+                    _ => unexpected(status),
+                }
+            }
             raw::Error::CommunicationError(source)
             | raw::Error::ResponseBodyError(source)
             | raw::Error::InvalidUpgrade(source) => {
@@ -243,42 +292,6 @@ impl Error {
             message: body.message.unwrap_or_default(),
             status,
         })
-    }
-
-    async fn from_unexpected(mut response: reqwest::Response) -> Self {
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("none")
-            .to_string();
-        // Read only the start of the body: it is for the message, and may be huge.
-        let mut body = Vec::new();
-        while body.len() < BODY_SNIPPET * 8 {
-            match response.chunk().await {
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                _ => break,
-            }
-        }
-        if status == StatusCode::UNAUTHORIZED {
-            let message = serde_json::from_slice::<ErrorResponse>(&body)
-                .ok()
-                .and_then(|b| b.message);
-            return Error::Unauthorized { message };
-        }
-        // An undeclared status with a well-formed error body (a 429 `RateLimitException`,
-        // a 500 `InternalServerErrorException`) is still an API error.
-        if let Ok(parsed) = serde_json::from_slice::<ErrorResponse>(&body)
-            && parsed.type_.is_some()
-        {
-            return Self::from_body(status, parsed);
-        }
-        Error::UnexpectedResponse {
-            status,
-            content_type,
-            body: snippet(&body),
-        }
     }
 }
 

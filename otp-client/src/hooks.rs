@@ -1,11 +1,19 @@
-//! What happens to every request progenitor's client sends: the bearer token goes in, and
-//! long-polling operations get their own timeout.
+//! What happens to every request progenitor's client sends: the bearer token goes in,
+//! long-polling operations get their own timeout, failures on the way are retried as the
+//! [`RetryPolicy`](crate::RetryPolicy) says, and the response is read (up to the cap) and
+//! checked before progenitor decodes it.
+
+use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
 
 use crate::ClientState;
+use crate::call::{Fault, with_context};
 use crate::generated::{LONG_POLLING_METHODS, raw};
+use crate::retry::retry_after;
+use crate::types::ErrorResponse;
 
 impl ClientHooks<ClientState> for raw::Client {
     async fn pre<E>(
@@ -23,14 +31,147 @@ impl ClientHooks<ClientState> for raw::Client {
         Ok(())
     }
 
+    async fn exec(
+        &self,
+        mut request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let state = self.inner();
+        let policy = &state.retry;
+        let idempotent = request.method() == Method::GET;
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let spare = (attempt < policy.max_attempts)
+                .then(|| request.try_clone())
+                .flatten();
+            let result = match self.client().execute(request).await {
+                Ok(response) => read(response, state.max_response_body).await,
+                Err(e) => Err(e),
+            };
+            let retry = match &result {
+                Err(e) if e.is_connect() => Some(("connection failed", None)),
+                Err(e) if idempotent && !e.is_timeout() => Some(("connection broke", None)),
+                Ok(r) if idempotent && matches!(r.status().as_u16(), 429 | 502 | 503 | 504) => {
+                    Some(("service unavailable", retry_after(r.headers())))
+                }
+                _ => None,
+            };
+            let (Some((reason, asked)), Some(next)) = (retry, spare) else {
+                return result;
+            };
+            let delay = policy.delay(attempt, asked);
+            if started.elapsed() + delay > policy.deadline {
+                return result;
+            }
+            let status = result.as_ref().ok().map(|r| r.status().as_u16());
+            tracing::warn!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                reason,
+                status,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            with_context(|c| *c = Default::default());
+            request = next;
+            attempt += 1;
+        }
+    }
+
     async fn post<E>(
         &self,
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if let Ok(response) = result {
-            crate::call::record_status(response.status());
+        let faulty = result.is_ok() && with_context(|c| c.fault.is_some()).unwrap_or(false);
+        if faulty {
+            // The call's context says what is wrong; `Error::from_raw` reads it.
+            return Err(progenitor_client::Error::Custom("faulty response".into()));
         }
         Ok(())
     }
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Reads the body (never past `limit`), records what the call's error mapping needs, and
+/// hands progenitor an equivalent response.
+async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    with_context(|c| {
+        c.status = Some(status);
+        c.content_type = content_type.clone();
+    });
+    let rebuild = |response: &reqwest::Response, body: bytes::Bytes| {
+        let mut builder = http::Response::builder()
+            .status(status)
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        builder.body(body).map(reqwest::Response::from)
+    };
+    let too_large = |response: &reqwest::Response| {
+        with_context(|c| c.fault = Some(Fault::TooLarge { limit }));
+        Ok(rebuild(response, bytes::Bytes::new())
+            .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return too_large(&response);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return too_large(&response);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let fault = match &content_type {
+        Some(ct) if !is_json(ct) && !body.is_empty() => Some(Fault::NotJson),
+        _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
+        _ => None,
+    };
+    with_context(|c| {
+        c.fault = fault;
+        c.body = body.clone();
+    });
+    Ok(rebuild(&response, body).unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
+}
+
+/// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).
+fn error_body(body: &[u8]) -> Option<ErrorResponse> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let error_shaped = object.contains_key("type")
+        && object.contains_key("httpStatus")
+        && object
+            .keys()
+            .all(|k| matches!(k.as_str(), "type" | "message" | "httpStatus"));
+    if !error_shaped {
+        return None;
+    }
+    serde_json::from_value(value).ok()
+}
+
+/// An empty response: what progenitor gets should rebuilding a response from the parts of
+/// a valid one ever fail (it cannot), rather than a panic.
+fn empty(status: StatusCode) -> reqwest::Response {
+    let mut response = http::Response::new(bytes::Bytes::new());
+    *response.status_mut() = status;
+    reqwest::Response::from(response)
 }

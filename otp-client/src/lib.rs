@@ -10,6 +10,7 @@ mod error;
 mod flow;
 mod hooks;
 mod mask;
+mod retry;
 mod wait;
 
 /// The code progenitor and `otp-client-codegen` generate from the spec at build time.
@@ -24,6 +25,7 @@ pub use error::{ApiError, Error};
 pub use flow::{Channel, Verification, VerificationEvent};
 pub use generated::raw::ResponseValue;
 pub use mask::mask_phone;
+pub use retry::RetryPolicy;
 
 /// The request and response types of the API, generated from the spec's schemas.
 pub mod types {

@@ -1,0 +1,121 @@
+//! The retry policy: which failures are retried, and how long to wait before each retry.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// How a [`Client`](crate::Client) retries a call that failed on the way.
+///
+/// Retried: a connection that could not be opened (for every call: the request never
+/// reached the server); and, for the idempotent `GET`s only, a connection that broke and
+/// the statuses 429, 502, 503 and 504. A `POST` (`send`, `checkCode`, …) is never sent
+/// twice otherwise: one SMS per `send`, one attempt per `checkCode`. Retries wait with
+/// exponential backoff and full jitter, honour `Retry-After`, and stop at `deadline`.
+/// A long-poll re-issued on 408 is not a retry: the helpers do that.
+///
+/// ```
+/// use std::time::Duration;
+/// use otp_client::RetryPolicy;
+///
+/// let patient = RetryPolicy { max_attempts: 5, deadline: Duration::from_secs(30), ..RetryPolicy::default() };
+/// let client = otp_client::Client::builder("my-api-token").retry(patient).build()?;
+/// let impatient = otp_client::Client::builder("my-api-token").retry(RetryPolicy::none()).build()?;
+/// # Ok::<(), otp_client::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times a call is sent at most, the first included (1: no retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry; it doubles for each next one.
+    pub base_delay: Duration,
+    /// The longest wait before a retry, `Retry-After` included.
+    pub max_delay: Duration,
+    /// No retry starts later than this after the call began.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 attempts, 100 ms base delay, 2 s cap, 10 s deadline.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+            deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (1 for the first), given the server's
+    /// `Retry-After`, if any: full jitter over the exponential backoff, or what the server
+    /// asked for; never more than `max_delay`.
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(asked) = retry_after {
+            return asked.min(self.max_delay);
+        }
+        let exp = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let ceiling = exp.min(self.max_delay);
+        ceiling.mul_f64(rand::random::<f64>())
+    }
+}
+
+/// The `Retry-After` header: seconds, or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_under_an_exponential_ceiling_and_capped() {
+        let p = RetryPolicy::default();
+        for retry in 1..10 {
+            let ceiling = (p.base_delay * 2u32.pow(retry - 1)).min(p.max_delay);
+            for _ in 0..50 {
+                assert!(p.delay(retry, None) <= ceiling);
+            }
+        }
+        assert_eq!(
+            p.delay(1, Some(Duration::from_millis(700))),
+            Duration::from_millis(700)
+        );
+        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), p.max_delay);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        h.insert(RETRY_AFTER, later.parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}
