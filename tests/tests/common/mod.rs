@@ -2,6 +2,8 @@
 //! operation on either client, and the bodies the mock server answers with.
 #![allow(dead_code)]
 
+pub mod faulty;
+
 use std::path::PathBuf;
 
 use otp_client::Error;
@@ -307,5 +309,52 @@ pub fn assert_conformant(spec: &Spec, exchanges: &[otp_sandbox::Exchange]) {
                 "{ctx}: required `{key}` is missing"
             );
         }
+    }
+}
+
+/// The log of this test binary: a global fmt subscriber (events with their span's fields,
+/// spans when they close) writing here. Tests share it; each looks for its own request id.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// The binary's log, installed on first use.
+    pub fn global() -> &'static Captured {
+        static LOG: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+        LOG.get_or_init(|| {
+            let log = Captured::default();
+            let writer = log.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .with_max_level(tracing::Level::DEBUG)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+            log
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// The lines that mention `marker`.
+    pub fn lines_with(&self, marker: &str) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|l| l.contains(marker))
+            .map(String::from)
+            .collect()
     }
 }

@@ -1,0 +1,339 @@
+//! Every operation of both clients against a server that misbehaves: a typed error that
+//! says what happened, no panic, back within the configured deadline; retries as the
+//! policy says; the token kept from other hosts.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::faulty::{ALL, Fault, FaultyServer};
+use common::*;
+use otp_client::types::ExceptionType;
+use otp_client::{Error, RetryPolicy};
+use serde_json::json;
+use wiremock::matchers::{any, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TIMEOUT: Duration = Duration::from_millis(1500);
+
+fn check(fault: Fault, success_status: u16, err: &Error, ctx: &str) {
+    let ok = match fault {
+        Fault::ResetMidBody => matches!(err, Error::Transport { .. }),
+        // A documented status whose body is cut short does not decode; for an operation
+        // whose success is 201, a 200 is not documented at all, and says so.
+        Fault::TruncatedJson if success_status == 200 => {
+            matches!(err, Error::Decode { status, body, .. } if status.as_u16() == 200 && body.contains("tr"))
+        }
+        Fault::TruncatedJson => {
+            matches!(err, Error::UnexpectedResponse { status, .. } if status.as_u16() == 200)
+        }
+        Fault::Html502 => matches!(err, Error::UnexpectedResponse { status, content_type, .. }
+            if status.as_u16() == 502 && content_type == "text/html"),
+        Fault::WrongContentType => {
+            matches!(err, Error::UnexpectedResponse { content_type, body, .. }
+            if content_type == "text/plain" && body == "OK")
+        }
+        Fault::SlowHeaders => matches!(err, Error::Timeout { .. }),
+        Fault::SuccessWithErrorBody => err.kind() == Some(&ExceptionType::ForbiddenException),
+        Fault::ErrorWithSuccessBody => matches!(err, Error::UnexpectedResponse { status, body, .. }
+            if status.as_u16() == 404 && body.contains("success")),
+        Fault::HugeBody => {
+            matches!(err, Error::BodyTooLarge { limit, .. } if *limit == 1024 * 1024)
+        }
+    };
+    assert!(ok, "{ctx}: {err:?}");
+    assert!(!err.to_string().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_of_both_clients_fails_clearly_on_every_fault() {
+    for fault in ALL {
+        let mut calls = Vec::new();
+        let server = FaultyServer::start(fault).await;
+        for which in BOTH {
+            for op in operations() {
+                let url = server.base_url.clone();
+                let id = op.id.clone();
+                let ctx = format!("{fault:?} {which:?} {id}");
+                let call = async move {
+                    match which {
+                        Which::Async => {
+                            let client = otp_client::Client::builder(TOKEN)
+                                .base_url(&url)
+                                .timeout(TIMEOUT)
+                                .long_poll_timeout(TIMEOUT)
+                                .retry(RetryPolicy::none())
+                                .build()
+                                .unwrap();
+                            call_async(&client, &id, &Args::default()).await
+                        }
+                        Which::Blocking => tokio::task::spawn_blocking(move || {
+                            let client = otp_client_blocking::Client::builder(TOKEN)
+                                .base_url(&url)
+                                .timeout(TIMEOUT)
+                                .long_poll_timeout(TIMEOUT)
+                                .retry(RetryPolicy::none())
+                                .build()
+                                .unwrap();
+                            call_blocking(&client, &id, &Args::default())
+                        })
+                        .await
+                        .expect("no panic"),
+                    }
+                };
+                calls.push(async move {
+                    // Back within the deadline (with room for a loaded machine), never hanging.
+                    let result = tokio::time::timeout(TIMEOUT * 8, call)
+                        .await
+                        .unwrap_or_else(|_| panic!("{ctx}: hung"));
+                    let success_status = op.success.as_ref().map(|(s, _)| *s).unwrap_or(200);
+                    check(
+                        fault,
+                        success_status,
+                        &result.expect_err("a fault is an error"),
+                        &ctx,
+                    );
+                });
+            }
+        }
+        // The 2 clients × 10 operations of one fault, side by side.
+        assert_eq!(calls.len(), 20);
+        futures::future::join_all(calls).await;
+    }
+}
+
+#[tokio::test]
+async fn gets_are_retried_on_503_and_honour_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = client
+        .get_status(REQUEST_ID, RECIPIENT)
+        .await
+        .expect("the retry succeeds");
+    assert!(status.success);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited as Retry-After asked"
+    );
+}
+
+#[tokio::test]
+async fn posts_are_not_retried_once_the_server_may_have_seen_them() {
+    for status in [503, 502] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+        let client = async_client(&base_url(&server));
+        let err = client
+            .send(&otp_client::types::OtpHandlerSendRequestDto {
+                widget_id: WIDGET_ID.parse().unwrap(),
+                recipient: RECIPIENT.into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            1,
+            "one SMS, not two"
+        );
+        let err = client
+            .check_code(
+                REQUEST_ID,
+                &otp_client::types::OtpHandlerCheckCodeRequestDto { code: CODE.into() },
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_retry_safe());
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            2,
+            "one attempt burnt, not two"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_post_is_retried_when_the_connection_could_not_be_opened() {
+    // Nothing listens on the port at first; the server comes up before the retry.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server_up = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let server = MockServer::builder().listener(listener).start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(201).set_body_json(json!({"requestId": REQUEST_ID})),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let policy = RetryPolicy {
+        max_attempts: 5,
+        base_delay: Duration::from_millis(400),
+        ..RetryPolicy::default()
+    };
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(format!("http://127.0.0.1:{port}/api/n/otp-handler"))
+        .retry(policy)
+        .build()
+        .unwrap();
+    let body = otp_client::types::OtpHandlerSendRequestDto {
+        widget_id: WIDGET_ID.parse().unwrap(),
+        recipient: RECIPIENT.into(),
+    };
+    let mut sent = None;
+    for _ in 0..5 {
+        // Full jitter may pick a short wait; the deadline-bounded policy is tried again.
+        match client.send(&body).await {
+            Ok(r) => {
+                sent = Some(r);
+                break;
+            }
+            Err(e) => assert!(matches!(e, Error::Transport { .. }), "{e:?}"),
+        }
+    }
+    assert_eq!(
+        sent.expect("sent once the server is up")
+            .request_id
+            .to_string(),
+        REQUEST_ID
+    );
+    let server = server_up.await.unwrap();
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "delivered exactly once"
+    );
+}
+
+#[tokio::test]
+async fn retries_are_traced_and_can_be_turned_off() {
+    let logs = Captured::global();
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let off = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    off.get_channel(REQUEST_ID).await.unwrap_err();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    };
+    let on = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .retry(policy)
+        .build()
+        .unwrap();
+    let err = on.get_channel("retry-trace-1").await.unwrap_err();
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(503),
+        "the last answer is returned"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1 + 3);
+    let lines = logs.lines_with("otp.request_id=\"retry-trace-1\"");
+    let retries: Vec<_> = lines.iter().filter(|l| l.contains("retrying")).collect();
+    assert_eq!(
+        retries.len(),
+        2,
+        "each retry is traced in the call's span: {lines:#?}"
+    );
+    assert!(
+        retries
+            .iter()
+            .all(|l| l.contains("otp.operation=\"getChannel\"") && l.contains("status=503"))
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_does_not_carry_the_token() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .mount(&elsewhere)
+        .await;
+    let origin = MockServer::start().await;
+    // Same port space, another host name: `localhost` instead of `127.0.0.1`.
+    let target = elsewhere.uri().replace("127.0.0.1", "localhost");
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{target}/moved").as_str()),
+        )
+        .mount(&origin)
+        .await;
+    let client = async_client(&base_url(&origin));
+    let _ = client.get_status(REQUEST_ID, RECIPIENT).await;
+    let seen = elsewhere.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1, "the redirect was followed");
+    assert!(
+        seen[0].headers.get("authorization").is_none(),
+        "no token sent to another host"
+    );
+    let at_origin = origin.received_requests().await.unwrap();
+    assert!(at_origin[0].headers.get("authorization").is_some());
+}
+
+#[tokio::test]
+async fn the_body_cap_is_configurable() {
+    let server = MockServer::start().await;
+    let big = json!({"type": "sms", "label": "x".repeat(4096)});
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(&big))
+        .mount(&server)
+        .await;
+    let small = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .max_response_body(1024)
+        .build()
+        .unwrap();
+    let err = small.get_channel(REQUEST_ID).await.unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
+    let default = async_client(&base_url(&server));
+    default
+        .get_channel(REQUEST_ID)
+        .await
+        .expect("4 KiB is under the default cap");
+}
+
+#[tokio::test]
+async fn the_faulty_server_sees_the_requests() {
+    let server = FaultyServer::start(Fault::Html502).await;
+    let _ = async_client(&server.base_url).get_widget(WIDGET_ID).await;
+    assert!(server.requests.load(Ordering::SeqCst) >= 1);
+}
