@@ -243,10 +243,12 @@ Version: 1.0.0*/
 
 Sends a `GET` request to `/widget/{widgetId}`
 
+Arguments:
+- `widget_id`: The widget's id (a UUID, as `send` takes it).
 */
         pub async fn get_widget<'a>(
             &'a self,
-            widget_id: &'a str,
+            widget_id: &'a ::uuid::Uuid,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
             Error<types::ErrorResponse>,
@@ -1479,20 +1481,17 @@ mod facade {
 
 Sends a `GET` request to `/widget/{widgetId}`
 
+Arguments:
+- `widget_id`: The widget's id (a UUID, as `send` takes it).
 */
         pub async fn get_widget<'a>(
             &'a self,
-            widget_id: &'a str,
+            widget_id: &'a ::uuid::Uuid,
         ) -> ::std::result::Result<
             ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
             Error,
         > {
-            self.call(
-                    "getWidget",
-                    &[("widget_id", widget_id)],
-                    self.raw.get_widget(widget_id),
-                )
-                .await
+            self.call("getWidget", &[], self.raw.get_widget(widget_id)).await
         }
         /**Request an authentication (Запросить аутентификацию)
 
@@ -1508,7 +1507,12 @@ Sends a `POST` request to `/`
             ResponseValue<types::OtpHandlerSendResponseDto>,
             Error,
         > {
-            self.call("send", &[], self.raw.send(body)).await
+            self.call(
+                    "send",
+                    &[("recipient", body.recipient.as_str())],
+                    self.raw.send(body),
+                )
+                .await
         }
         /**Get the current channel (Запросить текущий канал)
 
@@ -1626,7 +1630,7 @@ Arguments:
         > {
             self.call(
                     "checkCode",
-                    &[("request_id", request_id)],
+                    &[("request_id", request_id), ("code", body.code.as_str())],
                     self.raw.check_code(request_id, body),
                 )
                 .await

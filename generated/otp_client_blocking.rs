@@ -8,10 +8,12 @@ mod facade {
 
 Sends a `GET` request to `/widget/{widgetId}`
 
+Arguments:
+- `widget_id`: The widget's id (a UUID, as `send` takes it).
 */
         pub fn get_widget<'a>(
             &'a self,
-            widget_id: &'a str,
+            widget_id: &'a ::uuid::Uuid,
         ) -> ::std::result::Result<
             ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
             Error,

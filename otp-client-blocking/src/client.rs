@@ -17,7 +17,8 @@ use crate::{Environment, Error, RetryPolicy};
 /// ```no_run
 /// # fn run() -> Result<(), otp_client_blocking::Error> {
 /// let client = otp_client_blocking::Client::builder("my-api-token").build()?;
-/// let widget = client.get_widget("123634df-ddfe-4dda-b31d-f3b4e75fc5dc")?;
+/// let widget_id = "123634df-ddfe-4dda-b31d-f3b4e75fc5dc".parse().expect("a UUID");
+/// let widget = client.get_widget(&widget_id)?;
 /// println!("{:?}", widget.name);
 /// # Ok(()) }
 /// ```

@@ -3,6 +3,7 @@
 //! so they have the same names, arguments and docs, and an operation added to the spec
 //! appears in both with no code written by hand.
 
+use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
@@ -11,6 +12,8 @@ use crate::{CodegenError, Spec};
 
 /// One operation method of progenitor's `Client`.
 struct RawMethod {
+    /// Required string fields of the body (their Rust names), checked like arguments.
+    body_strings: Vec<syn::Ident>,
     docs: Vec<syn::Attribute>,
     name: syn::Ident,
     generics: syn::Generics,
@@ -35,15 +38,23 @@ pub(crate) fn facade_tokens(
 ) -> Result<TokenStream, CodegenError> {
     let methods = raw_methods(spec, raw)?;
     let fns = methods.iter().map(|m| {
-        let RawMethod { docs, name, generics, params, success, operation_id } = m;
+        let RawMethod { docs, name, generics, params, success, operation_id, body_strings } = m;
         let decls = params.iter().map(|(n, t)| quote! { #n: #t });
         let args: Vec<_> = params.iter().map(|(n, _)| n).collect();
         // Plain string arguments (path and query parameters) are named to the call, so it
         // can check them before anything is sent and record them, masked, in its span.
-        let named = params.iter().filter(|(_, t)| is_str_ref(t)).map(|(n, _)| {
-            let label = n.to_string();
-            quote! { (#label, #n) }
-        });
+        let has_body = params.iter().any(|(n, _)| n == "body");
+        let named = params
+            .iter()
+            .filter(|(_, t)| is_str_ref(t))
+            .map(|(n, _)| {
+                let label = n.to_string();
+                quote! { (#label, #n) }
+            })
+            .chain(body_strings.iter().filter(|_| has_body).map(|field| {
+                let label = field.to_string();
+                quote! { (#label, body.#field.as_str()) }
+            }));
         match facade {
             Facade::Async => quote! {
                 #(#docs)*
@@ -88,13 +99,18 @@ fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenEr
                 continue;
             }
             let name = f.sig.ident.clone();
-            let operation_id = operations
+            let op = operations
                 .iter()
                 .find(|op| name == op.method_name)
-                .map(|op| op.id.clone())
                 .ok_or_else(|| {
                     generator_error(format!("method `{name}` matches no operationId"))
                 })?;
+            let operation_id = op.id.clone();
+            let body_strings = op
+                .body_required_strings
+                .iter()
+                .map(|p| syn::Ident::new(&p.to_snake_case(), proc_macro2::Span::call_site()))
+                .collect();
             let params = f
                 .sig
                 .inputs
@@ -113,6 +129,7 @@ fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenEr
             let success = success_type(&f.sig.output)
                 .ok_or_else(|| generator_error(format!("`{name}` does not return a Result")))?;
             out.push(RawMethod {
+                body_strings,
                 docs: f
                     .attrs
                     .iter()

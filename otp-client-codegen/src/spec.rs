@@ -40,6 +40,9 @@ pub struct Operation {
     pub parameters: Vec<(String, String)>,
     /// The success status and the name of its schema.
     pub success: Option<(u16, String)>,
+    /// The required string properties of the JSON request body, if any: a client refuses
+    /// to send them empty.
+    pub body_required_strings: Vec<String>,
 }
 
 impl Spec {
@@ -168,6 +171,40 @@ impl Spec {
         }
     }
 
+    fn body_required_strings(&self, op: &openapiv3::Operation) -> Vec<String> {
+        let schema = op
+            .request_body
+            .as_ref()
+            .and_then(|b| b.as_item())
+            .and_then(|b| b.content.get("application/json"))
+            .and_then(|m| m.schema.as_ref());
+        let schema = match schema {
+            Some(ReferenceOr::Reference { reference }) => reference
+                .strip_prefix("#/components/schemas/")
+                .and_then(|name| self.openapi.components.as_ref()?.schemas.get(name))
+                .and_then(|s| s.as_item()),
+            Some(ReferenceOr::Item(s)) => Some(s),
+            None => None,
+        };
+        let Some(openapiv3::SchemaKind::Type(openapiv3::Type::Object(object))) =
+            schema.map(|s| &s.schema_kind)
+        else {
+            return Vec::new();
+        };
+        object
+            .required
+            .iter()
+            .filter(|name| {
+                matches!(
+                    object.properties.get(*name).and_then(|p| p.as_item()).map(|p| &p.schema_kind),
+                    Some(openapiv3::SchemaKind::Type(openapiv3::Type::String(s)))
+                        if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Empty)
+                )
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Every operation, in the order of the spec.
     pub fn operations(&self) -> Vec<Operation> {
         self.openapi
@@ -220,6 +257,7 @@ impl Spec {
                     }
                 });
                 Operation {
+                    body_required_strings: self.body_required_strings(op),
                     parameters,
                     success,
                     method_name: id.to_snake_case(),

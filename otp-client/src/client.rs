@@ -17,7 +17,8 @@ use crate::generated::raw;
 /// ```no_run
 /// # async fn run() -> Result<(), otp_client::Error> {
 /// let client = otp_client::Client::builder("my-api-token").build()?;
-/// let widget = client.get_widget("123634df-ddfe-4dda-b31d-f3b4e75fc5dc").await?;
+/// let widget_id = "123634df-ddfe-4dda-b31d-f3b4e75fc5dc".parse().expect("a UUID");
+/// let widget = client.get_widget(&widget_id).await?;
 /// println!("{:?} active: {:?}", widget.name, widget.is_active);
 /// # Ok(()) }
 /// ```

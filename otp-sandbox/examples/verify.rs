@@ -93,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         .base_url(&target.base_url)
         .build()?;
 
-    let widget = client.get_widget(&target.widget_id.to_string()).await?;
+    let widget = client.get_widget(&target.widget_id).await?;
     println!(
         "1. Widget {:?}: active {}, blocked {}",
         widget.name.as_deref().unwrap_or("?"),

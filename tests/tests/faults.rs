@@ -334,6 +334,8 @@ async fn the_body_cap_is_configurable() {
 #[tokio::test]
 async fn the_faulty_server_sees_the_requests() {
     let server = FaultyServer::start(Fault::Html502).await;
-    let _ = async_client(&server.base_url).get_widget(WIDGET_ID).await;
+    let _ = async_client(&server.base_url)
+        .get_widget(&WIDGET_ID.parse().unwrap())
+        .await;
     assert!(server.requests.load(Ordering::SeqCst) >= 1);
 }

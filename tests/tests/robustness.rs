@@ -219,23 +219,27 @@ async fn empty_and_dot_segment_arguments_are_refused_before_sending() {
                 "{which:?} {request_id:?}: {err:?}"
             );
         }
-        let args = Args {
-            widget_id: String::new(),
-            ..Args::default()
-        };
-        let err = call(which, &base_url(&server), "getWidget", &args)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::InvalidArgument {
-                    name: "widget_id",
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        // Required strings of a body are checked like arguments.
+        for op in ["send", "checkCode"] {
+            let args = Args {
+                recipient: String::new(),
+                code: " ".into(),
+                ..Args::default()
+            };
+            let err = call(which, &base_url(&server), op, &args)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidArgument {
+                        name: "recipient" | "code",
+                        ..
+                    }
+                ),
+                "{op}: {err:?}"
+            );
+        }
     }
     assert!(
         server.received_requests().await.unwrap().is_empty(),

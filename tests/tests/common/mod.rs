@@ -79,6 +79,10 @@ impl Default for Args {
 }
 
 impl Args {
+    fn widget_uuid(&self) -> uuid::Uuid {
+        self.widget_id.parse().expect("a uuid")
+    }
+
     fn send_body(&self) -> OtpHandlerSendRequestDto {
         OtpHandlerSendRequestDto {
             widget_id: self.widget_id.parse().expect("a uuid"),
@@ -106,7 +110,7 @@ pub async fn call_async(
 ) -> Result<Value, Error> {
     let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
     Ok(match op_id {
-        "getWidget" => to_json(client.get_widget(&a.widget_id).await?),
+        "getWidget" => to_json(client.get_widget(&a.widget_uuid()).await?),
         "send" => to_json(client.send(&a.send_body()).await?),
         "getChannel" => to_json(client.get_channel(rid).await?),
         "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid).await?),
@@ -128,7 +132,7 @@ pub fn call_blocking(
 ) -> Result<Value, Error> {
     let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
     Ok(match op_id {
-        "getWidget" => to_json(client.get_widget(&a.widget_id)?),
+        "getWidget" => to_json(client.get_widget(&a.widget_uuid())?),
         "send" => to_json(client.send(&a.send_body())?),
         "getChannel" => to_json(client.get_channel(rid)?),
         "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid)?),
