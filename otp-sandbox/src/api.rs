@@ -435,3 +435,15 @@ pub async fn sandbox_confirm(
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+/// `GET /sandbox/sessions`: every session's id and recipient (sandbox only, for soak tests'
+/// accounting).
+pub async fn sandbox_sessions(AxumState(app): AxumState<App>) -> Response {
+    let sessions: Vec<Value> = app
+        .state
+        .sessions()
+        .into_iter()
+        .map(|(id, recipient)| json!({"requestId": id, "recipient": recipient}))
+        .collect();
+    Json(sessions).into_response()
+}

@@ -100,6 +100,19 @@ pub struct SandboxConfig {
     pub resend_cooldown: Duration,
     /// How many wrong codes a channel takes.
     pub attempts: u32,
+    /// Faults injected into API requests, for soak tests (none by default): beyond the
+    /// spec on purpose.
+    pub faults: Option<Faults>,
+}
+
+/// Faults the sandbox injects before a request reaches its operation (so they never change
+/// a session): a random delay, a 503 with no body, or a connection reset mid-response.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Faults {
+    /// The share of requests that get a fault, from 0 to 1.
+    pub rate: f64,
+    /// The longest delay a delayed request gets.
+    pub max_delay: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -142,6 +155,7 @@ impl Default for SandboxConfig {
             channel_lifetime: Duration::from_secs(300),
             resend_cooldown: Duration::from_secs(30),
             attempts: 3,
+            faults: None,
         }
     }
 }

@@ -21,6 +21,7 @@
 mod api;
 mod config;
 mod errors;
+mod fault;
 mod record;
 mod state;
 
@@ -39,6 +40,7 @@ pub const API_PREFIX: &str = "/api/n/otp-handler";
 
 /// The router serving the API and the sandbox-only endpoints over `state`.
 fn router(app: api::App, recorder: record::Recorder) -> Router {
+    let faults = app.state.config.faults;
     let api = Router::new()
         .route("/widget/{widget_id}", get(api::get_widget))
         .route("/{request_id}/channel", get(api::get_channel))
@@ -64,6 +66,8 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
         .route(&format!("{API_PREFIX}/"), post(api::send))
         .route("/sandbox/{request_id}/code", get(api::sandbox_code))
         .route("/sandbox/{request_id}/confirm", post(api::sandbox_confirm))
+        .route("/sandbox/sessions", get(api::sandbox_sessions))
+        .layer(axum::middleware::from_fn_with_state(faults, fault::inject))
         .layer(axum::middleware::from_fn_with_state(
             recorder,
             record::log_and_record,
@@ -147,6 +151,11 @@ impl Sandbox {
         };
         cell.notify(version);
         true
+    }
+
+    /// Every session: (request id, recipient).
+    pub fn sessions(&self) -> Vec<(String, String)> {
+        self.state.sessions()
     }
 
     /// How many sessions were started.

@@ -46,6 +46,13 @@ struct Args {
     /// The code every default widget's code channels send.
     #[arg(long)]
     code: Option<String>,
+    /// Inject faults into this share of API requests (0 to 1): random delays, 503s and
+    /// connection resets. For soak tests; off by default.
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// The longest delay a faulty request gets.
+    #[arg(long, value_parser = humantime, default_value = "200ms")]
+    fault_delay: Duration,
 }
 
 /// Parses `250ms`, `2s`, `1m`.
@@ -80,6 +87,10 @@ async fn main() -> anyhow::Result<()> {
             "off" => None,
             other => Some(humantime(other).map_err(anyhow::Error::msg)?),
         },
+        faults: (args.fault_rate > 0.0).then_some(otp_sandbox::Faults {
+            rate: args.fault_rate.min(1.0),
+            max_delay: args.fault_delay,
+        }),
         ..SandboxConfig::default()
     };
     if let Some(path) = &args.widgets {

@@ -145,6 +145,14 @@ impl State {
             .cloned()
     }
 
+    pub fn sessions(&self) -> Vec<(String, String)> {
+        let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions
+            .iter()
+            .map(|(id, cell)| (id.clone(), cell.lock().recipient.clone()))
+            .collect()
+    }
+
     pub fn session_count(&self) -> usize {
         self.sessions
             .lock()

@@ -1,0 +1,246 @@
+//! A bounded soak: N concurrent full flows of the async client against the sandbox (run
+//! as its own process, with faults injected: random delays, 503s, connection resets) for a
+//! fixed time. It reports completed flows, errors by kind, lost or duplicated sessions
+//! (both must be zero) and the client process's memory (which must stay flat).
+//!
+//! Off by default; run it with
+//! `SOAK_SECONDS=60 SOAK_FLOWS=32 cargo test --release -p otp-sandbox --test soak -- --ignored --nocapture`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use otp_client::{Client, Error, RetryPolicy};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_sandbox(port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_otp-sandbox"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--hold",
+            "1s",
+            "--sent-delay",
+            "20ms",
+            "--codeless-confirm",
+            "50ms",
+            "--cooldown",
+            "0s",
+        ])
+        .args(["--fault-rate", "0.05", "--fault-delay", "100ms"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the sandbox binary starts");
+    Server(child)
+}
+
+fn kind(e: &Error) -> String {
+    match e {
+        Error::Api(api) => format!("api {}", api.kind),
+        Error::UnexpectedResponse { status, .. } => format!("unexpected HTTP {}", status.as_u16()),
+        Error::Transport { .. } => "transport".into(),
+        Error::Timeout { .. } => "timeout".into(),
+        Error::DeadlineExceeded { .. } => "deadline".into(),
+        other => format!("{other}"),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    completed: u64,
+    errors: BTreeMap<String, u64>,
+    /// recipient → the request id `send` returned, or `None` when `send` failed.
+    sent: HashMap<String, Option<String>>,
+}
+
+async fn flow(client: &Client, phone: &str, codeless: bool, tally: &Mutex<Tally>) {
+    let widget = if codeless {
+        otp_sandbox::CODELESS_WIDGET
+    } else {
+        otp_sandbox::CODE_WIDGET
+    };
+    let result = async {
+        let session = match client.start_verification(widget, phone).await {
+            Ok(s) => {
+                tally
+                    .lock()
+                    .unwrap()
+                    .sent
+                    .insert(phone.into(), Some(s.request_id().into()));
+                s
+            }
+            Err(e) => {
+                tally.lock().unwrap().sent.insert(phone.into(), None);
+                return Err(e);
+            }
+        };
+        session
+            .wait_for_channel_selected(Duration::from_secs(10))
+            .await?;
+        if codeless {
+            session
+                .wait_for_success_status(Duration::from_secs(10))
+                .await?;
+        } else {
+            session.check_code(otp_sandbox::DEFAULT_CODE).await?;
+        }
+        session.complete().await
+    }
+    .await;
+    let mut t = tally.lock().unwrap();
+    match result {
+        Ok(()) => t.completed += 1,
+        Err(e) => *t.errors.entry(kind(&e)).or_default() += 1,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a soak: run with --ignored"]
+async fn soak() {
+    let seconds = env("SOAK_SECONDS", 20);
+    let flows = env("SOAK_FLOWS", 16);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _server = start_sandbox(port);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::builder(otp_sandbox::DEFAULT_TOKEN)
+        .base_url(format!("{base}/api/n/otp-handler"))
+        .timeout(Duration::from_secs(5))
+        .long_poll_timeout(Duration::from_secs(5))
+        .retry(RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    // Wait for the sandbox to listen.
+    let probe = reqwest::Client::new();
+    let up = Instant::now();
+    while probe
+        .get(format!("{base}/sandbox/sessions"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            up.elapsed() < Duration::from_secs(20),
+            "the sandbox did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let end = started + Duration::from_secs(seconds);
+    let warm = started + Duration::from_secs(seconds) / 5;
+    let rss_warm = Arc::new(Mutex::new(None));
+    let workers: Vec<_> = (0..flows)
+        .map(|worker| {
+            let (client, tally, rss_warm) = (client.clone(), tally.clone(), rss_warm.clone());
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < end {
+                    let phone = format!("+7{worker:03}{n:07}");
+                    flow(&client, &phone, n % 4 == 3, &tally).await;
+                    n += 1;
+                    if Instant::now() > warm {
+                        rss_warm.lock().unwrap().get_or_insert_with(rss_kib);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("no worker panicked");
+    }
+    let rss_end = rss_kib();
+    let rss_start = rss_warm.lock().unwrap().unwrap_or(rss_end);
+
+    let sessions: Vec<serde_json::Value> = probe
+        .get(format!("{base}/sandbox/sessions"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = tally.lock().unwrap();
+    let mut per_recipient: HashMap<String, Vec<String>> = HashMap::new();
+    for s in &sessions {
+        per_recipient
+            .entry(s["recipient"].as_str().unwrap().into())
+            .or_default()
+            .push(s["requestId"].as_str().unwrap().into());
+    }
+    let duplicated = per_recipient.values().filter(|ids| ids.len() > 1).count();
+    // A session the client does not know: created for a `send` that failed, or not the one it got.
+    let lost = per_recipient
+        .iter()
+        .filter(|(phone, ids)| {
+            t.sent
+                .get(*phone)
+                .and_then(|id| id.as_ref())
+                .is_none_or(|id| !ids.contains(id))
+        })
+        .count();
+    let unknown_to_server = t
+        .sent
+        .values()
+        .flatten()
+        .filter(|id| !sessions.iter().any(|s| s["requestId"] == **id))
+        .count();
+    let errors: u64 = t.errors.values().sum();
+    println!("soak: {flows} concurrent flows for {seconds} s against the sandbox with 5% faults");
+    println!("  completed flows:      {}", t.completed);
+    println!("  failed flows:         {errors}");
+    for (kind, n) in &t.errors {
+        println!("    {kind}: {n}");
+    }
+    println!("  sessions on server:   {}", sessions.len());
+    println!("  lost sessions:        {lost}");
+    println!("  duplicated sessions:  {duplicated}");
+    println!("  unknown to server:    {unknown_to_server}");
+    println!("  client RSS: {rss_start} KiB after warm-up, {rss_end} KiB at the end");
+
+    assert!(t.completed > 0, "flows complete");
+    assert_eq!(lost, 0, "no session the client does not know of");
+    assert_eq!(duplicated, 0, "no `send` delivered twice");
+    assert_eq!(
+        unknown_to_server, 0,
+        "every request id the client got exists"
+    );
+    // Flat: within 16 MiB and 25 % of the warm-up figure.
+    assert!(
+        rss_end <= rss_start + 16 * 1024 + rss_start / 4,
+        "memory grew: {rss_start} → {rss_end} KiB"
+    );
+}
