@@ -1491,7 +1491,7 @@ Arguments:
             ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
             Error,
         > {
-            self.call("getWidget", &[], self.raw.get_widget(widget_id)).await
+            self.call("getWidget", &[], Box::pin(self.raw.get_widget(widget_id))).await
         }
         /**Request an authentication (Запросить аутентификацию)
 
@@ -1510,7 +1510,7 @@ Sends a `POST` request to `/`
             self.call(
                     "send",
                     &[("recipient", body.recipient.as_str())],
-                    self.raw.send(body),
+                    Box::pin(self.raw.send(body)),
                 )
                 .await
         }
@@ -1533,7 +1533,7 @@ Arguments:
             self.call(
                     "getChannel",
                     &[("request_id", request_id)],
-                    self.raw.get_channel(request_id),
+                    Box::pin(self.raw.get_channel(request_id)),
                 )
                 .await
         }
@@ -1558,7 +1558,7 @@ Arguments:
             self.call(
                     "getChannelLongPolling",
                     &[("request_id", request_id)],
-                    self.raw.get_channel_long_polling(request_id),
+                    Box::pin(self.raw.get_channel_long_polling(request_id)),
                 )
                 .await
         }
@@ -1581,7 +1581,7 @@ Arguments:
             self.call(
                     "getStatus",
                     &[("request_id", request_id), ("recipient", recipient)],
-                    self.raw.get_status(request_id, recipient),
+                    Box::pin(self.raw.get_status(request_id, recipient)),
                 )
                 .await
         }
@@ -1608,7 +1608,7 @@ Arguments:
             self.call(
                     "getStatusLongPolling",
                     &[("request_id", request_id), ("recipient", recipient)],
-                    self.raw.get_status_long_polling(request_id, recipient),
+                    Box::pin(self.raw.get_status_long_polling(request_id, recipient)),
                 )
                 .await
         }
@@ -1631,7 +1631,7 @@ Arguments:
             self.call(
                     "checkCode",
                     &[("request_id", request_id), ("code", body.code.as_str())],
-                    self.raw.check_code(request_id, body),
+                    Box::pin(self.raw.check_code(request_id, body)),
                 )
                 .await
         }
@@ -1658,7 +1658,7 @@ Arguments:
             self.call(
                     "checkStatusAndComplete",
                     &[("request_id", request_id), ("recipient", recipient)],
-                    self.raw.check_status_and_complete(request_id, recipient),
+                    Box::pin(self.raw.check_status_and_complete(request_id, recipient)),
                 )
                 .await
         }
@@ -1679,7 +1679,7 @@ Arguments:
             self.call(
                     "complete",
                     &[("request_id", request_id)],
-                    self.raw.complete(request_id),
+                    Box::pin(self.raw.complete(request_id)),
                 )
                 .await
         }
@@ -1702,7 +1702,7 @@ Arguments:
             self.call(
                     "resend",
                     &[("request_id", request_id)],
-                    self.raw.resend(request_id),
+                    Box::pin(self.raw.resend(request_id)),
                 )
                 .await
         }

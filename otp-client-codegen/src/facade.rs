@@ -59,7 +59,9 @@ pub(crate) fn facade_tokens(
             Facade::Async => quote! {
                 #(#docs)*
                 pub async fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
-                    self.call(#operation_id, &[#(#named),*], self.raw.#name(#(#args),*)).await
+                    // Boxed: progenitor's future is large, and moving it with every poll
+                    // of the caller's would cost more than one allocation.
+                    self.call(#operation_id, &[#(#named),*], Box::pin(self.raw.#name(#(#args),*))).await
                 }
             },
             Facade::Blocking => quote! {

@@ -11,8 +11,9 @@ use reqwest::StatusCode;
 use tracing::Instrument;
 
 use crate::generated::raw;
+use crate::mask::MaskedPhone;
 use crate::types::ErrorResponse;
-use crate::{Client, Error, mask_phone};
+use crate::{Client, Error};
 
 /// What the client hooks learn about the response of the call in progress.
 #[derive(Debug, Default)]
@@ -80,7 +81,7 @@ impl Client {
             "otp.call",
             otp.operation = operation_id,
             otp.request_id = arg("request_id").unwrap_or(""),
-            otp.recipient = arg("recipient").map(mask_phone).unwrap_or_default(),
+            otp.recipient = %MaskedPhone(arg("recipient").unwrap_or("")),
             http.status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, ResponseBuilderExt, StatusCode};
 
 use crate::ClientState;
 use crate::call::{Fault, with_context};
@@ -116,45 +116,46 @@ async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<
         c.status = Some(status);
         c.content_type = content_type.clone();
     });
-    let rebuild = |response: &reqwest::Response, body: bytes::Bytes| {
-        let mut builder = http::Response::builder()
-            .status(status)
-            .version(response.version());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = response.headers().clone();
-        }
-        builder.body(body).map(reqwest::Response::from)
-    };
-    let too_large = |response: &reqwest::Response| {
-        with_context(|c| c.fault = Some(Fault::TooLarge { limit }));
-        Ok(rebuild(response, bytes::Bytes::new())
-            .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
-    };
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return too_large(&response);
-    }
+    let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
     let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            return too_large(&response);
+    while !too_large && let Some(chunk) = response.chunk().await? {
+        too_large = body.len() + chunk.len() > limit;
+        if !too_large {
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
     let fault = match &content_type {
+        _ if too_large => Some(Fault::TooLarge { limit }),
         Some(ct) if !is_json(ct) && !body.is_empty() => Some(Fault::NotJson),
         _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
         _ => None,
     };
+    let body = if too_large { bytes::Bytes::new() } else { body };
     with_context(|c| {
         c.fault = fault;
         c.body = body.clone();
     });
-    Ok(rebuild(&response, body).unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
+    // The same response, its body now in memory: status, version, headers and URL move over.
+    let mut builder = http::Response::builder()
+        .status(status)
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+    }
+    Ok(builder
+        .body(body)
+        .map(reqwest::Response::from)
+        .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
 }
 
 /// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).
 fn error_body(body: &[u8]) -> Option<ErrorResponse> {
+    // Most success bodies are not: skip the parse unless the tell-tale key is there.
+    if !body.windows(12).any(|w| w == b"\"httpStatus\"") {
+        return None;
+    }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let object = value.as_object()?;
     let error_shaped = object.contains_key("type")

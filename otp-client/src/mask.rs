@@ -8,13 +8,31 @@
 /// assert_eq!(otp_client::mask_phone("12345"), "***");
 /// ```
 pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 10 {
-        return "***".to_string();
+    MaskedPhone(phone).to_string()
+}
+
+/// A phone number that displays masked, formatting only when it is displayed (a span field
+/// that no subscriber records costs nothing).
+pub(crate) struct MaskedPhone<'a>(pub &'a str);
+
+impl std::fmt::Display for MaskedPhone<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.chars().count();
+        if count < 10 {
+            return f.write_str("***");
+        }
+        let head_end = self
+            .0
+            .char_indices()
+            .nth(5)
+            .map_or(self.0.len(), |(i, _)| i);
+        let tail_start = self
+            .0
+            .char_indices()
+            .nth(count - 4)
+            .map_or(self.0.len(), |(i, _)| i);
+        write!(f, "{}***{}", &self.0[..head_end], &self.0[tail_start..])
     }
-    let head: String = chars[..5].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}***{tail}")
 }
 
 #[cfg(test)]

@@ -447,3 +447,10 @@ pub async fn sandbox_sessions(AxumState(app): AxumState<App>) -> Response {
         .collect();
     Json(sessions).into_response()
 }
+
+/// `POST /sandbox/notify`: answers every held long-poll of every session now, as if each
+/// had changed (sandbox only, for long-poll benchmarks).
+pub async fn sandbox_notify(AxumState(app): AxumState<App>) -> Response {
+    let n = app.state.notify_all();
+    Json(json!({"notified": n})).into_response()
+}

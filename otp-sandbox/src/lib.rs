@@ -67,6 +67,7 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
         .route("/sandbox/{request_id}/code", get(api::sandbox_code))
         .route("/sandbox/{request_id}/confirm", post(api::sandbox_confirm))
         .route("/sandbox/sessions", get(api::sandbox_sessions))
+        .route("/sandbox/notify", post(api::sandbox_notify))
         .layer(axum::middleware::from_fn_with_state(faults, fault::inject))
         .layer(axum::middleware::from_fn_with_state(
             recorder,

@@ -153,6 +153,26 @@ impl State {
             .collect()
     }
 
+    /// Bumps every session, waking every held long-poll; returns how many.
+    pub fn notify_all(&self) -> usize {
+        let cells: Vec<_> = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for cell in &cells {
+            let version = {
+                let mut s = cell.lock();
+                s.bump();
+                s.version
+            };
+            cell.notify(version);
+        }
+        cells.len()
+    }
+
     pub fn session_count(&self) -> usize {
         self.sessions
             .lock()
