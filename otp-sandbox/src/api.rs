@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::errors::{Errors, unauthorized, validate_error};
-use crate::state::{Session, SessionCell, State, Status, confirm};
+use crate::state::{Session, SessionCell, State, close, confirm};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -345,9 +345,7 @@ pub async fn check_status_and_complete(
         if !s.confirmed {
             return Ok(success(OP, StatusCode::CREATED, false));
         }
-        s.closed = true;
-        s.status = Status::Closed;
-        s.bump();
+        close(&mut s);
         s.version
     };
     cell.notify(version);
@@ -361,16 +359,7 @@ pub async fn complete(
 ) -> Result<Reply> {
     const OP: &str = "complete";
     let cell = app.session(OP, &headers, &request_id)?;
-    let version = {
-        let mut s = cell.lock();
-        if !s.closed {
-            s.closed = true;
-            s.status = Status::Closed;
-            s.bump();
-        }
-        s.version
-    };
-    cell.notify(version);
+    cell.change(close);
     Ok(success(OP, StatusCode::CREATED, true))
 }
 
@@ -422,17 +411,10 @@ pub async fn sandbox_confirm(
     AxumState(app): AxumState<App>,
     Path(request_id): Path<String>,
 ) -> Response {
-    match app.state.session(&request_id) {
-        Some(cell) => {
-            let version = {
-                let mut s = cell.lock();
-                confirm(&mut s);
-                s.version
-            };
-            cell.notify(version);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
+    if app.state.confirm(&request_id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
     }
 }
 

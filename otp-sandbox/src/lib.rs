@@ -142,16 +142,7 @@ impl Sandbox {
 
     /// Confirms a session as its user would on a codeless channel.
     pub fn confirm(&self, request_id: &str) -> bool {
-        let Some(cell) = self.state.session(request_id) else {
-            return false;
-        };
-        let version = {
-            let mut s = cell.lock();
-            state::confirm(&mut s);
-            s.version
-        };
-        cell.notify(version);
-        true
+        self.state.confirm(request_id)
     }
 
     /// Every session: (request id, recipient).

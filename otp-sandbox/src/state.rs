@@ -92,6 +92,17 @@ impl SessionCell {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Changes the session with `f`, then wakes its long-polls.
+    pub fn change<R>(&self, f: impl FnOnce(&mut Session) -> R) -> R {
+        let (result, version) = {
+            let mut s = self.lock();
+            let result = f(&mut s);
+            (result, s.version)
+        };
+        self.notify(version);
+        result
+    }
+
     /// Wakes every long-poll of this session.
     pub fn notify(&self, version: u64) {
         self.changed.send_replace(version);
@@ -153,6 +164,11 @@ impl State {
             .collect()
     }
 
+    /// Confirms session `id` as its user would; `false` when there is no such session.
+    pub fn confirm(&self, id: &str) -> bool {
+        self.session(id).map(|cell| cell.change(confirm)).is_some()
+    }
+
     /// Bumps every session, waking every held long-poll; returns how many.
     pub fn notify_all(&self) -> usize {
         let cells: Vec<_> = self
@@ -163,12 +179,7 @@ impl State {
             .cloned()
             .collect();
         for cell in &cells {
-            let version = {
-                let mut s = cell.lock();
-                s.bump();
-                s.version
-            };
-            cell.notify(version);
+            cell.change(Session::bump);
         }
         cells.len()
     }
@@ -265,6 +276,15 @@ impl State {
                 cell.notify(version);
             }
         });
+    }
+}
+
+/// Marks the session closed (completed), once.
+pub fn close(s: &mut Session) {
+    if !s.closed {
+        s.closed = true;
+        s.status = Status::Closed;
+        s.bump();
     }
 }
 
