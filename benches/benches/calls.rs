@@ -125,32 +125,26 @@ fn decoding(c: &mut Criterion) {
 
 /// The sandbox's getStatus rate beside the bare responder's, at 64 concurrent callers.
 fn sandbox(c: &mut Criterion) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
+    let (sandbox_url, request_id) = in_background(|| async {
+        let sandbox = otp_sandbox::Sandbox::start(otp_sandbox::SandboxConfig::default())
+            .await
+            .unwrap();
+        let client = otp_client::Client::builder(otp_sandbox::DEFAULT_TOKEN)
+            .base_url(sandbox.base_url())
             .build()
             .unwrap();
-        rt.block_on(async move {
-            let sandbox = otp_sandbox::Sandbox::start(otp_sandbox::SandboxConfig::default())
-                .await
-                .unwrap();
-            let client = otp_client::Client::builder(otp_sandbox::DEFAULT_TOKEN)
-                .base_url(sandbox.base_url())
-                .build()
-                .unwrap();
-            let session = client
-                .start_verification(otp_sandbox::CODE_WIDGET, RECIPIENT)
-                .await
-                .unwrap();
-            tx.send((sandbox.base_url(), session.request_id().to_string()))
-                .unwrap();
-            std::future::pending::<()>().await;
-            drop(sandbox);
+        let session = client
+            .start_verification(otp_sandbox::CODE_WIDGET, RECIPIENT)
+            .await
+            .unwrap();
+        let found = (sandbox.base_url(), session.request_id().to_string());
+        // The sandbox serves for as long as the runtime lives.
+        tokio::spawn(async move {
+            let _sandbox = sandbox;
+            std::future::pending::<()>().await
         });
+        found
     });
-    let (sandbox_url, request_id) = rx.recv().unwrap();
     let bare = base_url(serve_in_background(responder()));
     let rt = runtime();
     let raw = raw_client();

@@ -39,9 +39,14 @@ pub fn responder() -> Router {
         )
 }
 
-/// Serves `router` on a loopback port from a runtime of its own (2 threads), so the
-/// client side's runtime measures only the client.
-pub fn serve_in_background(router: Router) -> SocketAddr {
+/// Runs `setup` on a runtime of its own (2 threads, on a thread of its own) that lives as
+/// long as the process, with everything `setup` spawned on it; returns what `setup` returns.
+/// Servers run there, so that the client side's runtime measures only the client.
+pub fn in_background<T, F>(setup: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -50,12 +55,21 @@ pub fn serve_in_background(router: Router) -> SocketAddr {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, router).await.unwrap();
-        });
+            tx.send(setup().await).unwrap();
+            std::future::pending::<()>().await
+        })
     });
     rx.recv().unwrap()
+}
+
+/// Serves `router` on a loopback port, in the background.
+pub fn serve_in_background(router: Router) -> SocketAddr {
+    in_background(|| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        addr
+    })
 }
 
 pub fn base_url(addr: SocketAddr) -> String {
