@@ -76,22 +76,21 @@ pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}/api/n/otp-handler")
 }
 
-pub fn sdk_client(addr: SocketAddr) -> otp_client::Client {
+/// The SDK's settings, the same as [`raw_client`]'s.
+fn sdk_builder(addr: SocketAddr) -> otp_client::ClientBuilder {
     otp_client::Client::builder(TOKEN)
         .base_url(base_url(addr))
         .timeout(TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(USER_AGENT)
-        .build()
-        .unwrap()
+}
+
+pub fn sdk_client(addr: SocketAddr) -> otp_client::Client {
+    sdk_builder(addr).build().unwrap()
 }
 
 pub fn sdk_blocking_client(addr: SocketAddr) -> otp_client_blocking::Client {
-    otp_client_blocking::Client::builder(TOKEN)
-        .base_url(base_url(addr))
-        .timeout(TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(USER_AGENT)
+    otp_client_blocking::ClientBuilder::from(sdk_builder(addr))
         .build()
         .unwrap()
 }

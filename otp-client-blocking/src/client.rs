@@ -88,6 +88,22 @@ pub struct ClientBuilder {
     inner: otp_client::ClientBuilder,
 }
 
+/// A blocking builder with the settings of an async one, so that both clients of an
+/// application can share one configuration.
+///
+/// ```
+/// let settings = otp_client::Client::builder("my-api-token").timeout(std::time::Duration::from_secs(10));
+/// let blocking = otp_client_blocking::ClientBuilder::from(settings.clone()).build()?;
+/// let async_client = settings.build()?;
+/// assert_eq!(blocking.base_url(), async_client.base_url());
+/// # Ok::<(), otp_client_blocking::Error>(())
+/// ```
+impl From<otp_client::ClientBuilder> for ClientBuilder {
+    fn from(inner: otp_client::ClientBuilder) -> Self {
+        Self { inner }
+    }
+}
+
 impl ClientBuilder {
     /// The deployment to talk to (production by default).
     pub fn environment(self, environment: Environment) -> Self {

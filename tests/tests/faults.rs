@@ -57,26 +57,18 @@ async fn every_operation_of_both_clients_fails_clearly_on_every_fault() {
                 let id = op.id.clone();
                 let ctx = format!("{fault:?} {which:?} {id}");
                 let call = async move {
+                    let settings = otp_client::Client::builder(TOKEN)
+                        .base_url(&url)
+                        .timeout(TIMEOUT)
+                        .long_poll_timeout(TIMEOUT)
+                        .retry(RetryPolicy::none());
                     match which {
                         Which::Async => {
-                            let client = otp_client::Client::builder(TOKEN)
-                                .base_url(&url)
-                                .timeout(TIMEOUT)
-                                .long_poll_timeout(TIMEOUT)
-                                .retry(RetryPolicy::none())
-                                .build()
-                                .unwrap();
-                            call_async(&client, &id, &Args::default()).await
+                            call_async(&settings.build().unwrap(), &id, &Args::default()).await
                         }
                         Which::Blocking => tokio::task::spawn_blocking(move || {
-                            let client = otp_client_blocking::Client::builder(TOKEN)
-                                .base_url(&url)
-                                .timeout(TIMEOUT)
-                                .long_poll_timeout(TIMEOUT)
-                                .retry(RetryPolicy::none())
-                                .build()
-                                .unwrap();
-                            call_blocking(&client, &id, &Args::default())
+                            let client = otp_client_blocking::ClientBuilder::from(settings);
+                            call_blocking(&client.build().unwrap(), &id, &Args::default())
                         })
                         .await
                         .expect("no panic"),
