@@ -136,9 +136,8 @@ pub mod raw {
         ///`OtpHandlerSendResponseDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct OtpHandlerSendResponseDto {
-            ///The session's id (Идентификатор запроса).
             #[serde(rename = "requestId")]
-            pub request_id: ::uuid::Uuid,
+            pub request_id: crate::RequestId,
         }
         /// Error types.
         pub mod error {
@@ -186,7 +185,7 @@ Version: 1.0.0*/
     pub struct Client {
         pub(crate) baseurl: String,
         pub(crate) client: reqwest::Client,
-        pub(crate) inner: crate::ClientState,
+        pub(crate) inner: crate::client::ClientState,
     }
     impl Client {
         /// Create a new client.
@@ -194,7 +193,7 @@ Version: 1.0.0*/
         /// `baseurl` is the base URL provided to the internal
         /// `reqwest::Client`, and should include a scheme and hostname,
         /// as well as port and a path stem if applicable.
-        pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
+        pub fn new(baseurl: &str, inner: crate::client::ClientState) -> Self {
             #[cfg(not(target_arch = "wasm32"))]
             let client = {
                 let dur = ::std::time::Duration::from_secs(15u64);
@@ -213,7 +212,7 @@ Version: 1.0.0*/
         pub fn new_with_client(
             baseurl: &str,
             client: reqwest::Client,
-            inner: crate::ClientState,
+            inner: crate::client::ClientState,
         ) -> Self {
             Self {
                 baseurl: baseurl.to_string(),
@@ -222,7 +221,7 @@ Version: 1.0.0*/
             }
         }
     }
-    impl ClientInfo<crate::ClientState> for Client {
+    impl ClientInfo<crate::client::ClientState> for Client {
         fn api_version() -> &'static str {
             "1.0.0"
         }
@@ -232,11 +231,11 @@ Version: 1.0.0*/
         fn client(&self) -> &reqwest::Client {
             &self.client
         }
-        fn inner(&self) -> &crate::ClientState {
+        fn inner(&self) -> &crate::client::ClientState {
             &self.inner
         }
     }
-    impl ClientHooks<crate::ClientState> for &Client {}
+    impl ClientHooks<crate::client::ClientState> for &Client {}
     #[allow(clippy::all)]
     impl Client {
         /**Get the widget's data (Получить данные формы)
@@ -388,7 +387,7 @@ Arguments:
 */
         pub async fn get_channel<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetChannelResponseDto>,
             Error<types::ErrorResponse>,
@@ -465,7 +464,7 @@ Arguments:
 */
         pub async fn get_channel_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetChannelResponseDto>,
             Error<types::ErrorResponse>,
@@ -547,7 +546,7 @@ Arguments:
 */
         pub async fn get_status<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
@@ -634,7 +633,7 @@ Arguments:
 */
         pub async fn get_status_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
@@ -725,7 +724,7 @@ Arguments:
 */
         pub async fn check_code<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             body: &'a types::OtpHandlerCheckCodeRequestDto,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
@@ -794,7 +793,10 @@ Arguments:
         /**Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
 
 The back end's last, security-critical step: verifies that the session was confirmed
-for this phone number, and completes it.
+for this phone number, and completes it. An unconfirmed session is not an error: the
+answer is `201 {"success": false}`, and so is every call after the session was
+completed (the vendor's SDK docs), so a caller must read `success`, and a call whose
+answer was lost cannot be told from an unconfirmed session by calling it again.
 
 
 Sends a `POST` request to `/{requestId}/checkStatusAndComplete`
@@ -805,7 +807,7 @@ Arguments:
 */
         pub async fn check_status_and_complete<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
@@ -881,6 +883,10 @@ Arguments:
         }
         /**Complete the session
 
+Completes (closes) the session whatever its state. It checks neither that the session
+was confirmed nor the phone number: its `success: true` proves nothing about the user.
+
+
 Sends a `POST` request to `/{requestId}/complete`
 
 Arguments:
@@ -888,7 +894,7 @@ Arguments:
 */
         pub async fn complete<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
@@ -956,7 +962,7 @@ Arguments:
 */
         pub async fn resend<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
         ) -> Result<
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
@@ -1086,6 +1092,21 @@ decodes as `Unknown` instead of failing the response.*/
                 Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The value's English text, as the spec gives it (the `summary` of the example
+        /// named after it), if any.
+        pub fn summary(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                Self::Flashcall => ::std::option::Option::None,
+                Self::SimPush => ::std::option::Option::None,
+                Self::Sms => ::std::option::Option::None,
+                Self::Telegramcode => ::std::option::Option::None,
+                Self::Viber => ::std::option::Option::None,
+                Self::Vk => ::std::option::Option::None,
+                Self::Voice => ::std::option::Option::None,
+                Self::Whatsapp => ::std::option::Option::None,
+                Self::Unknown(_) => ::std::option::Option::None,
+            }
+        }
         /// Whether this version of the client knows the value.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
@@ -1179,6 +1200,18 @@ delivered to the user; then `confirmed`, `error` or `closed`.*/
                 Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The value's English text, as the spec gives it (the `summary` of the example
+        /// named after it), if any.
+        pub fn summary(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                Self::Wait => ::std::option::Option::None,
+                Self::Sent => ::std::option::Option::None,
+                Self::Confirmed => ::std::option::Option::None,
+                Self::Error => ::std::option::Option::None,
+                Self::Closed => ::std::option::Option::None,
+                Self::Unknown(_) => ::std::option::Option::None,
+            }
+        }
         /// Whether this version of the client knows the value.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
@@ -1254,6 +1287,15 @@ other way and the service learns of it directly (`getStatusLongPolling`).*/
                 Self::Unknown(value) => value.as_str(),
             }
         }
+        /// The value's English text, as the spec gives it (the `summary` of the example
+        /// named after it), if any.
+        pub fn summary(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                Self::Code => ::std::option::Option::None,
+                Self::Codeless => ::std::option::Option::None,
+                Self::Unknown(_) => ::std::option::Option::None,
+            }
+        }
         /// Whether this version of the client knows the value.
         pub fn is_known(&self) -> bool {
             !matches!(self, Self::Unknown(_))
@@ -1304,49 +1346,50 @@ other way and the service learns of it directly (`getStatusLongPolling`).*/
         }
     }
     /**The error's kind. The first fifteen are documented by the reference; the last five
-are known to the vendor's Node SDK only. A kind not listed here decodes as `Unknown`.*/
+are known to the vendor's Node SDK only. A kind not listed here decodes as `Unknown`.
+Each kind's English text is the `summary` of the example named after it.*/
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[non_exhaustive]
     pub enum ExceptionType {
-        ///`ForbiddenException`
+        ///`ForbiddenException`: Forbidden: this token may not use the widget or the session.
         ForbiddenException,
-        ///`WidgetNotFoundException`
+        ///`WidgetNotFoundException`: The widget does not exist.
         WidgetNotFoundException,
-        ///`WidgetIsBlockedException`
+        ///`WidgetIsBlockedException`: The widget or its owner is blocked: contact the vendor's support.
         WidgetIsBlockedException,
-        ///`NoAvailableChannelsException`
+        ///`NoAvailableChannelsException`: No channel is left to send the message over: start a new verification.
         NoAvailableChannelsException,
-        ///`ResendChannelException`
+        ///`ResendChannelException`: The channel expired: restart it with `resend`.
         ResendChannelException,
-        ///`AttemptsExpiredException`
+        ///`AttemptsExpiredException`: No attempts are left to enter the code: start a new verification.
         AttemptsExpiredException,
-        ///`SessionClosedException`
+        ///`SessionClosedException`: The session is closed.
         SessionClosedException,
-        ///`ChannelChangedException`
+        ///`ChannelChangedException`: The channel changed: fetch the current channel again and render it.
         ChannelChangedException,
-        ///`InvalidCodeException`
+        ///`InvalidCodeException`: The code the user entered is wrong.
         InvalidCodeException,
-        ///`IsCodelessChannelException`
+        ///`IsCodelessChannelException`: The channel is codeless: there is no code to check.
         IsCodelessChannelException,
-        ///`SessionNotFoundException`
+        ///`SessionNotFoundException`: The session does not exist.
         SessionNotFoundException,
-        ///`LongPollingTimeoutException`
+        ///`LongPollingTimeoutException`: The long-poll timed out with nothing new: issue it again.
         LongPollingTimeoutException,
-        ///`PhoneNumberMismatchException`
+        ///`PhoneNumberMismatchException`: The phone number is not the one the session was started for.
         PhoneNumberMismatchException,
-        ///`RestartCooldownActiveException`
+        ///`RestartCooldownActiveException`: Too early to resend: wait for the cooldown to pass.
         RestartCooldownActiveException,
-        ///`SessionAlreadyConfirmedException`
+        ///`SessionAlreadyConfirmedException`: The session is already confirmed.
         SessionAlreadyConfirmedException,
-        ///`RateLimitException`
+        ///`RateLimitException`: Too many requests: wait before trying again.
         RateLimitException,
-        ///`BadRequestException`
+        ///`BadRequestException`: The request is malformed.
         BadRequestException,
-        ///`ValidateError`
+        ///`ValidateError`: The request failed the service's validation.
         ValidateError,
-        ///`InternalServerErrorException`
+        ///`InternalServerErrorException`: The service failed to handle the request.
         InternalServerErrorException,
-        ///`RequestNotFoundException`
+        ///`RequestNotFoundException`: The request (session) does not exist.
         RequestNotFoundException,
         /// A value this version of the client does not know yet, kept verbatim.
         Unknown(::std::string::String),
@@ -1401,6 +1444,99 @@ are known to the vendor's Node SDK only. A kind not listed here decodes as `Unkn
                 Self::InternalServerErrorException => "InternalServerErrorException",
                 Self::RequestNotFoundException => "RequestNotFoundException",
                 Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The value's English text, as the spec gives it (the `summary` of the example
+        /// named after it), if any.
+        pub fn summary(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                Self::ForbiddenException => {
+                    ::std::option::Option::Some(
+                        "Forbidden: this token may not use the widget or the session.",
+                    )
+                }
+                Self::WidgetNotFoundException => {
+                    ::std::option::Option::Some("The widget does not exist.")
+                }
+                Self::WidgetIsBlockedException => {
+                    ::std::option::Option::Some(
+                        "The widget or its owner is blocked: contact the vendor's support.",
+                    )
+                }
+                Self::NoAvailableChannelsException => {
+                    ::std::option::Option::Some(
+                        "No channel is left to send the message over: start a new verification.",
+                    )
+                }
+                Self::ResendChannelException => {
+                    ::std::option::Option::Some(
+                        "The channel expired: restart it with `resend`.",
+                    )
+                }
+                Self::AttemptsExpiredException => {
+                    ::std::option::Option::Some(
+                        "No attempts are left to enter the code: start a new verification.",
+                    )
+                }
+                Self::SessionClosedException => {
+                    ::std::option::Option::Some("The session is closed.")
+                }
+                Self::ChannelChangedException => {
+                    ::std::option::Option::Some(
+                        "The channel changed: fetch the current channel again and render it.",
+                    )
+                }
+                Self::InvalidCodeException => {
+                    ::std::option::Option::Some("The code the user entered is wrong.")
+                }
+                Self::IsCodelessChannelException => {
+                    ::std::option::Option::Some(
+                        "The channel is codeless: there is no code to check.",
+                    )
+                }
+                Self::SessionNotFoundException => {
+                    ::std::option::Option::Some("The session does not exist.")
+                }
+                Self::LongPollingTimeoutException => {
+                    ::std::option::Option::Some(
+                        "The long-poll timed out with nothing new: issue it again.",
+                    )
+                }
+                Self::PhoneNumberMismatchException => {
+                    ::std::option::Option::Some(
+                        "The phone number is not the one the session was started for.",
+                    )
+                }
+                Self::RestartCooldownActiveException => {
+                    ::std::option::Option::Some(
+                        "Too early to resend: wait for the cooldown to pass.",
+                    )
+                }
+                Self::SessionAlreadyConfirmedException => {
+                    ::std::option::Option::Some("The session is already confirmed.")
+                }
+                Self::RateLimitException => {
+                    ::std::option::Option::Some(
+                        "Too many requests: wait before trying again.",
+                    )
+                }
+                Self::BadRequestException => {
+                    ::std::option::Option::Some("The request is malformed.")
+                }
+                Self::ValidateError => {
+                    ::std::option::Option::Some(
+                        "The request failed the service's validation.",
+                    )
+                }
+                Self::InternalServerErrorException => {
+                    ::std::option::Option::Some(
+                        "The service failed to handle the request.",
+                    )
+                }
+                Self::RequestNotFoundException => {
+                    ::std::option::Option::Some("The request (session) does not exist.")
+                }
+                Self::Unknown(_) => ::std::option::Option::None,
             }
         }
         /// Whether this version of the client knows the value.
@@ -1475,7 +1611,7 @@ are known to the vendor's Node SDK only. A kind not listed here decodes as `Unkn
 }
 mod facade {
     #[allow(unused_imports)]
-    use crate::{types, Error, ResponseValue};
+    use crate::{types, Error, RequestId};
     impl crate::Client {
         /**Get the widget's data (Получить данные формы)
 
@@ -1487,11 +1623,17 @@ Arguments:
         pub async fn get_widget<'a>(
             &'a self,
             widget_id: &'a ::uuid::Uuid,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
-            Error,
-        > {
-            self.call("getWidget", &[], Box::pin(self.raw.get_widget(widget_id))).await
+        ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: None,
+                strings: &[],
+            };
+            self.call(
+                    &super::OPERATIONS[0usize],
+                    args,
+                    Box::pin(self.raw.get_widget(widget_id)),
+                )
+                .await
         }
         /**Request an authentication (Запросить аутентификацию)
 
@@ -1503,15 +1645,12 @@ Sends a `POST` request to `/`
         pub async fn send<'a>(
             &'a self,
             body: &'a types::OtpHandlerSendRequestDto,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerSendResponseDto>,
-            Error,
-        > {
-            self.call(
-                    "send",
-                    &[("recipient", body.recipient.as_str())],
-                    Box::pin(self.raw.send(body)),
-                )
+        ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: None,
+                strings: &[("recipient", body.recipient.as_str())],
+            };
+            self.call(&super::OPERATIONS[1usize], args, Box::pin(self.raw.send(body)))
                 .await
         }
         /**Get the current channel (Запросить текущий канал)
@@ -1525,14 +1664,15 @@ Arguments:
 */
         pub async fn get_channel<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetChannelResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[],
+            };
             self.call(
-                    "getChannel",
-                    &[("request_id", request_id)],
+                    &super::OPERATIONS[2usize],
+                    args,
                     Box::pin(self.raw.get_channel(request_id)),
                 )
                 .await
@@ -1550,14 +1690,15 @@ Arguments:
 */
         pub async fn get_channel_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetChannelResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[],
+            };
             self.call(
-                    "getChannelLongPolling",
-                    &[("request_id", request_id)],
+                    &super::OPERATIONS[3usize],
+                    args,
                     Box::pin(self.raw.get_channel_long_polling(request_id)),
                 )
                 .await
@@ -1572,15 +1713,16 @@ Arguments:
 */
         pub async fn get_status<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[("recipient", recipient)],
+            };
             self.call(
-                    "getStatus",
-                    &[("request_id", request_id), ("recipient", recipient)],
+                    &super::OPERATIONS[4usize],
+                    args,
                     Box::pin(self.raw.get_status(request_id, recipient)),
                 )
                 .await
@@ -1599,15 +1741,16 @@ Arguments:
 */
         pub async fn get_status_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[("recipient", recipient)],
+            };
             self.call(
-                    "getStatusLongPolling",
-                    &[("request_id", request_id), ("recipient", recipient)],
+                    &super::OPERATIONS[5usize],
+                    args,
                     Box::pin(self.raw.get_status_long_polling(request_id, recipient)),
                 )
                 .await
@@ -1622,15 +1765,16 @@ Arguments:
 */
         pub async fn check_code<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             body: &'a types::OtpHandlerCheckCodeRequestDto,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[("code", body.code.as_str())],
+            };
             self.call(
-                    "checkCode",
-                    &[("request_id", request_id), ("code", body.code.as_str())],
+                    &super::OPERATIONS[6usize],
+                    args,
                     Box::pin(self.raw.check_code(request_id, body)),
                 )
                 .await
@@ -1638,7 +1782,10 @@ Arguments:
         /**Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
 
 The back end's last, security-critical step: verifies that the session was confirmed
-for this phone number, and completes it.
+for this phone number, and completes it. An unconfirmed session is not an error: the
+answer is `201 {"success": false}`, and so is every call after the session was
+completed (the vendor's SDK docs), so a caller must read `success`, and a call whose
+answer was lost cannot be told from an unconfirmed session by calling it again.
 
 
 Sends a `POST` request to `/{requestId}/checkStatusAndComplete`
@@ -1647,38 +1794,52 @@ Arguments:
 - `request_id`: The session's id, as `send` returned it.
 - `recipient`: The phone number the session was started for.
 */
+        /**
+**Note.** This method returns the service's answer as it is: `Ok` with `success: false` for a
+session that is not confirmed. To grant access, use `finish`, which returns a
+`Verified` proof only when `success` is `true`, and an error (outcome unknown when
+the answer was lost) otherwise.*/
         pub async fn check_status_and_complete<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[("recipient", recipient)],
+            };
             self.call(
-                    "checkStatusAndComplete",
-                    &[("request_id", request_id), ("recipient", recipient)],
+                    &super::OPERATIONS[7usize],
+                    args,
                     Box::pin(self.raw.check_status_and_complete(request_id, recipient)),
                 )
                 .await
         }
         /**Complete the session
 
+Completes (closes) the session whatever its state. It checks neither that the session
+was confirmed nor the phone number: its `success: true` proves nothing about the user.
+
+
 Sends a `POST` request to `/{requestId}/complete`
 
 Arguments:
 - `request_id`: The session's id, as `send` returned it.
 */
+        /**
+**Note.** Never grant access on this answer: use `finish` (`checkStatusAndComplete`), which
+checks that the session was confirmed for the phone number.*/
         pub async fn complete<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[],
+            };
             self.call(
-                    "complete",
-                    &[("request_id", request_id)],
+                    &super::OPERATIONS[8usize],
+                    args,
                     Box::pin(self.raw.complete(request_id)),
                 )
                 .await
@@ -1694,23 +1855,183 @@ Arguments:
 */
         pub async fn resend<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let args = crate::call::Args {
+                request_id: Some(request_id),
+                strings: &[],
+            };
             self.call(
-                    "resend",
-                    &[("request_id", request_id)],
+                    &super::OPERATIONS[9usize],
+                    args,
                     Box::pin(self.raw.resend(request_id)),
                 )
                 .await
         }
     }
 }
-/// The methods whose operation the server holds (`x-long-polling`), by the
-/// name progenitor also gives them in `OperationInfo`.
-pub(crate) const LONG_POLLING_METHODS: &[&str] = &[
-    "get_channel_long_polling",
-    "get_status_long_polling",
+/// Every operation of the spec, in its order: what the client checks each
+/// request against before sending it.
+pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
+    crate::operation::Operation {
+        id: "getWidget",
+        method: "get_widget",
+        idempotent: true,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Literal("widget"),
+            crate::operation::Segment::Param("widgetId"),
+        ],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "send",
+        method: "send",
+        idempotent: false,
+        long_polling: false,
+        path: &[crate::operation::Segment::Literal("")],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "getChannel",
+        method: "get_channel",
+        idempotent: true,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("channel"),
+        ],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "getChannelLongPolling",
+        method: "get_channel_long_polling",
+        idempotent: true,
+        long_polling: true,
+        path: &[
+            crate::operation::Segment::Literal("longPolling"),
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("channel"),
+        ],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "getStatus",
+        method: "get_status",
+        idempotent: true,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("status"),
+        ],
+        query: &["recipient"],
+    },
+    crate::operation::Operation {
+        id: "getStatusLongPolling",
+        method: "get_status_long_polling",
+        idempotent: true,
+        long_polling: true,
+        path: &[
+            crate::operation::Segment::Literal("longPolling"),
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("status"),
+        ],
+        query: &["recipient"],
+    },
+    crate::operation::Operation {
+        id: "checkCode",
+        method: "check_code",
+        idempotent: false,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("checkCode"),
+        ],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "checkStatusAndComplete",
+        method: "check_status_and_complete",
+        idempotent: false,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("checkStatusAndComplete"),
+        ],
+        query: &["recipient"],
+    },
+    crate::operation::Operation {
+        id: "complete",
+        method: "complete",
+        idempotent: false,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("complete"),
+        ],
+        query: &[],
+    },
+    crate::operation::Operation {
+        id: "resend",
+        method: "resend",
+        idempotent: false,
+        long_polling: false,
+        path: &[
+            crate::operation::Segment::Param("requestId"),
+            crate::operation::Segment::Literal("resend"),
+        ],
+        query: &[],
+    },
 ];
+/// Expands `$callback! { {id: …, method: …, http: …, path: …, long_polling: …,
+/// params: [...], summary: …} … }`: one entry per operation of the spec, in its
+/// order, with the method's argument names (`body` for a request body). Tests and
+/// tools expand it to reach every operation without a list of their own.
+///
+/// ```
+/// macro_rules! ids {
+///     ($({ id: $id:literal, $($rest:tt)* })*) => { &[$($id),*] };
+/// }
+/// let ids: &[&str] = otp_client::for_each_operation!(ids);
+/// assert!(ids.contains(&"checkStatusAndComplete"));
+/// ```
+#[macro_export]
+macro_rules! for_each_operation {
+    ($callback:ident) => {
+        $callback ! { { id : "getWidget", method : get_widget, http : "GET", path :
+        "/widget/{widgetId}", long_polling : false, params : [widget_id], summary :
+        "Get the widget's data (Получить данные формы)", } { id :
+        "send", method : send, http : "POST", path : "/", long_polling : false, params :
+        [body], summary :
+        "Request an authentication (Запросить аутентификацию)", }
+        { id : "getChannel", method : get_channel, http : "GET", path :
+        "/{requestId}/channel", long_polling : false, params : [request_id], summary :
+        "Get the current channel (Запросить текущий канал)", } { id
+        : "getChannelLongPolling", method : get_channel_long_polling, http : "GET", path
+        : "/longPolling/{requestId}/channel", long_polling : true, params : [request_id],
+        summary :
+        "Get the current channel, long-polling (Запросить текущий канал (long-polling))",
+        } { id : "getStatus", method : get_status, http : "GET", path :
+        "/{requestId}/status", long_polling : false, params : [request_id, recipient],
+        summary :
+        "Get the verification status (Запросить статус авторизации)",
+        } { id : "getStatusLongPolling", method : get_status_long_polling, http : "GET",
+        path : "/longPolling/{requestId}/status", long_polling : true, params :
+        [request_id, recipient], summary :
+        "Get the verification status, long-polling (Запросить статус авторизации (long-polling))",
+        } { id : "checkCode", method : check_code, http : "POST", path :
+        "/{requestId}/checkCode", long_polling : false, params : [request_id, body],
+        summary :
+        "Check the code the user entered (Проверить введенный пользователем код)",
+        } { id : "checkStatusAndComplete", method : check_status_and_complete, http :
+        "POST", path : "/{requestId}/checkStatusAndComplete", long_polling : false,
+        params : [request_id, recipient], summary :
+        "Check the status and complete the verification (Проверить статус и завершить процесс авторизации)",
+        } { id : "complete", method : complete, http : "POST", path :
+        "/{requestId}/complete", long_polling : false, params : [request_id], summary :
+        "Complete the session", } { id : "resend", method : resend, http : "POST", path :
+        "/{requestId}/resend", long_polling : false, params : [request_id], summary :
+        "Resend the code for the session (Переотправить код для запроса)",
+        } }
+    };
+}

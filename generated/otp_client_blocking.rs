@@ -2,7 +2,7 @@
 
 mod facade {
     #[allow(unused_imports)]
-    use crate::{types, Error, ResponseValue};
+    use crate::{types, Error, RequestId};
     impl crate::Client {
         /**Get the widget's data (Получить данные формы)
 
@@ -14,10 +14,7 @@ Arguments:
         pub fn get_widget<'a>(
             &'a self,
             widget_id: &'a ::uuid::Uuid,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
             self.block_on(self.inner.get_widget(widget_id))
         }
         /**Request an authentication (Запросить аутентификацию)
@@ -30,10 +27,7 @@ Sends a `POST` request to `/`
         pub fn send<'a>(
             &'a self,
             body: &'a types::OtpHandlerSendRequestDto,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerSendResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
             self.block_on(self.inner.send(body))
         }
         /**Get the current channel (Запросить текущий канал)
@@ -47,11 +41,8 @@ Arguments:
 */
         pub fn get_channel<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetChannelResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
             self.block_on(self.inner.get_channel(request_id))
         }
         /**Get the current channel, long-polling (Запросить текущий канал (long-polling))
@@ -67,11 +58,8 @@ Arguments:
 */
         pub fn get_channel_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetChannelResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
             self.block_on(self.inner.get_channel_long_polling(request_id))
         }
         /**Get the verification status (Запросить статус авторизации)
@@ -84,12 +72,9 @@ Arguments:
 */
         pub fn get_status<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.get_status(request_id, recipient))
         }
         /**Get the verification status, long-polling (Запросить статус авторизации (long-polling))
@@ -106,12 +91,9 @@ Arguments:
 */
         pub fn get_status_long_polling<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.get_status_long_polling(request_id, recipient))
         }
         /**Check the code the user entered (Проверить введенный пользователем код)
@@ -124,18 +106,18 @@ Arguments:
 */
         pub fn check_code<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             body: &'a types::OtpHandlerCheckCodeRequestDto,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.check_code(request_id, body))
         }
         /**Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
 
 The back end's last, security-critical step: verifies that the session was confirmed
-for this phone number, and completes it.
+for this phone number, and completes it. An unconfirmed session is not an error: the
+answer is `201 {"success": false}`, and so is every call after the session was
+completed (the vendor's SDK docs), so a caller must read `success`, and a call whose
+answer was lost cannot be told from an unconfirmed session by calling it again.
 
 
 Sends a `POST` request to `/{requestId}/checkStatusAndComplete`
@@ -144,30 +126,36 @@ Arguments:
 - `request_id`: The session's id, as `send` returned it.
 - `recipient`: The phone number the session was started for.
 */
+        /**
+**Note.** This method returns the service's answer as it is: `Ok` with `success: false` for a
+session that is not confirmed. To grant access, use `finish`, which returns a
+`Verified` proof only when `success` is `true`, and an error (outcome unknown when
+the answer was lost) otherwise.*/
         pub fn check_status_and_complete<'a>(
             &'a self,
-            request_id: &'a str,
+            request_id: &'a crate::RequestId,
             recipient: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.check_status_and_complete(request_id, recipient))
         }
         /**Complete the session
+
+Completes (closes) the session whatever its state. It checks neither that the session
+was confirmed nor the phone number: its `success: true` proves nothing about the user.
+
 
 Sends a `POST` request to `/{requestId}/complete`
 
 Arguments:
 - `request_id`: The session's id, as `send` returned it.
 */
+        /**
+**Note.** Never grant access on this answer: use `finish` (`checkStatusAndComplete`), which
+checks that the session was confirmed for the phone number.*/
         pub fn complete<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.complete(request_id))
         }
         /**Resend the code for the session (Переотправить код для запроса)
@@ -181,11 +169,8 @@ Arguments:
 */
         pub fn resend<'a>(
             &'a self,
-            request_id: &'a str,
-        ) -> ::std::result::Result<
-            ResponseValue<types::OtpHandlerGetStatusResponseDto>,
-            Error,
-        > {
+            request_id: &'a crate::RequestId,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.resend(request_id))
         }
     }

@@ -30,9 +30,8 @@ fn single_calls(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("getStatus (async)");
     group.bench_function("otp-client", |b| {
-        b.to_async(&rt).iter(|| async {
-            assert!(sdk.get_status(REQUEST_ID, RECIPIENT).await.unwrap().success)
-        })
+        b.to_async(&rt)
+            .iter(|| async { assert!(sdk.get_status(&ID, RECIPIENT).await.unwrap().success) })
     });
     group.bench_function("raw reqwest", |b| {
         b.to_async(&rt)
@@ -43,7 +42,7 @@ fn single_calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("checkCode (async)");
     group.bench_function("otp-client", |b| {
         b.to_async(&rt)
-            .iter(|| async { assert!(sdk.check_code(REQUEST_ID, &body).await.unwrap().success) })
+            .iter(|| async { assert!(sdk.check_code(&ID, &body).await.unwrap().success) })
     });
     group.bench_function("raw reqwest", |b| {
         b.to_async(&rt)
@@ -54,7 +53,7 @@ fn single_calls(c: &mut Criterion) {
     let (sdk, raw) = (sdk_blocking_client(addr), raw_blocking_client());
     let mut group = c.benchmark_group("getStatus (blocking)");
     group.bench_function("otp-client-blocking", |b| {
-        b.iter(|| assert!(sdk.get_status(REQUEST_ID, RECIPIENT).unwrap().success))
+        b.iter(|| assert!(sdk.get_status(&ID, RECIPIENT).unwrap().success))
     });
     group.bench_function("reqwest::blocking", |b| {
         b.iter(|| assert!(raw_blocking_get_status(&raw, &base).success))
@@ -63,7 +62,7 @@ fn single_calls(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("checkCode (blocking)");
     group.bench_function("otp-client-blocking", |b| {
-        b.iter(|| assert!(sdk.check_code(REQUEST_ID, &body).unwrap().success))
+        b.iter(|| assert!(sdk.check_code(&ID, &body).unwrap().success))
     });
     group.bench_function("reqwest::blocking", |b| {
         b.iter(|| assert!(raw_blocking_check_code(&raw, &base).success))
@@ -82,7 +81,7 @@ fn concurrent_calls(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CONCURRENCY as u64));
     group.bench_function("otp-client", |b| {
         b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| sdk.get_status(REQUEST_ID, RECIPIENT));
+            let calls = (0..CONCURRENCY).map(|_| sdk.get_status(&ID, RECIPIENT));
             for r in futures::future::join_all(calls).await {
                 assert!(r.unwrap().success);
             }

@@ -116,12 +116,12 @@ fn measure(mode: &str, port: u16, n: usize) {
         let raw = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().unwrap();
         // N sessions, each sent and seen, so that each long-poll is held.
         let tag = if mode == "raw reqwest" { 1 } else { 2 };
-        let ids: Vec<String> = futures::stream::iter(0..n)
+        let ids: Vec<otp_client::RequestId> = futures::stream::iter(0..n)
             .map(|i| {
                 let client = client.clone();
                 async move {
                     let s = client.start_verification(otp_sandbox::CODE_WIDGET, format!("+{tag}{i:010}")).await.unwrap();
-                    s.request_id().to_string()
+                    s.request_id()
                 }
             })
             .buffer_unordered(128)

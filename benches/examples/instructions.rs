@@ -23,7 +23,7 @@ fn main() {
         let (sdk, raw) = (sdk_client(addr), raw_client());
         for _ in 0..calls() {
             match which.as_str() {
-                "sdk" => assert!(sdk.get_status(REQUEST_ID, RECIPIENT).await.unwrap().success),
+                "sdk" => assert!(sdk.get_status(&ID, RECIPIENT).await.unwrap().success),
                 "raw" => assert!(raw_get_status(&raw, &base).await.success),
                 "none" => {}
                 other => panic!("sdk, raw or none, not {other}"),

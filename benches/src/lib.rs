@@ -10,6 +10,9 @@ use axum::routing::{get, post};
 
 pub const TOKEN: &str = "bench-token";
 pub const REQUEST_ID: &str = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
+/// [`REQUEST_ID`], as the SDK takes it.
+pub static ID: std::sync::LazyLock<otp_client::RequestId> =
+    std::sync::LazyLock::new(|| REQUEST_ID.parse().expect("a session id"));
 pub const RECIPIENT: &str = "+79991234563";
 pub const STATUS_BODY: &str = r#"{"success":true}"#;
 pub const CHANNEL_BODY: &str = r#"{"type":"sms","status":"sent","label":"SMS","codeType":"code","payload":{},"settings":{"lifetime":300,"numberOfTries":3,"numberOfRestart":2,"code":{"length":4,"beautify":false}},"remainingCodeAttempts":3}"#;

@@ -168,6 +168,14 @@ impl ClientBuilder {
         }
     }
 
+    /// Follows up to `max` redirects, only to the base URL's own origin (none by default);
+    /// see [`otp_client::ClientBuilder::follow_same_origin_redirects`].
+    pub fn follow_same_origin_redirects(self, max: usize) -> Self {
+        Self {
+            inner: self.inner.follow_same_origin_redirects(max),
+        }
+    }
+
     /// Sends requests through your own `reqwest::Client`.
     pub fn reqwest_client(self, client: reqwest::Client) -> Self {
         Self {
@@ -183,7 +191,7 @@ impl ClientBuilder {
             .thread_name("otp-client-blocking")
             .enable_all()
             .build()
-            .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
+            .map_err(otp_client::__blocking::runtime_error)?;
         Ok(Client {
             inner,
             runtime: Arc::new(Runtime(Some(runtime))),

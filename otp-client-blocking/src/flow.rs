@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use otp_client::{Channel, VerificationEvent};
+use otp_client::{Channel, RequestId, SavedVerification, VerificationEvent, Verified};
 use uuid::Uuid;
 
 use crate::{Client, Error};
@@ -16,7 +16,7 @@ impl Client {
     /// [`otp_client::Client::wait_for_channel`].
     pub fn wait_for_channel(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         timeout: Duration,
         done: impl FnMut(&Channel) -> bool,
     ) -> Result<Channel, Error> {
@@ -28,15 +28,13 @@ impl Client {
     ///
     /// ```no_run
     /// # fn run(client: otp_client_blocking::Client) -> Result<(), otp_client_blocking::Error> {
-    /// let channel = client.wait_for_channel_selected(
-    ///     "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6",
-    ///     std::time::Duration::from_secs(60),
-    /// )?;
+    /// let id = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6".parse()?;
+    /// let channel = client.wait_for_channel_selected(&id, std::time::Duration::from_secs(60))?;
     /// # Ok(()) }
     /// ```
     pub fn wait_for_channel_selected(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         timeout: Duration,
     ) -> Result<Channel, Error> {
         self.block_on(self.inner.wait_for_channel_selected(request_id, timeout))
@@ -46,7 +44,7 @@ impl Client {
     /// [`otp_client::Client::wait_for_success_status`].
     pub fn wait_for_success_status(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         recipient: &str,
         timeout: Duration,
     ) -> Result<(), Error> {
@@ -66,13 +64,26 @@ impl Client {
         Ok(self.wrap(inner))
     }
 
-    /// Picks up a session started elsewhere.
+    /// Picks up a session started elsewhere; see
+    /// [`otp_client::Client::resume_verification`].
     pub fn resume_verification(
         &self,
-        request_id: impl Into<String>,
+        request_id: RequestId,
         recipient: impl Into<String>,
     ) -> Verification {
         self.wrap(self.inner.resume_verification(request_id, recipient))
+    }
+
+    /// Picks up a session saved earlier, with its channel; see
+    /// [`otp_client::Client::restore_verification`].
+    pub fn restore_verification(&self, saved: SavedVerification) -> Verification {
+        self.wrap(self.inner.restore_verification(saved))
+    }
+
+    /// Finishes a session on the server side and returns the proof that it was verified;
+    /// see [`otp_client::Client::finish`]. Grant access only on its `Ok`.
+    pub fn finish(&self, request_id: &RequestId, recipient: &str) -> Result<Verified, Error> {
+        self.block_on(self.inner.finish(request_id, recipient))
     }
 
     fn wrap(&self, inner: otp_client::Verification) -> Verification {
@@ -92,7 +103,7 @@ impl Client {
 /// let session = client.start_verification("123634df-ddfe-4dda-b31d-f3b4e75fc5dc".parse().unwrap(), "+79991234563")?;
 /// session.wait_for_channel_selected(Duration::from_secs(60))?;
 /// session.check_code("1234")?;
-/// session.complete()?;
+/// let verified = session.finish()?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -109,7 +120,7 @@ impl fmt::Debug for Verification {
 
 impl Verification {
     /// The session's id.
-    pub fn request_id(&self) -> &str {
+    pub fn request_id(&self) -> RequestId {
         self.inner.request_id()
     }
 
@@ -126,6 +137,12 @@ impl Verification {
     /// Whether the channel as last seen is codeless.
     pub fn is_codeless(&self) -> bool {
         self.inner.is_codeless()
+    }
+
+    /// What to keep of the session to restore it later; see
+    /// [`otp_client::Verification::save`].
+    pub fn save(&self) -> SavedVerification {
+        self.inner.save()
     }
 
     /// Fetches the channel now (`getChannel`).
@@ -155,9 +172,10 @@ impl Verification {
         self.client.block_on(self.inner.resend())
     }
 
-    /// Finishes on the server side (`checkStatusAndComplete`); grant access only after it.
-    pub fn complete(&self) -> Result<(), Error> {
-        self.client.block_on(self.inner.complete())
+    /// Finishes the session on the server side and proves it was verified; see
+    /// [`otp_client::Client::finish`]. Grant access only on its `Ok`.
+    pub fn finish(&self) -> Result<Verified, Error> {
+        self.client.block_on(self.inner.finish())
     }
 
     /// The session's events, as an iterator that blocks for each; see

@@ -15,6 +15,7 @@ mod generated {
 pub use client::{Client, ClientBuilder};
 pub use flow::{Events, Verification};
 pub use otp_client::{
-    ApiError, Channel, Environment, Error, ResponseValue, RetryPolicy, VerificationEvent,
-    mask_phone, types,
+    ApiError, Channel, Environment, Error, ErrorKind, InvalidRequestId, NextStep, RequestId,
+    RetryPolicy, SavedVerification, TransportFailure, VerificationEvent, Verified, mask_phone,
+    types,
 };

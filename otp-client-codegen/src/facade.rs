@@ -1,52 +1,46 @@
-//! The facades over progenitor's client: the async one (typed errors, tracing, input
-//! checks) and the blocking one. Both are derived from the methods progenitor generated,
-//! so they have the same names, arguments and docs, and an operation added to the spec
-//! appears in both with no code written by hand.
+//! The facades over progenitor's client: the async one (typed errors, tracing, checks before
+//! anything is sent) and the blocking one. Both are derived from the methods progenitor
+//! generated, so they have the same names, arguments and docs, and an operation added to the
+//! spec appears in both with no code written by hand.
 
-use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
 
-use crate::{CodegenError, Spec};
+use crate::{CodegenError, Operation, Spec, Target};
 
 /// One operation method of progenitor's `Client`.
-struct RawMethod {
+pub(crate) struct RawMethod {
+    /// The operation's index in the spec's order (and in the generated `OPERATIONS`).
+    pub(crate) index: usize,
     /// Required string fields of the body (their Rust names), checked like arguments.
     body_strings: Vec<syn::Ident>,
     docs: Vec<syn::Attribute>,
-    name: syn::Ident,
+    pub(crate) name: syn::Ident,
     generics: syn::Generics,
     /// The arguments after `&self`, as declared.
-    params: Vec<(syn::Ident, Type)>,
-    /// `ResponseValue<...>`, the success half of the return type.
+    pub(crate) params: Vec<(syn::Ident, Type)>,
+    /// `T` of the `ResponseValue<T>` progenitor returns on success.
     success: Type,
-    operation_id: String,
 }
 
-/// Which facade to derive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Facade {
-    Async,
-    Blocking,
-}
-
-pub(crate) fn facade_tokens(
-    spec: &Spec,
-    raw: &syn::File,
-    facade: Facade,
-) -> Result<TokenStream, CodegenError> {
-    let methods = raw_methods(spec, raw)?;
+/// The facade of `target` over `methods`.
+pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStream {
     let fns = methods.iter().map(|m| {
-        let RawMethod { docs, name, generics, params, success, operation_id, body_strings } = m;
+        let RawMethod { index, docs, name, generics, params, success, body_strings } = m;
         let decls = params.iter().map(|(n, t)| quote! { #n: #t });
         let args: Vec<_> = params.iter().map(|(n, _)| n).collect();
-        // Plain string arguments (path and query parameters) are named to the call, so it
-        // can check them before anything is sent and record them, masked, in its span.
-        let has_body = params.iter().any(|(n, _)| n == "body");
-        let named = params
+        // The session id (for the span) and the plain string arguments and body fields (checked
+        // before anything is sent, masked in the span, scrubbed from error text) are named
+        // to the call.
+        let request_id = params
             .iter()
-            .filter(|(_, t)| is_str_ref(t))
+            .find(|(_, t)| is_ref_to(t, "RequestId"))
+            .map_or(quote! { None }, |(n, _)| quote! { Some(#n) });
+        let has_body = params.iter().any(|(n, _)| n == "body");
+        let strings = params
+            .iter()
+            .filter(|(_, t)| is_ref_to(t, "str"))
             .map(|(n, _)| {
                 let label = n.to_string();
                 quote! { (#label, #n) }
@@ -55,16 +49,17 @@ pub(crate) fn facade_tokens(
                 let label = field.to_string();
                 quote! { (#label, body.#field.as_str()) }
             }));
-        match facade {
-            Facade::Async => quote! {
+        match target {
+            Target::Async => quote! {
                 #(#docs)*
                 pub async fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
+                    let args = crate::call::Args { request_id: #request_id, strings: &[#(#strings),*] };
                     // Boxed: progenitor's future is large, and moving it with every poll
                     // of the caller's would cost more than one allocation.
-                    self.call(#operation_id, &[#(#named),*], Box::pin(self.raw.#name(#(#args),*))).await
+                    self.call(&super::OPERATIONS[#index], args, Box::pin(self.raw.#name(#(#args),*))).await
                 }
             },
-            Facade::Blocking => quote! {
+            Target::Blocking => quote! {
                 #(#docs)*
                 pub fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
                     self.block_on(self.inner.#name(#(#args),*))
@@ -72,22 +67,25 @@ pub(crate) fn facade_tokens(
             },
         }
     });
-    Ok(quote! {
+    quote! {
         #[allow(unused_imports)]
-        use crate::{types, Error, ResponseValue};
+        use crate::{types, Error, RequestId};
 
         impl crate::Client {
             #(#fns)*
         }
-    })
+    }
 }
 
-fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenError> {
+/// Every operation method of progenitor's client, in the spec's order; an error when one
+/// is missing or has a shape the facades cannot wrap.
+pub(crate) fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenError> {
     let operations = spec.operations();
     let generator_error = |message: String| CodegenError::Generator {
         path: spec.path().to_path_buf(),
         message,
     };
+    let types = generated_types(raw);
     let mut out = Vec::new();
     for item in &raw.items {
         let Item::Impl(imp) = item else { continue };
@@ -101,18 +99,14 @@ fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenEr
                 continue;
             }
             let name = f.sig.ident.clone();
-            let op = operations
+            let index = operations
                 .iter()
-                .find(|op| name == op.method_name)
+                .position(|op| name == op.method_name)
                 .ok_or_else(|| {
                     generator_error(format!("method `{name}` matches no operationId"))
                 })?;
-            let operation_id = op.id.clone();
-            let body_strings = op
-                .body_required_strings
-                .iter()
-                .map(|p| syn::Ident::new(&p.to_snake_case(), proc_macro2::Span::call_site()))
-                .collect();
+            let body_strings = body_string_fields(&operations[index], types)
+                .map_err(|message| generator_error(format!("`{name}`: {message}")))?;
             let params = f
                 .sig
                 .inputs
@@ -128,82 +122,136 @@ fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>, CodegenEr
                     ))),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let success = success_type(&f.sig.output)
-                .ok_or_else(|| generator_error(format!("`{name}` does not return a Result")))?;
+            let success = success_type(&f.sig.output).ok_or_else(|| {
+                generator_error(format!(
+                    "`{name}` does not return a Result<ResponseValue<T>, _>"
+                ))
+            })?;
+            let mut docs: Vec<syn::Attribute> = f
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("doc"))
+                .cloned()
+                .collect();
+            if let Some(note) = &operations[index].sdk_note {
+                let note = format!("\n**Note.** {}", note.trim_end());
+                docs.push(syn::parse_quote! { #[doc = #note] });
+            }
             out.push(RawMethod {
+                index,
                 body_strings,
-                docs: f
-                    .attrs
-                    .iter()
-                    .filter(|a| a.path().is_ident("doc"))
-                    .cloned()
-                    .collect(),
+                docs,
                 name,
                 generics: f.sig.generics.clone(),
                 params,
                 success,
-                operation_id,
             });
         }
     }
+    // A progenitor or typify release that generates differently must stop the build here,
+    // not as a missing method in the crates that call the facade.
+    let missing: Vec<&str> = operations
+        .iter()
+        .filter(|op| !out.iter().any(|m| m.name == op.method_name))
+        .map(|op| op.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(generator_error(format!(
+            "progenitor generated {} client methods for the spec's {} operations; none for {} \
+             (is progenitor the version this codegen pins?)",
+            out.len(),
+            operations.len(),
+            missing.join(", ")
+        )));
+    }
+    out.sort_by_key(|m| m.index);
     Ok(out)
 }
 
-/// `T` of a `Result<T, E>` return type.
+/// The items of progenitor's `pub mod types`.
+fn generated_types(raw: &syn::File) -> &[Item] {
+    raw.items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| &items[..]),
+            _ => None,
+        })
+        .unwrap_or(&[])
+}
+
+/// The Rust fields of `op`'s body type that carry the spec's required string properties, as
+/// the generated type names them (its `#[serde(rename)]` says which property each field is).
+fn body_string_fields(op: &Operation, types: &[Item]) -> Result<Vec<syn::Ident>, String> {
+    let Some(schema) = &op.body_schema else {
+        return Ok(Vec::new());
+    };
+    if op.body_required_strings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = types
+        .iter()
+        .find_map(|item| match item {
+            Item::Struct(s) if s.ident == schema => Some(&s.fields),
+            _ => None,
+        })
+        .ok_or_else(|| format!("no generated type `{schema}` for its body"))?;
+    op.body_required_strings
+        .iter()
+        .map(|property| {
+            fields
+                .iter()
+                .find(|f| json_name(f).as_deref() == Some(property.as_str()))
+                .and_then(|f| f.ident.clone())
+                .ok_or_else(|| format!("`{schema}` has no field for property `{property}`"))
+        })
+        .collect()
+}
+
+/// The JSON name of a generated field: its `#[serde(rename = "…")]`, or its own name.
+fn json_name(field: &syn::Field) -> Option<String> {
+    let mut renamed = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                // Another `key = value` setting: skip its value.
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    renamed.or_else(|| field.ident.as_ref().map(|i| i.to_string()))
+}
+
+/// `T` of a `Result<ResponseValue<T>, E>` return type.
 fn success_type(output: &ReturnType) -> Option<Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    let Type::Path(p) = &**ty else { return None };
+    let result = first_type_argument(ty, "Result")?;
+    first_type_argument(result, "ResponseValue").cloned()
+}
+
+/// The first type argument of `ty` when `ty` is `name<…>`.
+fn first_type_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
+    let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if last.ident != "Result" {
+    if last.ident != name {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
     match args.args.first()? {
-        GenericArgument::Type(t) => Some(t.clone()),
+        GenericArgument::Type(t) => Some(t),
         _ => None,
     }
 }
 
-fn is_str_ref(ty: &Type) -> bool {
-    matches!(ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")))
-}
-
-/// The Rust method names of a generated facade (for the coverage check).
-pub fn facade_method_names(code: &str) -> Vec<String> {
-    let Ok(file) = syn::parse_file(code) else {
-        return Vec::new();
-    };
-    let mut names = Vec::new();
-    collect_methods(&file.items, &mut names);
-    names
-}
-
-fn collect_methods(items: &[Item], names: &mut Vec<String>) {
-    for item in items {
-        match item {
-            Item::Impl(imp) if imp.trait_.is_none() => {
-                // The facades implement `crate::Client`; progenitor's own client is `Client`.
-                let is_facade = matches!(&*imp.self_ty, Type::Path(p)
-                    if p.path.segments.len() == 2 && p.path.segments[0].ident == "crate" && p.path.segments[1].ident == "Client");
-                if is_facade {
-                    names.extend(imp.items.iter().filter_map(|i| match i {
-                        ImplItem::Fn(f) if matches!(f.vis, syn::Visibility::Public(_)) => {
-                            Some(f.sig.ident.to_string())
-                        }
-                        _ => None,
-                    }));
-                }
-            }
-            Item::Mod(m) => {
-                if let Some((_, items)) = &m.content {
-                    collect_methods(items, names);
-                }
-            }
-            _ => {}
-        }
-    }
+/// Whether `ty` is a reference to a type whose path ends in `name`.
+fn is_ref_to(ty: &Type, name: &str) -> bool {
+    matches!(ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == name)))
 }

@@ -28,9 +28,10 @@ use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
 
 pub use error::CodegenError;
-pub use facade::facade_method_names;
 pub use open_enum::{EXTENSIBLE_ENUM_EXTENSION, OpenEnum, open_enums};
-pub use spec::{LONG_POLLING_EXTENSION, Operation, Spec};
+pub use spec::{
+    LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation, SDK_NOTE_EXTENSION, Spec,
+};
 
 /// Which client to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,25 +66,40 @@ impl Target {
 /// The file, inside each client crate, that holds (a link to) the spec.
 pub const CRATE_SPEC_FILE: &str = "openapi.yaml";
 
-/// Generates the code of `target` from `spec`, formatted with prettyplease.
-pub fn generate(spec: &Spec, target: Target) -> Result<String, CodegenError> {
+/// What [`generate`] produced for one target.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The code, formatted with prettyplease.
+    pub code: String,
+    /// The operation methods the target's facade has, by Rust name, in the spec's order.
+    pub methods: Vec<String>,
+}
+
+/// Types of the spec that the client crate writes by hand, by schema name: progenitor uses
+/// them instead of generating its own.
+const HAND_WRITTEN_TYPES: &[(&str, &str)] = &[("RequestId", "crate::RequestId")];
+
+/// Generates the code of `target` from `spec`.
+pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> {
     let raw = progenitor_tokens(spec)?;
     let raw_file: syn::File = syn::parse2(raw.clone()).map_err(|e| CodegenError::Generator {
         path: spec.path().to_path_buf(),
         message: format!("progenitor's output does not parse: {e}"),
     })?;
+    let methods = facade::raw_methods(spec, &raw_file)?;
+    let facade = facade::facade_tokens(&methods, target);
     let tokens = match target {
         Target::Async => {
             let enums = open_enums(spec)
                 .iter()
                 .map(open_enum::open_enum_tokens)
                 .collect::<Vec<_>>();
-            let facade = facade::facade_tokens(spec, &raw_file, facade::Facade::Async)?;
-            let long_polling = spec
+            let operations = spec
                 .operations()
-                .into_iter()
-                .filter(|o| o.long_polling)
-                .map(|o| o.method_name);
+                .iter()
+                .map(operation_tokens)
+                .collect::<Vec<_>>();
+            let list = operations_macro(spec, &methods);
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
                 let url = &s.url;
@@ -103,21 +119,108 @@ pub fn generate(spec: &Spec, target: Target) -> Result<String, CodegenError> {
                 mod facade {
                     #facade
                 }
-                /// The methods whose operation the server holds (`x-long-polling`), by the
-                /// name progenitor also gives them in `OperationInfo`.
-                pub(crate) const LONG_POLLING_METHODS: &[&str] = &[#(#long_polling),*];
+                /// Every operation of the spec, in its order: what the client checks each
+                /// request against before sending it.
+                pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[#(#operations),*];
+                #list
             }
         }
-        Target::Blocking => {
-            let facade = facade::facade_tokens(spec, &raw_file, facade::Facade::Blocking)?;
-            quote! {
-                mod facade {
-                    #facade
-                }
+        Target::Blocking => quote! {
+            mod facade {
+                #facade
             }
-        }
+        },
     };
-    format(spec, tokens)
+    Ok(Generated {
+        code: format(spec, tokens)?,
+        methods: methods.iter().map(|m| m.name.to_string()).collect(),
+    })
+}
+
+/// `for_each_operation!`: the spec's operations as one list that code elsewhere expands (the
+/// tests' calls, the CLI's subcommands), so that an operation added to the spec needs no
+/// plumbing by hand.
+fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
+    let operations = spec.operations();
+    let entries = methods.iter().map(|m| {
+        let op = &operations[m.index];
+        let id = &op.id;
+        let name = &m.name;
+        let http = &op.http_method;
+        let long_polling = op.long_polling;
+        let path = &op.path;
+        let params = m.params.iter().map(|(n, _)| n);
+        let summary = spec
+            .openapi()
+            .operations()
+            .find(|(_, _, o)| o.operation_id.as_deref() == Some(id))
+            .and_then(|(_, _, o)| o.summary.clone())
+            .unwrap_or_default();
+        quote! {
+            {
+                id: #id,
+                method: #name,
+                http: #http,
+                path: #path,
+                long_polling: #long_polling,
+                params: [#(#params),*],
+                summary: #summary,
+            }
+        }
+    });
+    quote! {
+        /// Expands `$callback! { {id: …, method: …, http: …, path: …, long_polling: …,
+        /// params: [...], summary: …} … }`: one entry per operation of the spec, in its
+        /// order, with the method's argument names (`body` for a request body). Tests and
+        /// tools expand it to reach every operation without a list of their own.
+        ///
+        /// ```
+        /// macro_rules! ids {
+        ///     ($({ id: $id:literal, $($rest:tt)* })*) => { &[$($id),*] };
+        /// }
+        /// let ids: &[&str] = otp_client::for_each_operation!(ids);
+        /// assert!(ids.contains(&"checkStatusAndComplete"));
+        /// ```
+        #[macro_export]
+        macro_rules! for_each_operation {
+            ($callback:ident) => {
+                $callback! { #(#entries)* }
+            };
+        }
+    }
+}
+
+/// One entry of `OPERATIONS`.
+fn operation_tokens(op: &Operation) -> TokenStream {
+    let Operation {
+        id,
+        method_name,
+        http_method,
+        long_polling,
+        ..
+    } = op;
+    let idempotent = http_method == "GET";
+    let segments = op.path.trim_start_matches('/').split('/').map(|segment| {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => quote! { crate::operation::Segment::Param(#name) },
+            None => quote! { crate::operation::Segment::Literal(#segment) },
+        }
+    });
+    let query = op
+        .parameters
+        .iter()
+        .filter(|(_, location)| location == "query")
+        .map(|(name, _)| name);
+    quote! {
+        crate::operation::Operation {
+            id: #id,
+            method: #method_name,
+            idempotent: #idempotent,
+            long_polling: #long_polling,
+            path: &[#(#segments),*],
+            query: &[#(#query),*],
+        }
+    }
 }
 
 fn format(spec: &Spec, tokens: TokenStream) -> Result<String, CodegenError> {
@@ -138,7 +241,14 @@ fn settings(spec: &Spec) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
-        .with_inner_type(quote! { crate::ClientState });
+        .with_inner_type(quote! { crate::client::ClientState });
+    for (schema, path) in HAND_WRITTEN_TYPES {
+        settings.with_replacement(
+            *schema,
+            *path,
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     for e in open_enums(spec) {
         let path = format!("crate::types::{}", e.name);
         settings.with_replacement(
@@ -189,7 +299,7 @@ pub fn build(target: Target) {
 
 fn generate_into(spec_path: &Path, target: Target, out_dir: &Path) -> Result<(), CodegenError> {
     let spec = Spec::load(spec_path)?;
-    let code = generate(&spec, target)?;
+    let generated = generate(&spec, target)?;
     let out = out_dir.join(target.file_name());
-    std::fs::write(&out, code).map_err(|source| CodegenError::Write { path: out, source })
+    std::fs::write(&out, generated.code).map_err(|source| CodegenError::Write { path: out, source })
 }

@@ -24,6 +24,8 @@ pub struct OpenEnum {
     pub description: Option<String>,
     /// The listed values, in order.
     pub values: Vec<String>,
+    /// Each value's English text: the `summary` of the spec's example named after it.
+    pub summaries: Vec<Option<String>>,
 }
 
 /// Every schema of the spec marked `x-extensible-enum: true`.
@@ -45,10 +47,12 @@ pub fn open_enums(spec: &Spec) -> Vec<OpenEnum> {
             let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
                 return None;
             };
+            let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
             Some(OpenEnum {
                 name: name.clone(),
                 description: schema.schema_data.description.clone(),
-                values: s.enumeration.iter().flatten().cloned().collect(),
+                summaries: values.iter().map(|v| spec.example_summary(v)).collect(),
+                values,
             })
         })
         .collect()
@@ -65,7 +69,18 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
         .map(|v| format_ident!("{}", v.to_upper_camel_case()))
         .collect();
     let values = &e.values;
-    let variant_docs: Vec<_> = values.iter().map(|v| format!("`{v}`")).collect();
+    let variant_docs: Vec<_> = values
+        .iter()
+        .zip(&e.summaries)
+        .map(|(v, summary)| match summary {
+            Some(text) => format!("`{v}`: {text}"),
+            None => format!("`{v}`"),
+        })
+        .collect();
+    let summaries = e.summaries.iter().map(|s| match s {
+        Some(text) => quote! { ::std::option::Option::Some(#text) },
+        None => quote! { ::std::option::Option::None },
+    });
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,6 +100,15 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
                 match self {
                     #( Self::#variants => #values, )*
                     Self::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// The value's English text, as the spec gives it (the `summary` of the example
+            /// named after it), if any.
+            pub fn summary(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #( Self::#variants => #summaries, )*
+                    Self::Unknown(_) => ::std::option::Option::None,
                 }
             }
 

@@ -32,6 +32,9 @@ pub struct Operation {
     pub path: String,
     /// Every status code the operation declares.
     pub statuses: BTreeSet<u16>,
+    /// The statuses whose response says the vendor's reference does not document it
+    /// (`x-not-in-reference`, with the reason).
+    pub undocumented_statuses: BTreeSet<u16>,
     /// The exception types each error status names in its examples.
     pub exceptions: Vec<(u16, String)>,
     /// Whether the server holds the call (`x-long-polling: true`).
@@ -40,10 +43,22 @@ pub struct Operation {
     pub parameters: Vec<(String, String)>,
     /// The success status and the name of its schema.
     pub success: Option<(u16, String)>,
-    /// The required string properties of the JSON request body, if any: a client refuses
-    /// to send them empty.
+    /// The request body's schema name, if the body is a named schema.
+    pub body_schema: Option<String>,
+    /// The required string properties of the JSON request body, as the spec spells them: a
+    /// client refuses to send them empty.
     pub body_required_strings: Vec<String>,
+    /// What a caller of the generated method must know beyond the API's own description
+    /// (`x-sdk-note`), added to the method's docs.
+    pub sdk_note: Option<String>,
 }
+
+/// The vendor extension that marks a response the vendor's reference does not list, with
+/// the reason it is in the spec anyway.
+pub const NOT_IN_REFERENCE_EXTENSION: &str = "x-not-in-reference";
+
+/// The vendor extension that carries a note for the SDK's docs of an operation.
+pub const SDK_NOTE_EXTENSION: &str = "x-sdk-note";
 
 impl Spec {
     /// Reads, parses and checks the spec at `path`.
@@ -171,13 +186,16 @@ impl Spec {
         }
     }
 
-    fn body_required_strings(&self, op: &openapiv3::Operation) -> Vec<String> {
-        let schema = op
-            .request_body
+    fn body_schema_ref(op: &openapiv3::Operation) -> Option<&ReferenceOr<openapiv3::Schema>> {
+        op.request_body
             .as_ref()
             .and_then(|b| b.as_item())
             .and_then(|b| b.content.get("application/json"))
-            .and_then(|m| m.schema.as_ref());
+            .and_then(|m| m.schema.as_ref())
+    }
+
+    fn body_required_strings(&self, op: &openapiv3::Operation) -> Vec<String> {
+        let schema = Self::body_schema_ref(op);
         let schema = match schema {
             Some(ReferenceOr::Reference { reference }) => reference
                 .strip_prefix("#/components/schemas/")
@@ -212,10 +230,17 @@ impl Spec {
             .map(|(path, method, op)| {
                 let id = op.operation_id.clone().unwrap_or_default();
                 let mut statuses = BTreeSet::new();
+                let mut undocumented_statuses = BTreeSet::new();
                 let mut exceptions = Vec::new();
                 for (code, resp) in &op.responses.responses {
                     let n = status_number(code);
                     statuses.insert(n);
+                    if self
+                        .resolve_response(resp)
+                        .is_some_and(|r| r.extensions.contains_key(NOT_IN_REFERENCE_EXTENSION))
+                    {
+                        undocumented_statuses.insert(n);
+                    }
                     let examples = self
                         .resolve_response(resp)
                         .and_then(|r| r.content.get("application/json"))
@@ -257,7 +282,18 @@ impl Spec {
                     }
                 });
                 Operation {
+                    body_schema: match Self::body_schema_ref(op) {
+                        Some(ReferenceOr::Reference { reference }) => reference
+                            .strip_prefix("#/components/schemas/")
+                            .map(str::to_string),
+                        _ => None,
+                    },
                     body_required_strings: self.body_required_strings(op),
+                    sdk_note: op
+                        .extensions
+                        .get(SDK_NOTE_EXTENSION)
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string),
                     parameters,
                     success,
                     method_name: id.to_snake_case(),
@@ -265,6 +301,7 @@ impl Spec {
                     http_method: method.to_uppercase(),
                     path: path.to_string(),
                     statuses,
+                    undocumented_statuses,
                     exceptions,
                     long_polling: op
                         .extensions
@@ -274,6 +311,15 @@ impl Spec {
                 }
             })
             .collect()
+    }
+
+    /// The `summary` of the example named `name`, if any: the English text of an
+    /// exception type.
+    pub fn example_summary(&self, name: &str) -> Option<String> {
+        match self.openapi.components.as_ref()?.examples.get(name)? {
+            ReferenceOr::Item(e) => e.summary.clone(),
+            ReferenceOr::Reference { .. } => None,
+        }
     }
 
     /// The example error body the spec gives for an exception type, if any.

@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
+use crate::client::{BEARER, ClientState};
 use crate::generated::raw;
-use crate::{Client, ClientState, Error, RetryPolicy};
+use crate::operation::same_origin;
+use crate::{Client, Error, RetryPolicy};
 
 /// Which otp-handler deployment to talk to. The URLs come from the spec's `servers`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Environment {
     /// The production service (the default).
@@ -33,6 +35,36 @@ impl Environment {
     }
 }
 
+impl fmt::Debug for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Environment::Production => f.write_str("Production"),
+            Environment::Stage => f.write_str("Stage"),
+            Environment::Custom(url) => f.debug_tuple("Custom").field(&redacted_url(url)).finish(),
+        }
+    }
+}
+
+/// A URL as it may be shown: without credentials, query or fragment.
+fn redacted_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) => {
+            let had_userinfo = !url.username().is_empty() || url.password().is_some();
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            let shown = url.to_string();
+            if had_userinfo {
+                shown.replacen("://", "://<credentials>@", 1)
+            } else {
+                shown
+            }
+        }
+        Err(_) => "<a URL that does not parse>".to_string(),
+    }
+}
+
 /// The spec's server whose description is `name`.
 fn server(name: &str) -> &'static str {
     crate::generated::SERVERS
@@ -52,6 +84,7 @@ fn server(name: &str) -> &'static str {
 /// | [`user_agent`](Self::user_agent) | `otp-client/<version>` |
 /// | [`retry`](Self::retry) | [`RetryPolicy::default`] |
 /// | [`max_response_body`](Self::max_response_body) | 1 MiB |
+/// | [`follow_same_origin_redirects`](Self::follow_same_origin_redirects) | 0: none followed |
 ///
 /// ```
 /// use std::time::Duration;
@@ -77,6 +110,7 @@ pub struct ClientBuilder {
     reqwest_client: Option<reqwest::Client>,
     retry: RetryPolicy,
     max_response_body: usize,
+    redirects: usize,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -92,6 +126,7 @@ impl fmt::Debug for ClientBuilder {
             .field("reqwest_client", &self.reqwest_client.is_some())
             .field("retry", &self.retry)
             .field("max_response_body", &self.max_response_body)
+            .field("redirects", &self.redirects)
             .finish()
     }
 }
@@ -110,6 +145,7 @@ impl ClientBuilder {
             reqwest_client: None,
             retry: RetryPolicy::default(),
             max_response_body: 1024 * 1024,
+            redirects: 0,
         }
     }
 
@@ -170,26 +206,43 @@ impl ClientBuilder {
         self
     }
 
+    /// Follows up to `max` redirects, and only to the base URL's own origin (scheme, host and
+    /// port: never from https to http). The service never redirects, so none is followed by
+    /// default: a redirect is an [`ErrorKind::Redirect`](crate::ErrorKind::Redirect). A
+    /// redirect elsewhere is never followed, whatever `max` is; no `Referer` is ever sent.
+    pub fn follow_same_origin_redirects(mut self, max: usize) -> Self {
+        self.redirects = max;
+        self
+    }
+
     /// Sends requests through your own `reqwest::Client`. Its own settings (timeouts,
-    /// user agent, proxies, TLS) then apply instead of this builder's; the token and the
-    /// long-poll timeout are still set on each request.
+    /// user agent, proxies, TLS, redirects) then apply instead of this builder's; the token
+    /// and the long-poll timeout are still set on each request. Turn its redirects off
+    /// (`redirect::Policy::none()`): an answer that comes from another origin than the base
+    /// URL's is refused, but the client may already have sent it the request's body.
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.reqwest_client = Some(client);
         self
     }
 
-    /// Builds the client. Fails, without panicking, on an empty or malformed token, a
-    /// base URL that does not parse, plain http to a host that is not loopback (unless
-    /// allowed), or a TLS backend that cannot start.
+    /// Builds the client. Fails, without panicking, with an [`ErrorKind::Config`] error on a
+    /// token that is empty or not visible ASCII; a base URL that does not parse, has
+    /// credentials, a query or a fragment, or is plain http to a host that is not loopback
+    /// (unless allowed); or a TLS backend that cannot start.
+    ///
+    /// [`ErrorKind::Config`]: crate::ErrorKind::Config
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.checked_base_url()?;
         if self.token.trim().is_empty() {
-            return Err(Error::Config("the API token is empty".into()));
+            return Err(Error::config("the API token is empty"));
         }
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {}", self.token)).map_err(|_| {
-                Error::Config("the API token has characters a header cannot carry".into())
-            })?;
+        if let Some(position) = self.token.bytes().position(|b| !b.is_ascii_graphic()) {
+            return Err(Error::config(format!(
+                "the API token has a character that is not visible ASCII at byte {position} (a space, a line break, a non-ASCII letter?)"
+            )));
+        }
+        let mut authorization = HeaderValue::from_str(&format!("{BEARER}{}", self.token))
+            .map_err(|_| Error::config("the API token cannot travel in a header"))?;
         authorization.set_sensitive(true);
         let http = match self.reqwest_client {
             Some(client) => client,
@@ -197,43 +250,81 @@ impl ClientBuilder {
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .user_agent(self.user_agent)
+                .redirect(redirect_policy(self.redirects))
+                .referer(false)
                 .build()
-                .map_err(|e| Error::Config(format!("the HTTP client cannot start: {e}")))?,
+                .map_err(|e| Error::config("the HTTP client cannot start").with_source(e))?,
         };
         let state = ClientState {
+            base_url: base_url.clone(),
             authorization,
             long_poll_timeout: self.long_poll_timeout,
             retry: self.retry,
             max_response_body: self.max_response_body,
         };
+        let text = base_url.as_str().trim_end_matches('/');
         Ok(Client {
-            raw: raw::Client::new_with_client(&base_url, http, state),
+            raw: raw::Client::new_with_client(text, http, state),
         })
     }
 
-    fn checked_base_url(&self) -> Result<String, Error> {
-        let text = self.environment.base_url().trim_end_matches('/');
+    /// The base URL, parsed and checked; its serialization is what requests are built on, so
+    /// that each request's URL can be checked against it.
+    fn checked_base_url(&self) -> Result<reqwest::Url, Error> {
+        let text = self.environment.base_url();
+        let shown = redacted_url(text);
         let url = reqwest::Url::parse(text)
-            .map_err(|e| Error::Config(format!("base URL `{text}`: {e}")))?;
+            .map_err(|e| Error::config(format!("base URL `{shown}`: {e}")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::config(format!(
+                "base URL `{shown}` has credentials: the API authenticates with the token alone"
+            )));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::config(format!(
+                "base URL `{shown}` has a query or a fragment: it must be the API's root, such as https://online.sigmasms.ru/api/n/otp-handler"
+            )));
+        }
         match url.scheme() {
             "https" => {}
             "http" if self.allow_insecure_http || is_loopback(&url) => {}
             "http" => {
-                return Err(Error::Config(format!(
-                    "base URL `{text}` is plain http to a host that is not loopback: the token would travel in clear (use https, or allow_insecure_http(true))"
+                return Err(Error::config(format!(
+                    "base URL `{shown}` is plain http to a host that is not loopback: the token would travel in clear (use https, or allow_insecure_http(true))"
                 )));
             }
             other => {
-                return Err(Error::Config(format!(
-                    "base URL `{text}`: scheme `{other}` is not http(s)"
+                return Err(Error::config(format!(
+                    "base URL `{shown}`: scheme `{other}` is not http(s)"
                 )));
             }
         }
         if url.host().is_none() {
-            return Err(Error::Config(format!("base URL `{text}` has no host")));
+            return Err(Error::config(format!("base URL `{shown}` has no host")));
         }
-        Ok(text.to_string())
+        let mut url = url;
+        let path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&path);
+        Ok(url)
     }
+}
+
+/// Follows at most `max` redirects, each to the origin of the request that was redirected
+/// (so the first one's: the base URL's); stops at any other.
+fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+    if max == 0 {
+        return reqwest::redirect::Policy::none();
+    }
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let first = attempt.previous().first();
+        if attempt.previous().len() > max {
+            attempt.stop()
+        } else if first.is_some_and(|first| same_origin(attempt.url(), first)) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {

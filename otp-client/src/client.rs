@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::RetryPolicy;
@@ -27,20 +28,34 @@ pub struct Client {
     pub(crate) raw: raw::Client,
 }
 
-/// What every request of a [`Client`] reads: the token and the timeouts.
-///
-/// Only [`ClientBuilder`] makes one. Its `Debug` output never shows the token.
+/// What every request of a [`Client`] reads: where requests may go, the token, the
+/// timeouts. Only [`ClientBuilder`] makes one; its `Debug` output never shows the token.
 #[derive(Clone)]
-pub struct ClientState {
+pub(crate) struct ClientState {
+    /// The base URL, parsed: every request's URL is checked against it.
+    pub(crate) base_url: Url,
+    /// `Bearer <token>`, marked sensitive.
     pub(crate) authorization: HeaderValue,
     pub(crate) long_poll_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_body: usize,
 }
 
+impl ClientState {
+    /// The token, for scrubbing it from text that came from the other side.
+    pub(crate) fn token(&self) -> &str {
+        let value = self.authorization.as_bytes();
+        std::str::from_utf8(value.get(BEARER.len()..).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// What the `Authorization` header's value starts with.
+pub(crate) const BEARER: &str = "Bearer ";
+
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientState")
+            .field("base_url", &self.base_url.as_str())
             .field("authorization", &"Bearer <redacted>")
             .field("long_poll_timeout", &self.long_poll_timeout)
             .field("retry", &self.retry)
@@ -60,8 +75,7 @@ impl Client {
         progenitor_client::ClientInfo::baseurl(&self.raw)
     }
 
-    /// progenitor's client underneath, for calls that need exactly what it generated.
-    pub fn raw(&self) -> &raw::Client {
-        &self.raw
+    pub(crate) fn state(&self) -> &ClientState {
+        progenitor_client::ClientInfo::inner(&self.raw)
     }
 }

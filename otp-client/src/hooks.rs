@@ -6,26 +6,43 @@
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
-use reqwest::{Method, ResponseBuilderExt, StatusCode};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use reqwest::{ResponseBuilderExt, StatusCode, Url};
 
-use crate::ClientState;
 use crate::call::{Fault, with_context};
-use crate::generated::{LONG_POLLING_METHODS, raw};
+use crate::client::ClientState;
+use crate::error::is_retryable_status;
+use crate::generated::raw;
+use crate::operation::same_origin;
 use crate::retry::retry_after;
 use crate::types::ErrorResponse;
 
 impl ClientHooks<ClientState> for raw::Client {
+    /// Checks the URL against the operation's before anything else; only then does the
+    /// token go on the request.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let state = self.inner();
+        let checked = with_context(|c| {
+            let verdict = c.operation.check_url(&state.base_url, request.url());
+            if let Err(escape) = &verdict {
+                c.fault = Some(Fault::Escape(escape.clone()));
+            }
+            (verdict.is_ok(), c.operation.long_polling)
+        });
+        // Outside a call (never, as the raw client is the crate's own) nothing is sent.
+        let Some((true, long_polling)) = checked else {
+            return Err(progenitor_client::Error::InvalidRequest(
+                "the request URL is not its operation's".into(),
+            ));
+        };
         request
             .headers_mut()
             .insert(AUTHORIZATION, state.authorization.clone());
-        if LONG_POLLING_METHODS.contains(&info.operation_id) {
+        if long_polling {
             *request.timeout_mut() = Some(state.long_poll_timeout);
         }
         Ok(())
@@ -38,7 +55,7 @@ impl ClientHooks<ClientState> for raw::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let state = self.inner();
         let policy = &state.retry;
-        let idempotent = request.method() == Method::GET;
+        let idempotent = with_context(|c| c.operation.idempotent).unwrap_or(false);
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -46,13 +63,21 @@ impl ClientHooks<ClientState> for raw::Client {
                 .then(|| request.try_clone())
                 .flatten();
             let result = match self.client().execute(request).await {
-                Ok(response) => read(response, state.max_response_body).await,
-                Err(e) => Err(e),
+                Ok(response) => {
+                    with_context(|c| c.maybe_sent = true);
+                    read(response, &state.base_url, state.max_response_body).await
+                }
+                Err(e) => {
+                    if !e.is_connect() {
+                        with_context(|c| c.maybe_sent = true);
+                    }
+                    Err(e)
+                }
             };
             let retry = match &result {
                 Err(e) if e.is_connect() => Some(("connection failed", None)),
                 Err(e) if idempotent && !e.is_timeout() => Some(("connection broke", None)),
-                Ok(r) if idempotent && matches!(r.status().as_u16(), 429 | 502 | 503 | 504) => {
+                Ok(r) if idempotent && is_retryable_status(r.status()) => {
                     Some(("service unavailable", retry_after(r.headers())))
                 }
                 _ => None,
@@ -73,7 +98,7 @@ impl ClientHooks<ClientState> for raw::Client {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
-            with_context(|c| *c = Default::default());
+            with_context(|c| c.next_attempt());
             request = next;
             attempt += 1;
         }
@@ -104,17 +129,37 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// Reads the body (never past `limit`), records what the call's error mapping needs, and
-/// hands progenitor an equivalent response.
-async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+/// hands progenitor an equivalent response. An answer from another origin than the request's
+/// (a redirect that a caller's own reqwest client followed) is recorded as such.
+async fn read(
+    mut response: reqwest::Response,
+    base_url: &Url,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let content_type = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(String::from);
+    let redirected = !same_origin(response.url(), base_url);
+    let location = if redirected {
+        Some(scrub_location(response.url().as_str()))
+    } else if status.is_redirection() {
+        response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(scrub_location)
+    } else {
+        None
+    };
+    let asked = retry_after(response.headers());
     with_context(|c| {
         c.status = Some(status);
         c.content_type = content_type.clone();
+        c.location = location;
+        c.retry_after = asked;
     });
     let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
     let mut body = bytes::BytesMut::new();
@@ -126,6 +171,7 @@ async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<
     }
     let body = body.freeze();
     let fault = match &content_type {
+        _ if redirected => Some(Fault::Redirected),
         _ if too_large => Some(Fault::TooLarge { limit }),
         Some(ct) if !is_json(ct) && !body.is_empty() => Some(Fault::NotJson),
         _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
@@ -148,6 +194,25 @@ async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<
         .body(body)
         .map(reqwest::Response::from)
         .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
+}
+
+/// A redirect's target without what it may carry of a user's: credentials, query, fragment.
+/// A relative target is kept as a path.
+fn scrub_location(location: &str) -> String {
+    match Url::parse(location) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => location
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
 }
 
 /// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).

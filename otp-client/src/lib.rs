@@ -10,21 +10,26 @@ mod error;
 mod flow;
 mod hooks;
 mod mask;
+mod operation;
+mod redact;
+mod request_id;
 mod retry;
 mod wait;
 
-/// The code progenitor and `otp-client-codegen` generate from the spec at build time.
-#[allow(missing_docs, clippy::all, clippy::pedantic)]
+/// The code progenitor and `otp-client-codegen` generate from the spec at build time. Its
+/// client takes the crate-private `ClientState`, and is crate-private itself: every call goes
+/// through the facade's checks and error mapping.
+#[allow(missing_docs, private_interfaces, clippy::all, clippy::pedantic)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/otp_client.rs"));
 }
 
 pub use builder::{ClientBuilder, Environment};
-pub use client::{Client, ClientState};
-pub use error::{ApiError, Error};
-pub use flow::{Channel, Verification, VerificationEvent};
-pub use generated::raw::ResponseValue;
+pub use client::Client;
+pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};
+pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Verified};
 pub use mask::mask_phone;
+pub use request_id::{InvalidRequestId, RequestId};
 pub use retry::RetryPolicy;
 
 /// The request and response types of the API, generated from the spec's schemas.
@@ -33,12 +38,11 @@ pub mod types {
     pub use crate::generated::raw::types::*;
 }
 
-/// progenitor's client, unwrapped: every operation returns progenitor's own error type.
-/// Use [`Client`] unless you need exactly what progenitor generated.
-pub mod raw {
-    pub use crate::generated::raw::{Client, Error};
+/// What `otp-client-blocking` needs of this crate's internals; not part of the API.
+#[doc(hidden)]
+pub mod __blocking {
+    /// The blocking client's runtime could not start.
+    pub fn runtime_error(source: std::io::Error) -> crate::Error {
+        crate::Error::config("cannot start the blocking client's runtime").with_source(source)
+    }
 }
-
-/// The methods (snake-case operation names) whose operation the server holds until
-/// something changes (long-polling): they get the builder's longer timeout.
-pub const LONG_POLLING_METHODS: &[&str] = generated::LONG_POLLING_METHODS;

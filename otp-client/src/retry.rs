@@ -8,8 +8,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// Retried: a connection that could not be opened (for every call: the request never
 /// reached the server); and, for the idempotent `GET`s only, a connection that broke and
-/// the statuses 429, 502, 503 and 504. A `POST` (`send`, `checkCode`, …) is never sent
-/// twice otherwise: one SMS per `send`, one attempt per `checkCode`. Retries wait with
+/// the statuses whose [`NextStep`](crate::NextStep) is `RetryLater` (429 and 5xx). A `POST`
+/// (`send`, `checkCode`, …) is never sent twice otherwise: one SMS per `send`, one attempt
+/// per `checkCode`. Retries wait with
 /// exponential backoff and full jitter, honour `Retry-After`, and stop at `deadline`.
 /// A long-poll re-issued on 408 is not a retry: the helpers do that.
 ///

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep, timeout_at};
 
-use crate::types::{ChannelStatus, OtpHandlerGetChannelResponseDto as Channel};
-use crate::{Client, Error};
+use crate::types::{
+    ChannelStatus, OtpHandlerGetChannelResponseDto as Channel, OtpHandlerGetStatusResponseDto,
+};
+use crate::{Client, Error, ErrorKind, NextStep, RequestId};
 
 /// A poll that comes back sooner than this is followed by a pause before the next one,
 /// so that a server that answers at once is not hammered.
@@ -16,36 +18,54 @@ const FAST_ANSWER: Duration = Duration::from_millis(500);
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
 const MAX_PAUSE: Duration = Duration::from_secs(5);
 
-/// Re-issues `poll` until `done` accepts its value, an error other than the 408 re-poll
-/// signal comes back, or `timeout` passes. Cancel-safe: dropping the future stops it.
-pub(crate) async fn poll_until<T, F, Fut>(
+/// Reads the current state once with `look`, and returns at once when `done` accepts it;
+/// then re-issues the long-poll `poll` until `done` accepts its value, an error whose
+/// [`NextStep`] is not to poll again or retry later comes back, or `timeout` passes.
+/// Cancel-safe: dropping the future stops it.
+pub(crate) async fn look_then_poll<T, L, Fut>(
     timeout: Duration,
-    mut poll: F,
+    look: L,
+    mut poll: impl FnMut() -> Fut,
     mut done: impl FnMut(&T) -> bool,
 ) -> Result<T, Error>
 where
-    F: FnMut() -> Fut,
+    L: Future<Output = Result<T, Error>>,
     Fut: Future<Output = Result<T, Error>>,
 {
     let started = Instant::now();
     let deadline = started + timeout;
+    let gave_up = || {
+        Err(Error::new(ErrorKind::DeadlineExceeded {
+            waited: started.elapsed(),
+        }))
+    };
+    match timeout_at(deadline, look).await {
+        Err(_elapsed) => return gave_up(),
+        Ok(Ok(value)) if done(&value) => return Ok(value),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) if !matches!(e.next_step(), NextStep::RetryLater { .. }) => return Err(e),
+        Ok(Err(_)) => {}
+    }
     let mut pacer = Pacer::default();
     loop {
         pacer.asking();
-        match timeout_at(deadline, poll()).await {
-            Err(_elapsed) => {
-                return Err(Error::DeadlineExceeded {
-                    waited: started.elapsed(),
-                });
-            }
+        let retry_after = match timeout_at(deadline, poll()).await {
+            Err(_elapsed) => return gave_up(),
             Ok(Ok(value)) if done(&value) => return Ok(value),
-            Ok(Err(e)) if !e.should_repoll() => return Err(e),
-            Ok(_) => tracing::debug!("long-poll answered; polling again"),
-        }
-        if timeout_at(deadline, pacer.answered()).await.is_err() {
-            return Err(Error::DeadlineExceeded {
-                waited: started.elapsed(),
-            });
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => match e.next_step() {
+                NextStep::PollAgain => None,
+                NextStep::RetryLater { retry_after } => Some(retry_after),
+                _ => return Err(e),
+            },
+        };
+        tracing::debug!("long-poll answered; polling again");
+        let paced = match retry_after {
+            Some(asked) => timeout_at(deadline, pacer.wait(asked)).await,
+            None => timeout_at(deadline, pacer.answered()).await,
+        };
+        if paced.is_err() {
+            return gave_up();
         }
     }
 }
@@ -73,6 +93,18 @@ impl Pacer {
         self.asked = Instant::now();
     }
 
+    /// Call when the service asked to retry later: waits as long as it asked, or as the
+    /// pace requires when it did not say.
+    pub(crate) async fn wait(&mut self, asked: Option<Duration>) {
+        match asked {
+            Some(delay) => sleep(delay.min(MAX_PAUSE)).await,
+            None => {
+                sleep(self.pause).await;
+                self.pause = (self.pause * 2).min(MAX_PAUSE);
+            }
+        }
+    }
+
     /// Call when its answer is in: waits as long as the pace requires.
     pub(crate) async fn answered(&mut self) {
         if self.asked.elapsed() < FAST_ANSWER {
@@ -85,34 +117,31 @@ impl Pacer {
 }
 
 impl Client {
-    /// Long-polls the session's channel (`getChannelLongPolling`) until `done` accepts
-    /// it, re-polling on 408 and pausing between answers that come back at once.
-    /// Fails with [`Error::DeadlineExceeded`] after `timeout`, or with the first other error.
+    /// Waits until the session's channel satisfies `done`: reads it (`getChannel`) and
+    /// returns at once when it does; otherwise long-polls it (`getChannelLongPolling`),
+    /// re-polling on 408 and after answers the service asks to retry, pausing between
+    /// answers that come back at once. Fails with [`ErrorKind::DeadlineExceeded`] after
+    /// `timeout`, or with the first error the session cannot wait through.
     ///
     /// ```no_run
-    /// # async fn run(client: otp_client::Client) -> Result<(), otp_client::Error> {
+    /// # async fn run(client: otp_client::Client, id: otp_client::RequestId) -> Result<(), otp_client::Error> {
     /// use std::time::Duration;
     /// use otp_client::types::CodeType;
     /// let channel = client
-    ///     .wait_for_channel("d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6", Duration::from_secs(60), |c| {
-    ///         c.code_type == Some(CodeType::Codeless)
-    ///     })
+    ///     .wait_for_channel(&id, Duration::from_secs(60), |c| c.code_type == Some(CodeType::Codeless))
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub async fn wait_for_channel(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         timeout: Duration,
         done: impl FnMut(&Channel) -> bool,
     ) -> Result<Channel, Error> {
-        poll_until(
+        look_then_poll(
             timeout,
-            || async {
-                self.get_channel_long_polling(request_id)
-                    .await
-                    .map(|v| v.into_inner())
-            },
+            self.get_channel(request_id),
+            || self.get_channel_long_polling(request_id),
             done,
         )
         .await
@@ -120,18 +149,18 @@ impl Client {
 
     /// Waits until the session's channel is chosen and something was delivered to the
     /// user (status `sent`, or already `confirmed`): the Node SDK's `waitForChannelSelected`.
+    /// Returns at once when that is already so (a page reload, a second tab, a resumed
+    /// session).
     ///
     /// ```no_run
-    /// # async fn run(client: otp_client::Client) -> Result<(), otp_client::Error> {
-    /// let channel = client
-    ///     .wait_for_channel_selected("d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6", std::time::Duration::from_secs(60))
-    ///     .await?;
+    /// # async fn run(client: otp_client::Client, id: otp_client::RequestId) -> Result<(), otp_client::Error> {
+    /// let channel = client.wait_for_channel_selected(&id, std::time::Duration::from_secs(60)).await?;
     /// println!("sent over {:?}", channel.type_);
     /// # Ok(()) }
     /// ```
     pub async fn wait_for_channel_selected(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         timeout: Duration,
     ) -> Result<Channel, Error> {
         self.wait_for_channel(request_id, timeout, |c| {
@@ -143,29 +172,30 @@ impl Client {
         .await
     }
 
-    /// Long-polls the session's status (`getStatusLongPolling`) until it is confirmed,
-    /// for codeless channels: the Node SDK's `waitForSuccessStatus`.
+    /// Waits until the session is confirmed, for codeless channels: reads the status
+    /// (`getStatus`), then long-polls it (`getStatusLongPolling`): the Node SDK's
+    /// `waitForSuccessStatus`. Returns at once when it is already confirmed.
     ///
     /// ```no_run
-    /// # async fn run(client: otp_client::Client) -> Result<(), otp_client::Error> {
+    /// # async fn run(client: otp_client::Client, id: otp_client::RequestId) -> Result<(), otp_client::Error> {
     /// client
-    ///     .wait_for_success_status("d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6", "+79991234563", std::time::Duration::from_secs(120))
+    ///     .wait_for_success_status(&id, "+79991234563", std::time::Duration::from_secs(120))
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub async fn wait_for_success_status(
         &self,
-        request_id: &str,
+        request_id: &RequestId,
         recipient: &str,
         timeout: Duration,
     ) -> Result<(), Error> {
-        poll_until(
+        let success =
+            |status: Result<OtpHandlerGetStatusResponseDto, Error>| status.map(|s| s.success);
+        look_then_poll(
             timeout,
-            || async {
-                let status = self.get_status_long_polling(request_id, recipient).await?;
-                Ok(status.success)
-            },
-            |success| *success,
+            async { success(self.get_status(request_id, recipient).await) },
+            || async { success(self.get_status_long_polling(request_id, recipient).await) },
+            |confirmed| *confirmed,
         )
         .await
         .map(|_| ())

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use otp_client::{Client, Error};
+use otp_client::{Client, NextStep};
 use otp_sandbox::{Sandbox, SandboxConfig};
 
 struct Target {
@@ -150,23 +150,25 @@ async fn main() -> anyhow::Result<()> {
             };
             match session.check_code(&code).await {
                 Ok(()) => break,
-                Err(e) if e.is_invalid_code() && target.sandbox.is_none() => {
-                    println!("   Wrong code, try again")
-                }
+                Err(e) if target.sandbox.is_none() => match e.next_step() {
+                    NextStep::AskCodeAgain { attempts_left } => {
+                        let left = attempts_left.map_or("some".to_string(), |n| n.to_string());
+                        println!("   Wrong code, try again ({left} attempts left)")
+                    }
+                    _ => return Err(e.into()),
+                },
                 Err(e) => return Err(e.into()),
             }
         }
         println!("5. Code accepted");
     }
 
-    match session.complete().await {
-        Ok(()) => println!(
-            "6. Verified on the server side (checkStatusAndComplete): {} is confirmed",
-            otp_client::mask_phone(&target.phone)
-        ),
-        Err(Error::NotConfirmed) => anyhow::bail!("the service says the session is not confirmed"),
-        Err(e) => return Err(e.into()),
-    }
+    // The only way to grant access: a `Verified` proof from the server-side finish.
+    let verified = session.finish().await?;
+    println!(
+        "6. Verified on the server side (checkStatusAndComplete): {} is confirmed",
+        otp_client::mask_phone(verified.recipient())
+    );
     if let Some(sandbox) = target.sandbox {
         sandbox.shutdown().await;
     }

@@ -134,15 +134,15 @@ impl Sandbox {
     }
 
     /// The code session `request_id` sent (what `GET /sandbox/{requestId}/code` reveals).
-    pub fn code(&self, request_id: &str) -> Option<String> {
+    pub fn code(&self, request_id: impl std::fmt::Display) -> Option<String> {
         self.state
-            .session(request_id)
+            .session(&request_id.to_string())
             .map(|cell| cell.lock().widget.code.clone())
     }
 
     /// Confirms a session as its user would on a codeless channel.
-    pub fn confirm(&self, request_id: &str) -> bool {
-        self.state.confirm(request_id)
+    pub fn confirm(&self, request_id: impl std::fmt::Display) -> bool {
+        self.state.confirm(&request_id.to_string())
     }
 
     /// Every session: (request id, recipient).

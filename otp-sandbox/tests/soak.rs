@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use otp_client::{Client, Error, RetryPolicy};
+use otp_client::{Client, Error, ErrorKind, RetryPolicy};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -61,13 +61,14 @@ fn start_sandbox(port: u16) -> Server {
 }
 
 fn kind(e: &Error) -> String {
-    match e {
-        Error::Api(api) => format!("api {}", api.kind),
-        Error::UnexpectedResponse { status, .. } => format!("unexpected HTTP {}", status.as_u16()),
-        Error::Transport { .. } => "transport".into(),
-        Error::Timeout { .. } => "timeout".into(),
-        Error::DeadlineExceeded { .. } => "deadline".into(),
-        other => format!("{other}"),
+    match e.kind() {
+        ErrorKind::Api(api) => format!("api {}", api.kind),
+        ErrorKind::UnexpectedResponse { status, .. } => {
+            format!("unexpected HTTP {}", status.as_u16())
+        }
+        ErrorKind::Transport { failure, .. } => format!("transport: {failure}"),
+        ErrorKind::DeadlineExceeded { .. } => "deadline".into(),
+        _ => format!("{e}"),
     }
 }
 
@@ -92,7 +93,7 @@ async fn flow(client: &Client, phone: &str, codeless: bool, tally: &Mutex<Tally>
                     .lock()
                     .unwrap()
                     .sent
-                    .insert(phone.into(), Some(s.request_id().into()));
+                    .insert(phone.into(), Some(s.request_id().to_string()));
                 s
             }
             Err(e) => {
@@ -110,7 +111,7 @@ async fn flow(client: &Client, phone: &str, codeless: bool, tally: &Mutex<Tally>
         } else {
             session.check_code(otp_sandbox::DEFAULT_CODE).await?;
         }
-        session.complete().await
+        session.finish().await.map(|_| ())
     }
     .await;
     let mut t = tally.lock().unwrap();

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use otp_client::Error;
 use otp_client::types::ExceptionType;
+use otp_client::{ErrorKind, NextStep};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -27,16 +27,35 @@ async fn every_documented_error_of_every_operation_maps_to_its_kind() {
                     .await
                     .expect_err("an error status is an error");
                 let ctx = format!("{which:?} {} {status} {exception}", op.id);
-                match &err {
-                    Error::Api(api) => {
+                match err.kind() {
+                    ErrorKind::Api(api) => {
                         assert_eq!(api.kind, ExceptionType::from(exception.as_str()), "{ctx}");
                         assert!(api.kind.is_known(), "{ctx}: a type the client knows");
                         assert_eq!(api.message, body["message"].as_str().unwrap(), "{ctx}");
                         assert_eq!(api.status.as_u16(), *status, "{ctx}");
                     }
-                    other => panic!("{ctx}: expected Error::Api, got {other:?}"),
+                    other => panic!("{ctx}: expected ErrorKind::Api, got {other:?}"),
                 }
                 assert_eq!(err.status().map(|s| s.as_u16()), Some(*status), "{ctx}");
+                assert_eq!(
+                    err.operation(),
+                    Some(op.id.as_str()),
+                    "{ctx}: names its operation"
+                );
+                // Display: the operation, the type, its English text and the vendor's words.
+                let shown = err.to_string();
+                let english = api_summary(&err);
+                for part in [
+                    op.id.as_str(),
+                    exception.as_str(),
+                    english,
+                    body["message"].as_str().unwrap(),
+                ] {
+                    assert!(
+                        shown.contains(part),
+                        "{ctx}: `{part}` missing from `{shown}`"
+                    );
+                }
                 checked += 1;
             }
         }
@@ -70,12 +89,13 @@ async fn every_operation_maps_401_to_unauthorized_with_or_without_a_body() {
                     .await
                     .unwrap_err();
                 let ctx = format!("{which:?} {} body={body:?}", op.id);
-                match err {
-                    Error::Unauthorized { message } => {
+                match err.kind() {
+                    ErrorKind::Unauthorized { message } => {
                         assert_eq!(message.is_some(), body.is_some(), "{ctx}")
                     }
                     other => panic!("{ctx}: expected Unauthorized, got {other:?}"),
                 }
+                assert_eq!(err.next_step(), NextStep::FixConfiguration, "{ctx}");
             }
         }
     }
@@ -94,14 +114,21 @@ async fn an_unknown_exception_type_keeps_its_text() {
         let err = call(which, &base_url(&server), "checkCode", &Args::default())
             .await
             .unwrap_err();
-        match err.kind() {
+        match err.exception() {
             Some(ExceptionType::Unknown(kind)) => assert_eq!(kind, "BrandNewException"),
             other => panic!("{which:?}: expected Unknown, got {other:?}"),
         }
         assert!(err.to_string().contains("Новое"), "{which:?}: {err}");
-        assert!(
-            err.is_session_over(),
+        assert_eq!(
+            err.next_step(),
+            NextStep::StartOver,
             "an unknown error ends the session, as the vendor says"
         );
     }
+}
+
+fn api_summary(err: &otp_client::Error) -> &'static str {
+    err.api()
+        .and_then(|api| api.summary())
+        .expect("every documented exception type has an English text")
 }

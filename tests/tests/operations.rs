@@ -125,7 +125,7 @@ async fn response_fields_the_docs_do_not_require_may_be_absent() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, otp_client::Error::Decode { .. }),
+            matches!(err.kind(), otp_client::ErrorKind::Decode { .. }),
             "{which:?}: {err}"
         );
     }

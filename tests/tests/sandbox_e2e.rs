@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use otp_client::Error;
 use otp_client::types::ExceptionType;
+use otp_client::{Error, ErrorKind, NextStep};
 use otp_sandbox::{
     BLOCKED_WIDGET, CODE_WIDGET, CODELESS_WIDGET, DEFAULT_TOKEN, INACTIVE_WIDGET, OTHER_TOKEN,
     Sandbox, SandboxConfig,
@@ -45,7 +45,7 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
     assert_eq!(channel.type_, Some(otp_client::types::ChannelType::Sms));
     let code = sb.code(session.request_id()).unwrap();
     session.check_code(&code).await.unwrap();
-    session.complete().await.unwrap();
+    let _verified = session.finish().await.unwrap();
     // Async, codeless channel: the user confirms on the phone.
     let session = c
         .start_verification(CODELESS_WIDGET, RECIPIENT)
@@ -68,7 +68,7 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(sb.confirm(&id));
     waiting.await.unwrap().unwrap();
-    session.complete().await.unwrap();
+    let _verified = session.finish().await.unwrap();
     // Blocking, both channels; the code comes from the sandbox-only endpoint.
     let code_url = format!("http://{}/sandbox", sb.addr());
     let confirm = |id: String| {
@@ -87,12 +87,12 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
         let s = c.start_verification(CODE_WIDGET, RECIPIENT)?;
         s.wait_for_channel_selected(Duration::from_secs(5))?;
         s.check_code(otp_sandbox::DEFAULT_CODE)?;
-        s.complete()?;
+        let _verified = s.finish()?;
         let s = c.start_verification(CODELESS_WIDGET, RECIPIENT)?;
         s.wait_for_channel_selected(Duration::from_secs(5))?;
         tx.blocking_send(s.request_id().to_string()).unwrap();
         s.wait_for_success_status(Duration::from_secs(5))?;
-        s.complete()
+        s.finish().map(|_| ())
     });
     confirm(rx.recv().await.unwrap()).await;
     blocking.await.unwrap().expect("the blocking flows succeed");
@@ -143,7 +143,9 @@ async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
             loop {
                 match s.resend().await {
                     Ok(()) => continue,
-                    Err(e) if e.kind() == Some(&ExceptionType::NoAvailableChannelsException) => {
+                    Err(e)
+                        if e.exception() == Some(&ExceptionType::NoAvailableChannelsException) =>
+                    {
                         break;
                     }
                     Err(e) => panic!("resend: {e}"),
@@ -163,8 +165,9 @@ async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
             for _ in 0..attempts {
                 let e = s.check_code("0000").await.unwrap_err();
                 assert!(
-                    e.is_invalid_code()
-                        || e.kind() == Some(&ExceptionType::AttemptsExpiredException)
+                    matches!(e.next_step(), NextStep::AskCodeAgain { .. })
+                        || e.exception() == Some(&ExceptionType::AttemptsExpiredException),
+                    "{e}"
                 );
             }
             Args {
@@ -174,7 +177,7 @@ async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
         }
         "SessionClosedException" => {
             let s = start(CODE_WIDGET).await;
-            c.complete(s.request_id()).await.unwrap();
+            c.complete(&s.request_id()).await.unwrap();
             session_args(&s)
         }
         "ChannelChangedException" => {
@@ -251,8 +254,8 @@ async fn reach(
         .await
         .expect_err("the sandbox answers with the error");
     let ctx = format!("{which:?} {} {status} {kind}", op.id);
-    match &err {
-        Error::Api(api) => {
+    match err.kind() {
+        ErrorKind::Api(api) => {
             assert_eq!(api.kind.as_str(), kind, "{ctx}: {err}");
             assert_eq!(api.status.as_u16(), status, "{ctx}");
             let example = spec.error_example(&kind).unwrap();
@@ -280,7 +283,7 @@ async fn reach_unauthorized(
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Unauthorized { .. }),
+        matches!(err.kind(), ErrorKind::Unauthorized { .. }),
         "{which:?} {}: {err:?}",
         op.id
     );
@@ -342,18 +345,22 @@ async fn many_concurrent_sessions_do_not_cross() {
         .collect();
     assert_eq!(ids.len(), 40, "every session has its own id");
     for (i, (s, phone, confirmed)) in sessions.iter().enumerate() {
-        let status = c.get_status(s.request_id(), phone).await.unwrap();
+        let status = c.get_status(&s.request_id(), phone).await.unwrap();
         assert_eq!(
             status.success, *confirmed,
             "session {i} sees only its own confirmation"
         );
         let (_, other_phone, _) = &sessions[(i + 1) % sessions.len()];
-        let err = c.get_status(s.request_id(), other_phone).await.unwrap_err();
+        let err = c
+            .get_status(&s.request_id(), other_phone)
+            .await
+            .unwrap_err();
         assert_eq!(
-            err.kind(),
+            err.exception(),
             Some(&ExceptionType::PhoneNumberMismatchException)
         );
-        let result = s.complete().await;
+        assert_eq!(err.next_step(), NextStep::FixRequest);
+        let result = s.finish().await;
         assert_eq!(result.is_ok(), *confirmed, "session {i}: {result:?}");
     }
     assert_conformant(&spec(), &sb.exchanges());

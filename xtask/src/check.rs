@@ -1,9 +1,10 @@
-//! `generate` and `check`.
+//! `generate` and `check`. Each check is a function that returns its failures; `check` runs
+//! them all and reports every failure at once.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use otp_client_codegen::{Spec, Target, facade_method_names, generate as generate_code};
+use otp_client_codegen::{Generated, Spec, Target, generate as generate_code};
 use similar::TextDiff;
 
 use crate::{docs, paths};
@@ -13,9 +14,10 @@ pub fn generate() -> Result<()> {
     let dir = paths::root().join("generated");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for target in Target::ALL {
-        let code = generate_code(&spec, target)?;
+        let generated = generate_code(&spec, target)?;
         let path = paths::snapshot(target);
-        std::fs::write(&path, code).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, generated.code)
+            .with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -23,130 +25,23 @@ pub fn generate() -> Result<()> {
 
 pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
     let spec = Spec::load(paths::spec())?;
-    let mut failures = Vec::new();
-
-    // 1. Each client crate packages the spec; its copy must be the spec.
-    let source = std::fs::read(paths::spec())?;
-    for target in Target::ALL {
-        let path = paths::crate_spec(target);
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes == source => {}
-            Ok(_) => failures.push(format!(
-                "{} differs from openapi/otp-handler.yaml (it should be a link to it)",
-                path.display()
-            )),
-            Err(e) => failures.push(format!("{}: {e}", path.display())),
-        }
-    }
-
-    // 2. The snapshots are what the spec generates.
-    let mut generated = Vec::new();
-    for target in Target::ALL {
-        let fresh = generate_code(&spec, target)?;
-        let path = paths::snapshot(target);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed != fresh {
-            let diff = TextDiff::from_lines(&committed, &fresh)
-                .unified_diff()
-                .context_radius(3)
-                .header(
-                    &format!("{} (committed)", path.display()),
-                    "regenerated from the spec",
-                )
-                .to_string();
-            println!("{diff}");
-            failures.push(format!(
-                "{} is stale: run `cargo xtask generate` and review the diff above",
-                path.display()
-            ));
-        }
-        generated.push((target, fresh));
-    }
-
-    // 3. Every operation is a method of both clients.
-    let operations = spec.operations();
-    for (target, code) in &generated {
-        let methods = facade_method_names(code);
-        for op in &operations {
-            if !methods.contains(&op.method_name) {
-                failures.push(format!(
-                    "{}: operation `{}` has no method `{}`",
-                    target.crate_name(),
-                    op.id,
-                    op.method_name
-                ));
-            }
-        }
-    }
-
-    // 4. Every status and exception type the vendor documents is in the spec.
+    let generated = Target::ALL
+        .into_iter()
+        .map(|target| Ok((target, generate_code(&spec, target)?)))
+        .collect::<Result<Vec<_>>>()?;
     let docs_dir = docs_dir.unwrap_or_else(paths::default_docs);
-    let reference = docs_dir.join("reference.md");
-    match std::fs::read_to_string(&reference) {
-        Ok(text) => {
-            let documented = docs::parse_reference(&text);
-            if documented.is_empty() {
-                failures.push(format!("{}: no operation found", reference.display()));
-            }
-            for (op_id, statuses) in &documented {
-                let Some(op) = operations.iter().find(|o| &o.id == op_id) else {
-                    failures.push(format!("documented operation `{op_id}` is not in the spec"));
-                    continue;
-                };
-                for (status, exceptions) in statuses {
-                    if !op.statuses.contains(status) {
-                        failures.push(format!(
-                            "`{op_id}`: documented status {status} is not in the spec"
-                        ));
-                    }
-                    for exception in exceptions {
-                        if !op
-                            .exceptions
-                            .iter()
-                            .any(|(s, e)| s == status && e == exception)
-                        {
-                            failures.push(format!(
-                                "`{op_id}`: {status} {exception} is documented but not an example in the spec"
-                            ));
-                        }
-                    }
-                }
-                for status in &op.statuses {
-                    if !statuses.contains_key(status) {
-                        failures.push(format!(
-                            "`{op_id}`: status {status} is in the spec but not documented"
-                        ));
-                    }
-                }
-            }
-            println!(
-                "checked {} operations against {}",
-                documented.len(),
-                reference.display()
-            );
-        }
-        Err(e) => println!(
-            "warning: {}: {e}; the spec was not checked against the vendor's docs",
-            reference.display()
-        ),
-    }
-
-    // 5. An uncommitted spec change: what it changes, against the last commit.
-    if spec_changed_since_head() {
-        match crate::diff::load("HEAD", &paths::root()) {
-            Ok((head, label)) => {
-                let report = crate::diff::compare(&head, &spec, &label, "working tree");
-                println!("the spec has uncommitted changes: {}", report.summary());
-                println!("  (`cargo xtask diff HEAD` for the full report)");
-            }
-            Err(e) => println!("warning: cannot compare with the last commit: {e}"),
-        }
-    }
+    let mut failures = Vec::new();
+    failures.extend(spec_copies());
+    failures.extend(snapshots(&generated));
+    failures.extend(operations_in_every_client(&spec, &generated));
+    failures.extend(exception_texts(&spec));
+    failures.extend(vendor_docs(&spec, &docs_dir));
+    report_uncommitted_spec_change(&spec);
 
     if failures.is_empty() {
         println!(
-            "ok: {} operations, both clients generated and up to date",
-            operations.len()
+            "ok: {} operations, every client generated and up to date",
+            spec.operations().len()
         );
         return Ok(());
     }
@@ -154,6 +49,169 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         eprintln!("- {failure}");
     }
     bail!("{} check(s) failed", failures.len())
+}
+
+/// Each client crate packages the spec; its copy must be the spec.
+fn spec_copies() -> Vec<String> {
+    let source = match std::fs::read(paths::spec()) {
+        Ok(bytes) => bytes,
+        Err(e) => return vec![format!("{}: {e}", paths::spec().display())],
+    };
+    Target::ALL
+        .into_iter()
+        .filter_map(|target| {
+            let path = paths::crate_spec(target);
+            match std::fs::read(&path) {
+                Ok(bytes) if bytes == source => None,
+                Ok(_) => Some(format!(
+                    "{} differs from openapi/otp-handler.yaml (it should be a link to it)",
+                    path.display()
+                )),
+                Err(e) => Some(format!("{}: {e}", path.display())),
+            }
+        })
+        .collect()
+}
+
+/// The committed snapshots are what the spec generates (a unified diff is printed for each
+/// stale one).
+fn snapshots(generated: &[(Target, Generated)]) -> Vec<String> {
+    generated
+        .iter()
+        .filter_map(|(target, fresh)| stale_snapshot(&paths::snapshot(*target), &fresh.code))
+        .collect()
+}
+
+fn stale_snapshot(path: &Path, fresh: &str) -> Option<String> {
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed == fresh {
+        return None;
+    }
+    let diff = TextDiff::from_lines(&committed, fresh)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{} (committed)", path.display()),
+            "regenerated from the spec",
+        )
+        .to_string();
+    println!("{diff}");
+    Some(format!(
+        "{} is stale: run `cargo xtask generate` and review the diff above",
+        path.display()
+    ))
+}
+
+/// Every operation is a method of every generated client (as the generator reports it).
+fn operations_in_every_client(spec: &Spec, generated: &[(Target, Generated)]) -> Vec<String> {
+    let operations = spec.operations();
+    generated
+        .iter()
+        .flat_map(|(target, code)| {
+            operations
+                .iter()
+                .filter(|op| !code.methods.contains(&op.method_name))
+                .map(move |op| {
+                    format!(
+                        "{}: operation `{}` has no method `{}`",
+                        target.crate_name(),
+                        op.id,
+                        op.method_name
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Every exception type has its English text: the `summary` of the example named after it.
+fn exception_texts(spec: &Spec) -> Vec<String> {
+    otp_client_codegen::open_enums(spec)
+        .into_iter()
+        .filter(|e| e.name == "ExceptionType")
+        .flat_map(|e| {
+            e.values
+                .into_iter()
+                .zip(e.summaries)
+                .filter(|(_, summary)| summary.is_none())
+                .map(|(value, _)| {
+                    format!("exception type `{value}` has no English text: add components/examples/{value} with a `summary`")
+                })
+        })
+        .collect()
+}
+
+/// Every status and exception type the vendor documents is in the spec, and the spec has
+/// no status the vendor does not document.
+fn vendor_docs(spec: &Spec, docs_dir: &Path) -> Vec<String> {
+    let reference = docs_dir.join("reference.md");
+    let text = match std::fs::read_to_string(&reference) {
+        Ok(text) => text,
+        Err(e) => {
+            return vec![format!(
+                "{}: {e}; the spec cannot be checked against the vendor's docs (pass --docs)",
+                reference.display()
+            )];
+        }
+    };
+    let documented = docs::parse_reference(&text);
+    if documented.is_empty() {
+        return vec![format!("{}: no operation found", reference.display())];
+    }
+    let operations = spec.operations();
+    let mut failures = Vec::new();
+    for (op_id, statuses) in &documented {
+        let Some(op) = operations.iter().find(|o| &o.id == op_id) else {
+            failures.push(format!("documented operation `{op_id}` is not in the spec"));
+            continue;
+        };
+        for (status, exceptions) in statuses {
+            if !op.statuses.contains(status) {
+                failures.push(format!(
+                    "`{op_id}`: documented status {status} is not in the spec"
+                ));
+            }
+            for exception in exceptions {
+                if !op
+                    .exceptions
+                    .iter()
+                    .any(|(s, e)| s == status && e == exception)
+                {
+                    failures.push(format!(
+                        "`{op_id}`: {status} {exception} is documented but not an example in the spec"
+                    ));
+                }
+            }
+        }
+        for status in &op.statuses {
+            if !statuses.contains_key(status) && !op.undocumented_statuses.contains(status) {
+                failures.push(format!(
+                    "`{op_id}`: status {status} is in the spec but not documented (if the vendor's notes document it, mark the response `x-not-in-reference` with the reason)"
+                ));
+            }
+        }
+    }
+    println!(
+        "checked {} operations against {}",
+        documented.len(),
+        reference.display()
+    );
+    failures
+}
+
+/// An uncommitted spec change: what it changes, against the last commit (a report, not a
+/// failure).
+fn report_uncommitted_spec_change(spec: &Spec) {
+    if !spec_changed_since_head() {
+        return;
+    }
+    match crate::diff::load("HEAD", &paths::root()) {
+        Ok((head, label)) => {
+            let report = crate::diff::compare(&head, spec, &label, "working tree");
+            println!("the spec has uncommitted changes: {}", report.summary());
+            println!("  (`cargo xtask diff HEAD` for the full report)");
+        }
+        Err(e) => println!("warning: cannot compare with the last commit: {e}"),
+    }
 }
 
 fn spec_changed_since_head() -> bool {

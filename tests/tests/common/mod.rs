@@ -6,8 +6,8 @@ pub mod faulty;
 
 use std::path::PathBuf;
 
-use otp_client::Error;
 use otp_client::types::{OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
+use otp_client::{Error, RequestId};
 use otp_client_codegen::{Operation, Spec};
 use serde_json::{Value, json};
 
@@ -16,6 +16,11 @@ pub const WIDGET_ID: &str = "123634df-ddfe-4dda-b31d-f3b4e75fc5dc";
 pub const REQUEST_ID: &str = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
 pub const RECIPIENT: &str = "+79991234563";
 pub const CODE: &str = "1234";
+
+/// [`REQUEST_ID`] as the clients take it.
+pub fn id() -> RequestId {
+    REQUEST_ID.parse().expect("a session id")
+}
 
 /// The spec, loaded the way the build loads it.
 pub fn spec() -> Spec {
@@ -58,7 +63,8 @@ pub fn blocking_client_as(base_url: &str, token: &str) -> otp_client_blocking::C
         .expect("client builds")
 }
 
-/// The arguments of a call.
+/// The arguments of a call. Its methods are named as the operations' arguments are, so
+/// that `for_each_operation!` can pass them by name.
 #[derive(Debug, Clone)]
 pub struct Args {
     pub widget_id: String,
@@ -79,74 +85,73 @@ impl Default for Args {
 }
 
 impl Args {
-    fn widget_uuid(&self) -> uuid::Uuid {
+    pub fn widget_id(&self) -> uuid::Uuid {
         self.widget_id.parse().expect("a uuid")
     }
 
-    fn send_body(&self) -> OtpHandlerSendRequestDto {
-        OtpHandlerSendRequestDto {
-            widget_id: self.widget_id.parse().expect("a uuid"),
-            recipient: self.recipient.clone(),
-        }
+    pub fn request_id(&self) -> RequestId {
+        self.request_id.parse().expect("a session id")
     }
 
-    fn check_code_body(&self) -> OtpHandlerCheckCodeRequestDto {
-        OtpHandlerCheckCodeRequestDto {
-            code: self.code.clone(),
+    pub fn recipient(&self) -> String {
+        self.recipient.clone()
+    }
+
+    /// The request body of whichever operation asks for one.
+    pub fn body<T: BodyOf>(&self) -> T {
+        T::of(self)
+    }
+}
+
+/// A request body built from a call's arguments.
+pub trait BodyOf {
+    fn of(args: &Args) -> Self;
+}
+
+impl BodyOf for OtpHandlerSendRequestDto {
+    fn of(a: &Args) -> Self {
+        Self {
+            widget_id: a.widget_id(),
+            recipient: a.recipient.clone(),
         }
     }
 }
 
-fn to_json<T: serde::Serialize>(value: otp_client::ResponseValue<T>) -> Value {
-    serde_json::to_value(value.into_inner()).expect("a response serializes")
-}
-
-/// Calls operation `op_id` on the async client; the success value comes back as JSON.
-/// An operation of the spec that this match lacks fails the test that reaches it.
-pub async fn call_async(
-    client: &otp_client::Client,
-    op_id: &str,
-    a: &Args,
-) -> Result<Value, Error> {
-    let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
-    Ok(match op_id {
-        "getWidget" => to_json(client.get_widget(&a.widget_uuid()).await?),
-        "send" => to_json(client.send(&a.send_body()).await?),
-        "getChannel" => to_json(client.get_channel(rid).await?),
-        "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid).await?),
-        "getStatus" => to_json(client.get_status(rid, rcp).await?),
-        "getStatusLongPolling" => to_json(client.get_status_long_polling(rid, rcp).await?),
-        "checkCode" => to_json(client.check_code(rid, &a.check_code_body()).await?),
-        "checkStatusAndComplete" => to_json(client.check_status_and_complete(rid, rcp).await?),
-        "complete" => to_json(client.complete(rid).await?),
-        "resend" => to_json(client.resend(rid).await?),
-        other => panic!("operation `{other}` of the spec has no test call: add it to call_async"),
-    })
-}
-
-/// The same on the blocking client.
-pub fn call_blocking(
-    client: &otp_client_blocking::Client,
-    op_id: &str,
-    a: &Args,
-) -> Result<Value, Error> {
-    let (rid, rcp) = (a.request_id.as_str(), a.recipient.as_str());
-    Ok(match op_id {
-        "getWidget" => to_json(client.get_widget(&a.widget_uuid())?),
-        "send" => to_json(client.send(&a.send_body())?),
-        "getChannel" => to_json(client.get_channel(rid)?),
-        "getChannelLongPolling" => to_json(client.get_channel_long_polling(rid)?),
-        "getStatus" => to_json(client.get_status(rid, rcp)?),
-        "getStatusLongPolling" => to_json(client.get_status_long_polling(rid, rcp)?),
-        "checkCode" => to_json(client.check_code(rid, &a.check_code_body())?),
-        "checkStatusAndComplete" => to_json(client.check_status_and_complete(rid, rcp)?),
-        "complete" => to_json(client.complete(rid)?),
-        "resend" => to_json(client.resend(rid)?),
-        other => {
-            panic!("operation `{other}` of the spec has no test call: add it to call_blocking")
+impl BodyOf for OtpHandlerCheckCodeRequestDto {
+    fn of(a: &Args) -> Self {
+        Self {
+            code: a.code.clone(),
         }
-    })
+    }
 }
+
+fn to_json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).expect("a response serializes")
+}
+
+/// `call_async` and `call_blocking`: every operation of the spec, expanded from the
+/// generated list, so a new operation needs nothing here.
+macro_rules! dispatch {
+    ($({ id: $id:literal, method: $method:ident, http: $http:literal, path: $path:literal, long_polling: $lp:literal, params: [$($param:ident),*], summary: $summary:literal, })*) => {
+        /// Calls operation `op_id` on the async client; the success value comes back as JSON.
+        pub async fn call_async(client: &otp_client::Client, op_id: &str, a: &Args) -> Result<Value, Error> {
+            match op_id {
+                $($id => Ok(to_json(client.$method($(&a.$param()),*).await?)),)*
+                other => panic!("`{other}` is not an operation of the spec"),
+            }
+        }
+
+        /// The same on the blocking client.
+        pub fn call_blocking(client: &otp_client_blocking::Client, op_id: &str, a: &Args) -> Result<Value, Error> {
+            match op_id {
+                $($id => Ok(to_json(client.$method($(&a.$param()),*)?)),)*
+                other => panic!("`{other}` is not an operation of the spec"),
+            }
+        }
+    };
+}
+
+otp_client::for_each_operation!(dispatch);
 
 /// Calls `op_id` on `which` client against `base_url` (the blocking one on a blocking
 /// thread, as a sync application would).

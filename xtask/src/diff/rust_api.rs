@@ -14,8 +14,8 @@ type Api = BTreeMap<String, String>;
 pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, otp_client_codegen::CodegenError> {
     let mut out = Vec::new();
     for target in Target::ALL {
-        let before = api(&generate(old, target)?);
-        let after = api(&generate(new, target)?);
+        let before = api(&generate(old, target)?.code);
+        let after = api(&generate(new, target)?.code);
         let krate = target.crate_name().to_string();
         for (item, sig) in &before {
             match after.get(item) {

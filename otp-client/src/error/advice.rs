@@ -1,0 +1,149 @@
+//! What to do after an error: one table of the vendor's rules, by exception type, and by
+//! status where the body names no type this version knows. The retry policy and the
+//! verification flow read the same table.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::{Error, ErrorKind};
+use crate::types::ExceptionType;
+
+/// What to do after an error, as [`Error::next_step`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NextStep {
+    /// Nothing is wrong: issue the long-poll again (`LongPollingTimeoutException`), or keep
+    /// waiting (a waiting helper's own deadline passed).
+    PollAgain,
+    /// The channel changed (`ChannelChangedException`): fetch it again (`getChannel`) and
+    /// render it.
+    RefetchChannel,
+    /// The channel expired (`ResendChannelException`): call `resend`.
+    Resend,
+    /// The code was wrong (`InvalidCodeException`): ask the user for it again.
+    AskCodeAgain {
+        /// How many more codes the user may enter, when known.
+        attempts_left: Option<u32>,
+    },
+    /// The channel is codeless (`IsCodelessChannelException`): there is no code to check;
+    /// wait for the user's confirmation (`getStatusLongPolling`).
+    AwaitConfirmation,
+    /// Too early to resend (`RestartCooldownActiveException`): wait, then resend.
+    WaitCooldown {
+        /// How long, when the service said (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    /// Make the same call again later: the service is overloaded or rate-limits
+    /// (`RateLimitException`, 429, 5xx), or the connection failed before the request could
+    /// matter.
+    RetryLater {
+        /// How long to wait, when the service said (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    /// The session is already confirmed (`SessionAlreadyConfirmedException`): finish it.
+    Finish,
+    /// This session cannot go on (`AttemptsExpiredException`, `NoAvailableChannelsException`,
+    /// `SessionClosedException`, `SessionNotFoundException`, an exception type this version
+    /// does not know, a finish the service did not confirm): start a new one with `send`.
+    StartOver,
+    /// The configuration is wrong (the token, the widget, the base URL): starting over
+    /// would fail the same way.
+    FixConfiguration,
+    /// The call's arguments are wrong (a phone number that is not the session's, input the
+    /// service or the SDK refused): fix them.
+    FixRequest,
+    /// A request that must not be repeated blindly (a `POST`) may have reached the service,
+    /// and its answer was lost: the outcome is unknown. For `finish`, grant no access; the
+    /// service answers `false` to a second one if the first completed the session.
+    OutcomeUnknown,
+}
+
+/// The step for an exception type this version knows, or `None` for `Unknown`.
+fn for_exception(kind: &ExceptionType, retry_after: Option<Duration>) -> Option<NextStep> {
+    use ExceptionType as E;
+    Some(match kind {
+        E::LongPollingTimeoutException => NextStep::PollAgain,
+        E::ChannelChangedException => NextStep::RefetchChannel,
+        E::ResendChannelException => NextStep::Resend,
+        E::InvalidCodeException => NextStep::AskCodeAgain {
+            attempts_left: None,
+        },
+        E::IsCodelessChannelException => NextStep::AwaitConfirmation,
+        E::RestartCooldownActiveException => NextStep::WaitCooldown { retry_after },
+        E::SessionAlreadyConfirmedException => NextStep::Finish,
+        E::AttemptsExpiredException
+        | E::NoAvailableChannelsException
+        | E::SessionClosedException
+        | E::SessionNotFoundException
+        | E::RequestNotFoundException => NextStep::StartOver,
+        E::ForbiddenException | E::WidgetNotFoundException | E::WidgetIsBlockedException => {
+            NextStep::FixConfiguration
+        }
+        E::PhoneNumberMismatchException | E::BadRequestException | E::ValidateError => {
+            NextStep::FixRequest
+        }
+        E::RateLimitException | E::InternalServerErrorException => {
+            NextStep::RetryLater { retry_after }
+        }
+        // No wildcard: a type added to the spec does not compile until this table says
+        // what it means.
+        E::Unknown(_) => return None,
+    })
+}
+
+/// The step for a status whose body names no type this version knows.
+fn for_status(status: StatusCode, retry_after: Option<Duration>) -> NextStep {
+    match status.as_u16() {
+        408 => NextStep::PollAgain,
+        429 | 500..=599 => NextStep::RetryLater { retry_after },
+        401 | 403 => NextStep::FixConfiguration,
+        // The vendor's rule for any other error: this session is over.
+        _ => NextStep::StartOver,
+    }
+}
+
+/// Whether an answer with this status is worth the same request again, by the table: the
+/// one list of retryable statuses, which the retry policy reads.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(for_status(status, None), NextStep::RetryLater { .. })
+}
+
+pub(super) fn next_step(error: &Error) -> NextStep {
+    let idempotent = error.0.operation.is_none_or(|op| op.idempotent);
+    // An answer that cannot be read, to a request that must not be repeated: did it work?
+    // Only a 429 or a 503 says it was not handled.
+    let unreadable = |status: StatusCode| match status.as_u16() {
+        200..=299 | 500 | 502 | 504 if !idempotent => NextStep::OutcomeUnknown,
+        _ => for_status(status, None),
+    };
+    match error.kind() {
+        ErrorKind::Api(api) => match for_exception(&api.kind, api.retry_after) {
+            Some(NextStep::AskCodeAgain { .. }) => NextStep::AskCodeAgain {
+                attempts_left: api.attempts_left,
+            },
+            Some(step) => step,
+            None => for_status(api.status, api.retry_after),
+        },
+        ErrorKind::Unauthorized { .. } | ErrorKind::Config(_) | ErrorKind::Redirect { .. } => {
+            NextStep::FixConfiguration
+        }
+        ErrorKind::InvalidArgument { .. } => NextStep::FixRequest,
+        ErrorKind::Transport { maybe_sent, .. } if *maybe_sent && !idempotent => {
+            NextStep::OutcomeUnknown
+        }
+        ErrorKind::Transport { .. } => NextStep::RetryLater { retry_after: None },
+        ErrorKind::DeadlineExceeded { .. } => NextStep::PollAgain,
+        ErrorKind::NotConfirmed => NextStep::AskCodeAgain {
+            attempts_left: None,
+        },
+        ErrorKind::NotVerified => NextStep::StartOver,
+        ErrorKind::UnexpectedResponse { status, .. } if *status == StatusCode::NOT_FOUND => {
+            // No error body: not the service's 404s, which name their type.
+            NextStep::FixConfiguration
+        }
+        ErrorKind::Decode { status, .. }
+        | ErrorKind::UnexpectedResponse { status, .. }
+        | ErrorKind::BodyTooLarge { status, .. } => unreadable(*status),
+    }
+}

@@ -1,0 +1,152 @@
+//! From progenitor's error, and what the hooks learned of the call, to the SDK's.
+
+use reqwest::StatusCode;
+
+use super::{ApiError, Error, ErrorKind, transport};
+use crate::call::{CallContext, Fault};
+use crate::generated::raw;
+use crate::redact::{Secrets, scrub};
+use crate::types::{ErrorResponse, ExceptionType};
+
+/// How much of an unexpected body an error keeps, for the message.
+const BODY_SNIPPET: usize = 512;
+
+impl Error {
+    /// Turns progenitor's error into this one, with what the hooks learned of the response
+    /// (its status, content type, body, and anything wrong with it), scrubbing `secrets`
+    /// from every text that came from the other side.
+    pub(crate) fn from_raw(
+        error: raw::Error<ErrorResponse>,
+        context: CallContext,
+        secrets: Secrets<'_>,
+    ) -> Self {
+        let operation = context.operation;
+        Self::map(error, &context, secrets).with_operation(operation)
+    }
+
+    fn map(error: raw::Error<ErrorResponse>, context: &CallContext, secrets: Secrets<'_>) -> Self {
+        let body = || snippet(&context.body, secrets);
+        let unexpected = |status: StatusCode| {
+            Error::new(ErrorKind::UnexpectedResponse {
+                status,
+                content_type: context.content_type.clone(),
+                body: body(),
+            })
+        };
+        let api = |status: StatusCode, response: ErrorResponse| {
+            if status == StatusCode::UNAUTHORIZED {
+                return Error::new(ErrorKind::Unauthorized {
+                    message: response.message.map(|m| scrub(&m, secrets)),
+                });
+            }
+            Error::new(ErrorKind::Api(ApiError {
+                kind: response
+                    .type_
+                    .unwrap_or_else(|| ExceptionType::Unknown(String::new())),
+                message: response
+                    .message
+                    .map(|m| scrub(&m, secrets))
+                    .unwrap_or_default(),
+                status,
+                retry_after: context.retry_after,
+                attempts_left: None,
+            }))
+        };
+        if let Some(Fault::Escape(escape)) = &context.fault {
+            let name = escape.parameter.unwrap_or("request URL");
+            return Error::invalid_argument(name, escape.reason);
+        }
+        if let (Some(fault), Some(status)) = (&context.fault, context.status) {
+            return match fault {
+                Fault::Redirected => Error::new(ErrorKind::Redirect {
+                    status,
+                    location: context.location.clone(),
+                    followed: true,
+                }),
+                Fault::TooLarge { limit } => Error::new(ErrorKind::BodyTooLarge {
+                    status,
+                    limit: *limit,
+                }),
+                _ if status == StatusCode::UNAUTHORIZED => {
+                    Error::new(ErrorKind::Unauthorized { message: None })
+                }
+                Fault::NotJson => unexpected(status),
+                Fault::ErrorBody(response) => api(status, response.clone()),
+                Fault::Escape(_) => unreachable!("handled above"),
+            };
+        }
+        match error {
+            raw::Error::ErrorResponse(value) => {
+                let status = value.status();
+                let response = value.into_inner();
+                if response.type_.is_none() && status != StatusCode::UNAUTHORIZED {
+                    // An error status whose body names no error (a success body, say).
+                    return unexpected(status);
+                }
+                api(status, response)
+            }
+            raw::Error::InvalidResponsePayload(_, source) => match context.status {
+                Some(StatusCode::UNAUTHORIZED) => {
+                    Error::new(ErrorKind::Unauthorized { message: None })
+                }
+                status => Error::new(ErrorKind::Decode {
+                    status: status.unwrap_or(StatusCode::OK),
+                    body: body(),
+                })
+                .with_source(source),
+            },
+            raw::Error::UnexpectedResponse(response) => {
+                let status = response.status();
+                if status.is_redirection() {
+                    return Error::new(ErrorKind::Redirect {
+                        status,
+                        location: context.location.clone(),
+                        followed: false,
+                    });
+                }
+                // An undeclared status with a well-formed error body (a 429
+                // `RateLimitException`, a 500 `InternalServerErrorException`) is still an
+                // API error; a 401 is one whatever its body.
+                match serde_json::from_slice::<ErrorResponse>(&context.body) {
+                    Ok(parsed) if parsed.type_.is_some() || status == StatusCode::UNAUTHORIZED => {
+                        api(status, parsed)
+                    }
+                    _ if status == StatusCode::UNAUTHORIZED => {
+                        Error::new(ErrorKind::Unauthorized { message: None })
+                    }
+                    _ => unexpected(status),
+                }
+            }
+            raw::Error::CommunicationError(source)
+            | raw::Error::ResponseBodyError(source)
+            | raw::Error::InvalidUpgrade(source) => {
+                if source.is_builder() {
+                    return Error::invalid_argument("request", "the request could not be built")
+                        .with_source(source.without_url());
+                }
+                let failure = transport::classify(&source);
+                let maybe_sent = context.maybe_sent || !source.is_connect();
+                Error::new(ErrorKind::Transport {
+                    failure,
+                    maybe_sent,
+                })
+                // The URL would carry the phone number of a status call.
+                .with_source(source.without_url())
+            }
+            raw::Error::InvalidRequest(message) | raw::Error::Custom(message) => {
+                Error::invalid_argument("request", scrub(&message, secrets))
+            }
+        }
+    }
+}
+
+/// The start of a body, as text, scrubbed (before it is cut, so that no secret is cut in
+/// half and left partly in clear).
+fn snippet(body: &[u8], secrets: Secrets<'_>) -> String {
+    let text = scrub(&String::from_utf8_lossy(body), secrets);
+    let mut out: String = text.chars().take(BODY_SNIPPET).collect();
+    if text.chars().count() > BODY_SNIPPET {
+        out.push('…');
+    }
+    out
+}

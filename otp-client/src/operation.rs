@@ -1,0 +1,176 @@
+//! What the client knows of each operation (generated from the spec into `OPERATIONS`), and
+//! the check every request passes before it is sent: its URL is the operation's, under the
+//! configured base URL, and nowhere else.
+
+use reqwest::Url;
+
+/// One operation of the spec.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Operation {
+    /// The spec's `operationId`, e.g. `getChannel`.
+    pub id: &'static str,
+    /// The method's name, which progenitor also puts in its `OperationInfo`.
+    pub method: &'static str,
+    /// Whether the same request may be sent twice (`GET`).
+    pub idempotent: bool,
+    /// Whether the server holds the request until something changes.
+    pub long_polling: bool,
+    /// The path under the base URL, segment by segment.
+    pub path: &'static [Segment],
+    /// The query parameters, by name.
+    pub query: &'static [&'static str],
+}
+
+/// One segment of an operation's path.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// A fixed segment (empty for `send`'s `POST /`).
+    Literal(&'static str),
+    /// A parameter, by the spec's name.
+    Param(&'static str),
+}
+
+/// The operation whose `operationId` is `id`.
+pub(crate) fn by_id(id: &str) -> Option<&'static Operation> {
+    crate::generated::OPERATIONS.iter().find(|op| op.id == id)
+}
+
+/// Why a request's URL is not its operation's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Escape {
+    /// The parameter whose segment is wrong, when one is.
+    pub parameter: Option<&'static str>,
+    /// What is wrong, without the URL (which may carry a phone number).
+    pub reason: &'static str,
+}
+
+impl Operation {
+    /// Checks the URL a request is about to be sent to: the base URL's origin and path as
+    /// its prefix, then exactly the operation's segments (each parameter one non-empty
+    /// segment that is not a dot segment), only the operation's query parameters (each
+    /// once), no fragment and no credentials.
+    pub(crate) fn check_url(&self, base: &Url, url: &Url) -> Result<(), Escape> {
+        let escape = |parameter, reason| Err(Escape { parameter, reason });
+        if !same_origin(url, base) {
+            return escape(None, "the request would leave the base URL's origin");
+        }
+        if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+            return escape(None, "the request URL has credentials or a fragment");
+        }
+        let base_path = base.path().trim_end_matches('/');
+        let Some(rest) = url
+            .path()
+            .strip_prefix(base_path)
+            .and_then(|rest| rest.strip_prefix('/'))
+        else {
+            return escape(None, "the request would leave the base URL's path");
+        };
+        let mut segments = rest.split('/');
+        for expected in self.path {
+            let Some(segment) = segments.next() else {
+                return escape(None, "the request path is shorter than the operation's");
+            };
+            match expected {
+                Segment::Literal(literal) if segment == *literal => {}
+                Segment::Literal(_) => {
+                    return escape(None, "the request path is not the operation's");
+                }
+                Segment::Param(name) if !is_single_segment(segment) => {
+                    return escape(Some(name), "it is empty or a dot segment");
+                }
+                Segment::Param(_) => {}
+            }
+        }
+        if segments.next().is_some() {
+            return escape(
+                None,
+                "an argument spans more than one path segment (a `/` or `\\` in it?)",
+            );
+        }
+        if url
+            .query_pairs()
+            .any(|(key, _)| !self.query.contains(&&*key))
+        {
+            return escape(
+                None,
+                "the request has a query parameter the operation lacks",
+            );
+        }
+        for name in self.query {
+            match url.query_pairs().filter(|(key, _)| key == name).count() {
+                1 => {}
+                0 => return escape(Some(name), "it is missing from the query"),
+                _ => return escape(Some(name), "it appears more than once in the query"),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether two URLs have the same origin: scheme, host and port.
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Whether an encoded path segment stands for exactly one non-empty segment that a URL
+/// parser keeps as it is.
+fn is_single_segment(segment: &str) -> bool {
+    let dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
+    let dots = |s: &str| {
+        let lower = s.to_ascii_lowercase();
+        matches!(lower.as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
+    };
+    !segment.is_empty() && !dot(segment) && !dots(segment) && !segment.contains('\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GET_STATUS: Operation = Operation {
+        id: "getStatus",
+        method: "get_status",
+        idempotent: true,
+        long_polling: false,
+        path: &[Segment::Param("requestId"), Segment::Literal("status")],
+        query: &["recipient"],
+    };
+
+    fn check(url: &str) -> Result<(), Escape> {
+        let base = Url::parse("https://api.example/api/n/otp-handler").unwrap();
+        GET_STATUS.check_url(&base, &Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn accepts_exactly_the_operations_url() {
+        check("https://api.example/api/n/otp-handler/abc/status?recipient=%2B7999").unwrap();
+    }
+
+    #[test]
+    fn refuses_every_way_out() {
+        let escapes = [
+            // `..\..\x` as the id: the parser reads `\` as `/` and resolves the dots.
+            "https://api.example/api/n/otp-handler/..\\..\\x/status?recipient=1",
+            "https://api.example/api/n/x/status?recipient=1",
+            "https://api.example/api/n/otp-handler/a/b/status?recipient=1",
+            "https://api.example/api/n/otp-handler/status?recipient=1",
+            "https://api.example/api/n/otp-handler//status?recipient=1",
+            "https://api.example/api/n/otp-handler/abc/channel?recipient=1",
+            "https://api.example/api/n/otp-handler/abc/status/x?recipient=1",
+            "https://other.example/api/n/otp-handler/abc/status?recipient=1",
+            "http://api.example/api/n/otp-handler/abc/status?recipient=1",
+            "https://api.example:8443/api/n/otp-handler/abc/status?recipient=1",
+            "https://u:p@api.example/api/n/otp-handler/abc/status?recipient=1",
+            "https://api.example/api/n/otp-handler/abc/status?recipient=1#x",
+            "https://api.example/api/n/otp-handler/abc/status",
+            "https://api.example/api/n/otp-handler/abc/status?recipient=1&recipient=2",
+            "https://api.example/api/n/otp-handler/abc/status?recipient=1&x=2",
+            "https://api.example/api/n/otp-handler-x/abc/status?recipient=1",
+        ];
+        for url in escapes {
+            assert!(check(url).is_err(), "{url} was accepted");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Scrubbing text the SDK did not write (bodies of unexpected answers, the service's
+//! messages) of what must never be shown: the token, the call's phone number and code, and
+//! anything that looks like a bearer token or a phone number.
+
+use crate::mask::MaskedPhone;
+
+/// What one call must not show: the token and its string arguments (phone, code).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Secrets<'a> {
+    pub token: &'a str,
+    pub values: &'a [(&'static str, &'a str)],
+}
+
+const REDACTED: &str = "<redacted>";
+
+/// `text` with every secret, bearer token and phone-like number replaced.
+pub(crate) fn scrub(text: &str, secrets: Secrets<'_>) -> String {
+    let mut out = text.to_string();
+    let values = std::iter::once(secrets.token).chain(secrets.values.iter().map(|(_, v)| *v));
+    for value in values.filter(|v| !v.trim().is_empty()) {
+        for form in encodings(value) {
+            if out.contains(&form) {
+                out = out.replace(&form, REDACTED);
+            }
+        }
+    }
+    mask_phone_numbers(&scrub_bearer(&out))
+}
+
+/// A value as it may appear in an echoed request: as it is, form-encoded (a query), and
+/// percent-encoded (a path or a JSON-escaped form).
+fn encodings(value: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    let mut forms = vec![value.to_string(), form, percent, json];
+    forms.sort();
+    forms.dedup();
+    // Longest first, so that a form containing another is replaced whole.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms
+}
+
+/// `Bearer <anything>` becomes `Bearer <redacted>`, whatever the case.
+fn scrub_bearer(text: &str) -> String {
+    const WORD: &str = "bearer";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let mut search = 0;
+    while let Some(found) = lower[search..].find(WORD) {
+        let start = search + found;
+        let after = start + WORD.len();
+        let spaces = text[after..]
+            .bytes()
+            .take_while(|b| *b == b' ' || *b == b'\t')
+            .count();
+        let token_start = after + spaces;
+        let token_len = text[token_start..]
+            .bytes()
+            .take_while(|b| {
+                b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b',' | b';' | b'<' | b'>')
+            })
+            .count();
+        if spaces > 0 && token_len > 0 {
+            out.push_str(&text[rest..token_start]);
+            out.push_str(REDACTED);
+            rest = token_start + token_len;
+        }
+        search = token_start.max(after);
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// Runs of 10 to 15 digits (with an optional `+` or `%2B` before them) that stand alone
+/// are masked as phone numbers; digits inside words, UUIDs or longer numbers are kept.
+fn mask_phone_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let joined = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let before_ok = start == 0 || !joined(bytes[start - 1]);
+        let after_ok = i == bytes.len() || !joined(bytes[i]);
+        if (10..=15).contains(&(i - start)) && before_ok && after_ok {
+            let prefix = if text[..start].ends_with('+') {
+                1
+            } else if text[..start].to_ascii_lowercase().ends_with("%2b") {
+                3
+            } else {
+                0
+            };
+            out.push_str(&text[copied..start - prefix]);
+            out.push_str(&MaskedPhone(&text[start - prefix..i]).to_string());
+            copied = i;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "tok-SECRET-9f8e7d";
+    const PHONE: &str = "+79991234563";
+
+    fn scrubbed(text: &str) -> String {
+        scrub(
+            text,
+            Secrets {
+                token: TOKEN,
+                values: &[("recipient", PHONE), ("code", "4711")],
+            },
+        )
+    }
+
+    #[test]
+    fn the_calls_secrets_in_any_encoding_are_gone() {
+        let echoed = format!(
+            "GET /x?recipient=%2B79991234563 HTTP/1.1\r\nauthorization: Bearer {TOKEN}\r\n\r\n{{\"recipient\":\"{PHONE}\",\"code\":\"4711\"}} {TOKEN}"
+        );
+        let out = scrubbed(&echoed);
+        for secret in [TOKEN, PHONE, "79991234563", "4711", "%2B79991234563"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains("authorization: Bearer <redacted>"), "{out}");
+    }
+
+    #[test]
+    fn other_bearer_tokens_and_phone_numbers_are_masked_too() {
+        let out =
+            scrubbed("Authorization: BEARER abc.def-ghi, phone 89161234567 or +4915112345678");
+        assert!(!out.contains("abc.def-ghi"), "{out}");
+        assert!(
+            !out.contains("89161234567") && !out.contains("4915112345678"),
+            "{out}"
+        );
+        assert!(out.contains("+4915***5678"), "{out}");
+    }
+
+    #[test]
+    fn ids_and_ordinary_numbers_stay() {
+        let text = "request d385ab22-0f51-4b97-9ecd-446655440000 took 1500 ms, status 502";
+        assert_eq!(scrubbed(text), text);
+    }
+}

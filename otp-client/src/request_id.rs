@@ -1,0 +1,127 @@
+//! The session id: what `send` returns and every other operation takes back.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+/// A session's id, as `send` returns it: a UUID.
+///
+/// Every session operation takes one, so a string from a browser or a database becomes an
+/// id only through [`FromStr`], which accepts nothing but a UUID. An id always prints in the
+/// canonical form (lower-case, hyphenated), which is also how it travels in URLs, JSON and
+/// logs.
+///
+/// ```
+/// use otp_client::RequestId;
+///
+/// let id: RequestId = "D385AB22-0F51-4B97-9ECD-B8FF3FD4FCB6".parse()?;
+/// assert_eq!(id.to_string(), "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6");
+/// assert!("..\\..\\x".parse::<RequestId>().is_err());
+/// # Ok::<(), otp_client::InvalidRequestId>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(Uuid);
+
+impl RequestId {
+    /// The id as a UUID.
+    pub fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl From<Uuid> for RequestId {
+    fn from(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+}
+
+impl From<RequestId> for Uuid {
+    fn from(id: RequestId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RequestId({self})")
+    }
+}
+
+/// A string that is not a session id (a UUID). Its `Display` does not repeat the string,
+/// which may come from anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequestId {
+    length: usize,
+}
+
+impl fmt::Display for InvalidRequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not a session id: expected a UUID such as d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6, got {} characters that are not one",
+            self.length
+        )
+    }
+}
+
+impl std::error::Error for InvalidRequestId {}
+
+impl FromStr for RequestId {
+    type Err = InvalidRequestId;
+
+    /// Accepts a UUID (hyphenated, simple, braced or URN form, any case).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self).map_err(|_| InvalidRequestId {
+            length: s.chars().count(),
+        })
+    }
+}
+
+impl serde::Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RequestId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_uuids_only_and_prints_them_canonically() {
+        let id: RequestId = "{D385AB22-0F51-4B97-9ECD-B8FF3FD4FCB6}".parse().unwrap();
+        assert_eq!(id.to_string(), "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6");
+        for bad in [
+            "",
+            ".",
+            "..",
+            "..\\..\\x",
+            "a/b",
+            "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6/x",
+        ] {
+            let err = bad.parse::<RequestId>().unwrap_err();
+            assert!(
+                !err.to_string().contains(bad) || bad.is_empty() || bad == ".",
+                "{err}"
+            );
+        }
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, "\"d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6\"");
+        assert_eq!(serde_json::from_str::<RequestId>(&json).unwrap(), id);
+        assert!(serde_json::from_str::<RequestId>("\"nope\"").is_err());
+    }
+}
