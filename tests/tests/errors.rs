@@ -132,3 +132,154 @@ fn api_summary(err: &otp_client::Error) -> &'static str {
         .and_then(|api| api.summary())
         .expect("every documented exception type has an English text")
 }
+
+/// The step the vendor's rules give each documented exception type, pinned here so that a
+/// change to the table is a change to this test.
+fn pinned_step(kind: &str) -> NextStep {
+    match kind {
+        "LongPollingTimeoutException" => NextStep::PollAgain,
+        "ChannelChangedException" => NextStep::RefetchChannel,
+        "ResendChannelException" => NextStep::Resend,
+        "InvalidCodeException" => NextStep::AskCodeAgain {
+            attempts_left: None,
+        },
+        "IsCodelessChannelException" => NextStep::AwaitConfirmation,
+        "RestartCooldownActiveException" => NextStep::WaitCooldown { retry_after: None },
+        "SessionAlreadyConfirmedException" => NextStep::Finish,
+        "AttemptsExpiredException"
+        | "NoAvailableChannelsException"
+        | "SessionClosedException"
+        | "SessionNotFoundException" => NextStep::StartOver,
+        "ForbiddenException" | "WidgetNotFoundException" | "WidgetIsBlockedException" => {
+            NextStep::FixConfiguration
+        }
+        "PhoneNumberMismatchException" => NextStep::FixRequest,
+        other => panic!("{other} has no pinned step: add it here and to the table"),
+    }
+}
+
+#[tokio::test]
+async fn every_documented_error_of_every_operation_has_its_next_step() {
+    let spec = spec();
+    let mut pinned = 0;
+    for which in BOTH {
+        for op in spec.operations() {
+            for (status, exception) in &op.exceptions {
+                let body = spec.error_example(exception).unwrap();
+                let server = MockServer::start().await;
+                Mock::given(any())
+                    .respond_with(ResponseTemplate::new(*status).set_body_json(&body))
+                    .mount(&server)
+                    .await;
+                let err = call(which, &base_url(&server), &op.id, &Args::default())
+                    .await
+                    .unwrap_err();
+                assert_eq!(
+                    err.next_step(),
+                    pinned_step(exception),
+                    "{which:?} {} {exception}",
+                    op.id
+                );
+                pinned += 1;
+            }
+        }
+    }
+    assert_eq!(pinned, 2 * 57);
+}
+
+#[tokio::test]
+async fn rate_limits_server_errors_and_unknown_types_have_their_next_step_too() {
+    use serde_json::json;
+    let cases = [
+        // A rate limit: wait as long as the service says, never start over (another SMS).
+        (
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .set_body_json(json!({"type": "RateLimitException", "httpStatus": 429})),
+            NextStep::RetryLater {
+                retry_after: Some(std::time::Duration::from_secs(7)),
+            },
+        ),
+        (
+            ResponseTemplate::new(429)
+                .set_body_json(json!({"type": "Throttled", "httpStatus": 429})),
+            NextStep::RetryLater { retry_after: None },
+        ),
+        (
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"type": "InternalServerErrorException", "httpStatus": 500})),
+            NextStep::RetryLater { retry_after: None },
+        ),
+        (
+            ResponseTemplate::new(503)
+                .set_body_json(json!({"type": "Overloaded", "httpStatus": 503})),
+            NextStep::RetryLater { retry_after: None },
+        ),
+        (ResponseTemplate::new(401), NextStep::FixConfiguration),
+        (
+            ResponseTemplate::new(400).set_body_json(
+                json!({"type": "ValidateError", "message": "bad", "httpStatus": 400}),
+            ),
+            NextStep::FixRequest,
+        ),
+        (
+            ResponseTemplate::new(409)
+                .set_body_json(json!({"type": "SomethingNew", "httpStatus": 409})),
+            NextStep::StartOver,
+        ),
+        // A 404 without an error body: the base URL is wrong, not the session.
+        (ResponseTemplate::new(404), NextStep::FixConfiguration),
+    ];
+    for (response, expected) in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(response)
+            .mount(&server)
+            .await;
+        for which in BOTH {
+            let client_settings = otp_client::Client::builder(TOKEN)
+                .base_url(base_url(&server))
+                .retry(otp_client::RetryPolicy::none());
+            let err = match which {
+                Which::Async => {
+                    call_async(
+                        &client_settings.build().unwrap(),
+                        "getStatus",
+                        &Args::default(),
+                    )
+                    .await
+                }
+                Which::Blocking => tokio::task::spawn_blocking(move || {
+                    let client = otp_client_blocking::ClientBuilder::from(client_settings);
+                    call_blocking(&client.build().unwrap(), "getStatus", &Args::default())
+                })
+                .await
+                .unwrap(),
+            }
+            .unwrap_err();
+            assert_eq!(err.next_step(), expected, "{which:?}: {err}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_404_without_an_error_body_hints_at_the_base_url() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404).set_body_raw("Cannot GET /x", "text/plain"))
+        .mount(&server)
+        .await;
+    // The base URL without the API's path, as a user might write it.
+    let wrong = server.uri();
+    for which in BOTH {
+        let err = call(which, &wrong, "getChannel", &Args::default())
+            .await
+            .unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.contains("base URL") && shown.contains("/api/n/otp-handler"),
+            "{which:?}: {shown}"
+        );
+        assert_eq!(err.next_step(), NextStep::FixConfiguration);
+    }
+}

@@ -326,8 +326,8 @@ fn a_realistic_change_of_the_real_spec() {
     let changed = spec
         .replace("        remainingCodeAttempts:", "        remainingAttempts:")
         .replace(
-            "      operationId: getStatus\n      summary: Get the verification status (Запросить статус авторизации)\n      parameters:\n",
-            "      operationId: getStatus\n      summary: Get the verification status (Запросить статус авторизации)\n      parameters:\n        - name: locale\n          in: query\n          required: false\n          schema: { type: string }\n",
+            "      operationId: getStatus\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n",
+            "      operationId: getStatus\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n        - name: locale\n          in: query\n          required: false\n          schema: { type: string }\n",
         )
         .replace(
             "                SessionAlreadyConfirmedException:\n                  $ref: \"#/components/examples/SessionAlreadyConfirmedException\"\n",

@@ -56,6 +56,13 @@ impl Error {
             let name = escape.parameter.unwrap_or("request URL");
             return Error::invalid_argument(name, escape.reason);
         }
+        if let Some(status) = context.status.filter(|s| s.is_redirection()) {
+            return Error::new(ErrorKind::Redirect {
+                status,
+                location: context.location.clone(),
+                followed: false,
+            });
+        }
         if let (Some(fault), Some(status)) = (&context.fault, context.status) {
             return match fault {
                 Fault::Redirected => Error::new(ErrorKind::Redirect {
@@ -89,21 +96,19 @@ impl Error {
                 Some(StatusCode::UNAUTHORIZED) => {
                     Error::new(ErrorKind::Unauthorized { message: None })
                 }
+                // An error status with no body at all has no error body to decode.
+                Some(status) if !status.is_success() && context.body.is_empty() => {
+                    unexpected(status)
+                }
+                // serde's message quotes the value it could not read: scrubbed too.
                 status => Error::new(ErrorKind::Decode {
                     status: status.unwrap_or(StatusCode::OK),
                     body: body(),
                 })
-                .with_source(source),
+                .with_source(Scrubbed(scrub(&source.to_string(), secrets))),
             },
             raw::Error::UnexpectedResponse(response) => {
                 let status = response.status();
-                if status.is_redirection() {
-                    return Error::new(ErrorKind::Redirect {
-                        status,
-                        location: context.location.clone(),
-                        followed: false,
-                    });
-                }
                 // An undeclared status with a well-formed error body (a 429
                 // `RateLimitException`, a 500 `InternalServerErrorException`) is still an
                 // API error; a 401 is one whatever its body.
@@ -150,3 +155,21 @@ fn snippet(body: &[u8], secrets: Secrets<'_>) -> String {
     }
     out
 }
+
+/// An error from the other side's data (serde's, quoting what it read), as text scrubbed of
+/// the call's secrets.
+struct Scrubbed(String);
+
+impl std::fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Scrubbed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}

@@ -42,41 +42,59 @@ pub(crate) fn classify(error: &reqwest::Error) -> TransportFailure {
     if error.is_timeout() {
         return TransportFailure::TimedOut;
     }
-    let mut source = error.source();
-    while let Some(e) = source {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind as K;
-            match io.kind() {
-                K::ConnectionRefused => return TransportFailure::ConnectionRefused,
-                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-                    return TransportFailure::ConnectionReset;
-                }
-                K::TimedOut => return TransportFailure::TimedOut,
-                _ => {}
+    let found = error.source().and_then(classify_source);
+    match found {
+        Some(failure) => failure,
+        None if error.is_connect() => TransportFailure::Connect,
+        None => TransportFailure::Other,
+    }
+}
+
+/// The first failure `e` or an error under it names. An `io::Error` wrapping another
+/// error is looked into (its `source()` skips the wrapped error itself).
+fn classify_source(e: &(dyn std::error::Error + 'static)) -> Option<TransportFailure> {
+    if is_tls(e) {
+        return Some(TransportFailure::Tls);
+    }
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        use std::io::ErrorKind as K;
+        match io.kind() {
+            K::ConnectionRefused => return Some(TransportFailure::ConnectionRefused),
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                return Some(TransportFailure::ConnectionReset);
             }
+            K::TimedOut => return Some(TransportFailure::TimedOut),
+            _ => {}
         }
-        if let Some(hyper) = e.downcast_ref::<hyper::Error>()
-            && (hyper.is_incomplete_message() || hyper.is_canceled())
+        if let Some(inner) = io.get_ref()
+            && let Some(failure) = classify_source(inner)
         {
-            return TransportFailure::ConnectionReset;
+            return Some(failure);
         }
-        // The TLS stack and the resolver are not ours to name (rustls or native-tls, the
-        // system's resolver): their messages say which they are.
-        let text = e.to_string().to_ascii_lowercase();
-        if text.contains("dns error") || text.contains("failed to lookup address") {
-            return TransportFailure::Dns;
-        }
-        if ["certificate", "tls", "handshake", "ssl"]
-            .iter()
-            .any(|w| text.contains(w))
-        {
-            return TransportFailure::Tls;
-        }
-        source = e.source();
     }
-    if error.is_connect() {
-        TransportFailure::Connect
-    } else {
-        TransportFailure::Other
+    if let Some(hyper) = e.downcast_ref::<hyper::Error>()
+        && (hyper.is_incomplete_message() || hyper.is_canceled())
+    {
+        return Some(TransportFailure::ConnectionReset);
     }
+    // The resolver is not ours to name (the system's, or another): its message says.
+    let text = e.to_string().to_ascii_lowercase();
+    if text.contains("dns error") || text.contains("failed to lookup address") {
+        return Some(TransportFailure::Dns);
+    }
+    e.source().and_then(classify_source)
+}
+
+/// Whether `e` is the TLS stack's own error.
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    #[cfg(feature = "rustls")]
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    #[cfg(feature = "native-tls")]
+    if e.is::<native_tls::Error>() {
+        return true;
+    }
+    let _ = e;
+    false
 }

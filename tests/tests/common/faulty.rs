@@ -64,15 +64,16 @@ impl FaultyServer {
     }
 }
 
-async fn read_request(stream: &mut TcpStream) {
+/// Reads one request, head and body, as it came on the wire.
+pub async fn read_request(stream: &mut TcpStream) -> Vec<u8> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let Ok(n) = stream.read(&mut chunk).await else {
-            return;
+            return buf;
         };
         if n == 0 {
-            return;
+            return buf;
         }
         buf.extend_from_slice(&chunk[..n]);
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -83,13 +84,13 @@ async fn read_request(stream: &mut TcpStream) {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or(0);
             if buf.len() >= end + 4 + length {
-                return;
+                return buf;
             }
         }
     }
 }
 
-fn response(status: &str, content_type: &str, body: &str) -> String {
+pub fn response(status: &str, content_type: &str, body: &str) -> String {
     format!(
         "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod faulty;
+pub mod recording;
 
 use std::path::PathBuf;
 
@@ -345,7 +346,7 @@ impl Captured {
             let writer = log.clone();
             let subscriber = tracing_subscriber::fmt()
                 .with_writer(move || writer.clone())
-                .with_max_level(tracing::Level::DEBUG)
+                .with_max_level(tracing::Level::TRACE)
                 .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
                 .with_ansi(false)
                 .finish();
