@@ -200,7 +200,7 @@ impl ClientBuilder {
     }
 
     /// The largest response body read (1 MiB by default); a larger one is an
-    /// [`Error::BodyTooLarge`], and is not read past the cap.
+    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge), and is not read past the cap.
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
         self
