@@ -70,7 +70,7 @@ pub mod raw {
             pub code: ::std::string::String,
         }
         ///The session's current channel.
-        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct OtpHandlerGetChannelResponseDto {
             #[serde(
                 rename = "codeType",
@@ -98,6 +98,8 @@ pub mod raw {
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
             pub type_: ::std::option::Option<crate::types::ChannelType>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
         ///`OtpHandlerGetStatusResponseDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -106,7 +108,7 @@ pub mod raw {
             pub success: bool,
         }
         ///The widget (form) a verification runs for.
-        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
         pub struct OtpHandlerGetWidgetResponseDto {
             ///The widget is active.
             #[serde(
@@ -123,6 +125,8 @@ pub mod raw {
             ///The widget's name.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub name: ::std::option::Option<::std::string::String>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
         ///`OtpHandlerSendRequestDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1345,8 +1349,9 @@ other way and the service learns of it directly (`getStatusLongPolling`).*/
             Ok(Self::from(value.as_ref()))
         }
     }
-    /**The error's kind. The first fifteen are documented by the reference; the last five
-are known to the vendor's Node SDK only. A kind not listed here decodes as `Unknown`.
+    /**The error's kind. The first fifteen are documented by the reference; the last seven
+are known to the vendor's Node SDK only (the last two come from its widget back end,
+never from the service). A kind not listed here decodes as `Unknown`.
 Each kind's English text is the `summary` of the example named after it.*/
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
     #[non_exhaustive]
@@ -1391,6 +1396,10 @@ Each kind's English text is the `summary` of the example named after it.*/
         InternalServerErrorException,
         ///`RequestNotFoundException`: The request (session) does not exist.
         RequestNotFoundException,
+        ///`CaptchaNotConfirmedException`: The captcha was not confirmed: solve it and send again.
+        CaptchaNotConfirmedException,
+        ///`NoConnectionException`: The back end could not reach the service.
+        NoConnectionException,
         /// A value this version of the client does not know yet, kept verbatim.
         Unknown(::std::string::String),
     }
@@ -1417,6 +1426,8 @@ Each kind's English text is the `summary` of the example named after it.*/
             "ValidateError",
             "InternalServerErrorException",
             "RequestNotFoundException",
+            "CaptchaNotConfirmedException",
+            "NoConnectionException",
         ];
         /// The value as the wire spells it.
         pub fn as_str(&self) -> &str {
@@ -1443,6 +1454,8 @@ Each kind's English text is the `summary` of the example named after it.*/
                 Self::ValidateError => "ValidateError",
                 Self::InternalServerErrorException => "InternalServerErrorException",
                 Self::RequestNotFoundException => "RequestNotFoundException",
+                Self::CaptchaNotConfirmedException => "CaptchaNotConfirmedException",
+                Self::NoConnectionException => "NoConnectionException",
                 Self::Unknown(value) => value.as_str(),
             }
         }
@@ -1536,6 +1549,141 @@ Each kind's English text is the `summary` of the example named after it.*/
                 Self::RequestNotFoundException => {
                     ::std::option::Option::Some("The request (session) does not exist.")
                 }
+                Self::CaptchaNotConfirmedException => {
+                    ::std::option::Option::Some(
+                        "The captcha was not confirmed: solve it and send again.",
+                    )
+                }
+                Self::NoConnectionException => {
+                    ::std::option::Option::Some(
+                        "The back end could not reach the service.",
+                    )
+                }
+                Self::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        /// The vendor's message for this value, verbatim (in Russian), as the spec's
+        /// example named after it quotes it, if it does.
+        pub fn vendor_message(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                Self::ForbiddenException => {
+                    ::std::option::Option::Some("Запрещено")
+                }
+                Self::WidgetNotFoundException => {
+                    ::std::option::Option::Some("Форма не существует")
+                }
+                Self::WidgetIsBlockedException => {
+                    ::std::option::Option::Some(
+                        "Форма или пользователь заблокированы - обратитесь в поддержку",
+                    )
+                }
+                Self::NoAvailableChannelsException => {
+                    ::std::option::Option::Some(
+                        "Нет подходящих каналов для отправки сообщения, запустите попытку авторизации заново",
+                    )
+                }
+                Self::ResendChannelException => {
+                    ::std::option::Option::Some("Перезапустите канал")
+                }
+                Self::AttemptsExpiredException => {
+                    ::std::option::Option::Some(
+                        "Количество попыток ввода кода исчерпано, запустите попытку авторизации заново",
+                    )
+                }
+                Self::SessionClosedException => {
+                    ::std::option::Option::Some("Сессия закрыта")
+                }
+                Self::ChannelChangedException => {
+                    ::std::option::Option::Some(
+                        "Требуется сменить канал авторизации. Перезапросите текущий канал, чтобы отрисовать нужный для него компонент на frontend",
+                    )
+                }
+                Self::InvalidCodeException => {
+                    ::std::option::Option::Some(
+                        "Код, введенный пользователем, неправильный",
+                    )
+                }
+                Self::IsCodelessChannelException => {
+                    ::std::option::Option::Some("Канал безкодовый")
+                }
+                Self::SessionNotFoundException => {
+                    ::std::option::Option::Some("Сессия не найдена")
+                }
+                Self::LongPollingTimeoutException => {
+                    ::std::option::Option::Some(
+                        "Истек timeout long-polling запроса. Запустие long-polling запрос заново",
+                    )
+                }
+                Self::PhoneNumberMismatchException => {
+                    ::std::option::Option::Some(
+                        "Номер телефона не совпадает с привязанным к текущей сессии.",
+                    )
+                }
+                Self::RestartCooldownActiveException => {
+                    ::std::option::Option::Some(
+                        "Перезапуск недоступен: требуется подождать.",
+                    )
+                }
+                Self::SessionAlreadyConfirmedException => {
+                    ::std::option::Option::Some(
+                        "Сессия уже подтверждена",
+                    )
+                }
+                Self::RateLimitException => {
+                    ::std::option::Option::Some("Ошибка RateLimit")
+                }
+                Self::BadRequestException => ::std::option::Option::None,
+                Self::ValidateError => {
+                    ::std::option::Option::Some("Ошибка валидации")
+                }
+                Self::InternalServerErrorException => {
+                    ::std::option::Option::Some(
+                        "Внутрення ошибка сервера",
+                    )
+                }
+                Self::RequestNotFoundException => ::std::option::Option::None,
+                Self::CaptchaNotConfirmedException => {
+                    ::std::option::Option::Some(
+                        "Капча не подтверждена",
+                    )
+                }
+                Self::NoConnectionException => {
+                    ::std::option::Option::Some(
+                        "Ошибка подключения к SIGMA API",
+                    )
+                }
+                Self::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        /// The HTTP status the spec's example named after this value gives, if any.
+        pub fn http_status(&self) -> ::std::option::Option<u16> {
+            match self {
+                Self::ForbiddenException => ::std::option::Option::Some(403u16),
+                Self::WidgetNotFoundException => ::std::option::Option::Some(404u16),
+                Self::WidgetIsBlockedException => ::std::option::Option::Some(403u16),
+                Self::NoAvailableChannelsException => ::std::option::Option::Some(400u16),
+                Self::ResendChannelException => ::std::option::Option::Some(400u16),
+                Self::AttemptsExpiredException => ::std::option::Option::Some(400u16),
+                Self::SessionClosedException => ::std::option::Option::Some(400u16),
+                Self::ChannelChangedException => ::std::option::Option::Some(400u16),
+                Self::InvalidCodeException => ::std::option::Option::Some(400u16),
+                Self::IsCodelessChannelException => ::std::option::Option::Some(403u16),
+                Self::SessionNotFoundException => ::std::option::Option::Some(404u16),
+                Self::LongPollingTimeoutException => ::std::option::Option::Some(408u16),
+                Self::PhoneNumberMismatchException => ::std::option::Option::Some(409u16),
+                Self::RestartCooldownActiveException => {
+                    ::std::option::Option::Some(409u16)
+                }
+                Self::SessionAlreadyConfirmedException => {
+                    ::std::option::Option::Some(409u16)
+                }
+                Self::RateLimitException => ::std::option::Option::Some(429u16),
+                Self::BadRequestException => ::std::option::Option::Some(400u16),
+                Self::ValidateError => ::std::option::Option::Some(400u16),
+                Self::InternalServerErrorException => ::std::option::Option::Some(500u16),
+                Self::RequestNotFoundException => ::std::option::Option::Some(404u16),
+                Self::CaptchaNotConfirmedException => ::std::option::Option::Some(403u16),
+                Self::NoConnectionException => ::std::option::Option::Some(502u16),
                 Self::Unknown(_) => ::std::option::Option::None,
             }
         }
@@ -1569,6 +1717,8 @@ Each kind's English text is the `summary` of the example named after it.*/
                 "ValidateError" => Self::ValidateError,
                 "InternalServerErrorException" => Self::InternalServerErrorException,
                 "RequestNotFoundException" => Self::RequestNotFoundException,
+                "CaptchaNotConfirmedException" => Self::CaptchaNotConfirmedException,
+                "NoConnectionException" => Self::NoConnectionException,
                 other => Self::Unknown(other.to_string()),
             }
         }
@@ -1983,10 +2133,36 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         query: &[],
     },
 ];
-/// Expands `$callback! { {id: …, method: …, http: …, path: …, long_polling: …,
-/// params: [...], summary: …} … }`: one entry per operation of the spec, in its
-/// order, with the method's argument names (`body` for a request body). Tests and
-/// tools expand it to reach every operation without a list of their own.
+/// Each operation of `OPERATIONS`, by name, for the hand-written layer.
+#[allow(dead_code)]
+pub(crate) mod ops {
+    ///`getWidget`.
+    pub(crate) const GET_WIDGET: &crate::operation::Operation = &super::OPERATIONS[0usize];
+    ///`send`.
+    pub(crate) const SEND: &crate::operation::Operation = &super::OPERATIONS[1usize];
+    ///`getChannel`.
+    pub(crate) const GET_CHANNEL: &crate::operation::Operation = &super::OPERATIONS[2usize];
+    ///`getChannelLongPolling`.
+    pub(crate) const GET_CHANNEL_LONG_POLLING: &crate::operation::Operation = &super::OPERATIONS[3usize];
+    ///`getStatus`.
+    pub(crate) const GET_STATUS: &crate::operation::Operation = &super::OPERATIONS[4usize];
+    ///`getStatusLongPolling`.
+    pub(crate) const GET_STATUS_LONG_POLLING: &crate::operation::Operation = &super::OPERATIONS[5usize];
+    ///`checkCode`.
+    pub(crate) const CHECK_CODE: &crate::operation::Operation = &super::OPERATIONS[6usize];
+    ///`checkStatusAndComplete`.
+    pub(crate) const CHECK_STATUS_AND_COMPLETE: &crate::operation::Operation = &super::OPERATIONS[7usize];
+    ///`complete`.
+    pub(crate) const COMPLETE: &crate::operation::Operation = &super::OPERATIONS[8usize];
+    ///`resend`.
+    pub(crate) const RESEND: &crate::operation::Operation = &super::OPERATIONS[9usize];
+}
+/// Expands `$callback! { {id: …, method: …, params: [...], http: …, path: …,
+/// success: …, long_polling: …, summary: …} … }`: one entry per operation of the
+/// spec, in its order, with the method's argument names (`body` for a request body)
+/// and the success status. Tests and tools expand it to reach every operation without
+/// a list of their own; a callback that needs only the first fields matches the rest
+/// with `$($rest:tt)*`.
 ///
 /// ```
 /// macro_rules! ids {
@@ -1998,39 +2174,41 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
 #[macro_export]
 macro_rules! for_each_operation {
     ($callback:ident) => {
-        $callback ! { { id : "getWidget", method : get_widget, http : "GET", path :
-        "/widget/{widgetId}", long_polling : false, params : [widget_id], summary :
-        "Get the widget's data (Получить данные формы)", } { id :
-        "send", method : send, http : "POST", path : "/", long_polling : false, params :
-        [body], summary :
+        $callback ! { { id : "getWidget", method : get_widget, params : [widget_id], http
+        : "GET", path : "/widget/{widgetId}", success : 200u16, long_polling : false,
+        summary : "Get the widget's data (Получить данные формы)", } {
+        id : "send", method : send, params : [body], http : "POST", path : "/", success :
+        201u16, long_polling : false, summary :
         "Request an authentication (Запросить аутентификацию)", }
-        { id : "getChannel", method : get_channel, http : "GET", path :
-        "/{requestId}/channel", long_polling : false, params : [request_id], summary :
+        { id : "getChannel", method : get_channel, params : [request_id], http : "GET",
+        path : "/{requestId}/channel", success : 200u16, long_polling : false, summary :
         "Get the current channel (Запросить текущий канал)", } { id
-        : "getChannelLongPolling", method : get_channel_long_polling, http : "GET", path
-        : "/longPolling/{requestId}/channel", long_polling : true, params : [request_id],
-        summary :
+        : "getChannelLongPolling", method : get_channel_long_polling, params :
+        [request_id], http : "GET", path : "/longPolling/{requestId}/channel", success :
+        200u16, long_polling : true, summary :
         "Get the current channel, long-polling (Запросить текущий канал (long-polling))",
-        } { id : "getStatus", method : get_status, http : "GET", path :
-        "/{requestId}/status", long_polling : false, params : [request_id, recipient],
+        } { id : "getStatus", method : get_status, params : [request_id, recipient], http
+        : "GET", path : "/{requestId}/status", success : 200u16, long_polling : false,
         summary :
         "Get the verification status (Запросить статус авторизации)",
-        } { id : "getStatusLongPolling", method : get_status_long_polling, http : "GET",
-        path : "/longPolling/{requestId}/status", long_polling : true, params :
-        [request_id, recipient], summary :
+        } { id : "getStatusLongPolling", method : get_status_long_polling, params :
+        [request_id, recipient], http : "GET", path : "/longPolling/{requestId}/status",
+        success : 200u16, long_polling : true, summary :
         "Get the verification status, long-polling (Запросить статус авторизации (long-polling))",
-        } { id : "checkCode", method : check_code, http : "POST", path :
-        "/{requestId}/checkCode", long_polling : false, params : [request_id, body],
+        } { id : "checkCode", method : check_code, params : [request_id, body], http :
+        "POST", path : "/{requestId}/checkCode", success : 201u16, long_polling : false,
         summary :
         "Check the code the user entered (Проверить введенный пользователем код)",
-        } { id : "checkStatusAndComplete", method : check_status_and_complete, http :
-        "POST", path : "/{requestId}/checkStatusAndComplete", long_polling : false,
-        params : [request_id, recipient], summary :
+        } { id : "checkStatusAndComplete", method : check_status_and_complete, params :
+        [request_id, recipient], http : "POST", path :
+        "/{requestId}/checkStatusAndComplete", success : 201u16, long_polling : false,
+        summary :
         "Check the status and complete the verification (Проверить статус и завершить процесс авторизации)",
-        } { id : "complete", method : complete, http : "POST", path :
-        "/{requestId}/complete", long_polling : false, params : [request_id], summary :
-        "Complete the session", } { id : "resend", method : resend, http : "POST", path :
-        "/{requestId}/resend", long_polling : false, params : [request_id], summary :
+        } { id : "complete", method : complete, params : [request_id], http : "POST",
+        path : "/{requestId}/complete", success : 201u16, long_polling : false, summary :
+        "Complete the session", } { id : "resend", method : resend, params :
+        [request_id], http : "POST", path : "/{requestId}/resend", success : 201u16,
+        long_polling : false, summary :
         "Resend the code for the session (Переотправить код для запроса)",
         } }
     };

@@ -176,10 +176,14 @@ impl ClientBuilder {
         }
     }
 
-    /// Sends requests through your own `reqwest::Client`.
-    pub fn reqwest_client(self, client: reqwest::Client) -> Self {
+    /// Adjusts the HTTP client the SDK builds (proxies, root certificates, …); see
+    /// [`otp_client::ClientBuilder::http`].
+    pub fn http(
+        self,
+        settings: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
         Self {
-            inner: self.inner.reqwest_client(client),
+            inner: self.inner.http(settings),
         }
     }
 

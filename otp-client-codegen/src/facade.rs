@@ -3,6 +3,7 @@
 //! generated, so they have the same names, arguments and docs, and an operation added to the
 //! spec appears in both with no code written by hand.
 
+use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
@@ -122,6 +123,13 @@ pub(crate) fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>
                     ))),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            check_path_parameters(&operations[index], &params).map_err(|message| {
+                CodegenError::Invalid {
+                    path: spec.path().to_path_buf(),
+                    at: operations[index].id.clone(),
+                    message,
+                }
+            })?;
             let success = success_type(&f.sig.output).ok_or_else(|| {
                 generator_error(format!(
                     "`{name}` does not return a Result<ResponseValue<T>, _>"
@@ -166,6 +174,26 @@ pub(crate) fn raw_methods(spec: &Spec, raw: &syn::File) -> Result<Vec<RawMethod>
     }
     out.sort_by_key(|m| m.index);
     Ok(out)
+}
+
+/// Every path parameter must be typed so that its segment can only be itself: a UUID or a
+/// `RequestId` (whose text is hex digits and hyphens). A plain string would let an argument
+/// choose its own path.
+fn check_path_parameters(op: &Operation, params: &[(syn::Ident, Type)]) -> Result<(), String> {
+    for (name, _) in op.parameters.iter().filter(|(_, at)| at == "path") {
+        let rust = name.to_snake_case();
+        let (_, ty) = params
+            .iter()
+            .find(|(n, _)| *n == rust)
+            .ok_or_else(|| format!("`{}` has no argument for path parameter `{name}`", op.id))?;
+        if !(is_ref_to(ty, "RequestId") || is_ref_to(ty, "Uuid")) {
+            return Err(format!(
+                "path parameter `{name}` of `{}` is not a UUID: give it `format: uuid` or the `RequestId` schema, so that no argument can choose its own path",
+                op.id
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The items of progenitor's `pub mod types`.

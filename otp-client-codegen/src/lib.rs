@@ -23,6 +23,7 @@ mod spec;
 
 use std::path::{Path, PathBuf};
 
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
@@ -100,6 +101,19 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                 .map(operation_tokens)
                 .collect::<Vec<_>>();
             let list = operations_macro(spec, &methods);
+            let constants = spec
+                .operations()
+                .iter()
+                .enumerate()
+                .map(|(i, op)| {
+                    let name = quote::format_ident!("{}", op.id.to_shouty_snake_case());
+                    let doc = format!("`{}`.", op.id);
+                    quote! {
+                        #[doc = #doc]
+                        pub(crate) const #name: &crate::operation::Operation = &super::OPERATIONS[#i];
+                    }
+                })
+                .collect::<Vec<_>>();
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
                 let url = &s.url;
@@ -122,6 +136,11 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                 /// Every operation of the spec, in its order: what the client checks each
                 /// request against before sending it.
                 pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[#(#operations),*];
+                /// Each operation of `OPERATIONS`, by name, for the hand-written layer.
+                #[allow(dead_code)]
+                pub(crate) mod ops {
+                    #(#constants)*
+                }
                 #list
             }
         }
@@ -150,6 +169,7 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
         let long_polling = op.long_polling;
         let path = &op.path;
         let params = m.params.iter().map(|(n, _)| n);
+        let success = op.success.as_ref().map_or(200, |(status, _)| *status);
         let summary = spec
             .openapi()
             .operations()
@@ -160,19 +180,22 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
             {
                 id: #id,
                 method: #name,
+                params: [#(#params),*],
                 http: #http,
                 path: #path,
+                success: #success,
                 long_polling: #long_polling,
-                params: [#(#params),*],
                 summary: #summary,
             }
         }
     });
     quote! {
-        /// Expands `$callback! { {id: …, method: …, http: …, path: …, long_polling: …,
-        /// params: [...], summary: …} … }`: one entry per operation of the spec, in its
-        /// order, with the method's argument names (`body` for a request body). Tests and
-        /// tools expand it to reach every operation without a list of their own.
+        /// Expands `$callback! { {id: …, method: …, params: [...], http: …, path: …,
+        /// success: …, long_polling: …, summary: …} … }`: one entry per operation of the
+        /// spec, in its order, with the method's argument names (`body` for a request body)
+        /// and the success status. Tests and tools expand it to reach every operation without
+        /// a list of their own; a callback that needs only the first fields matches the rest
+        /// with `$($rest:tt)*`.
         ///
         /// ```
         /// macro_rules! ids {

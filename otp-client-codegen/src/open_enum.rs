@@ -26,6 +26,9 @@ pub struct OpenEnum {
     pub values: Vec<String>,
     /// Each value's English text: the `summary` of the spec's example named after it.
     pub summaries: Vec<Option<String>>,
+    /// Each value's example error body, when the spec has one named after it: the vendor's
+    /// message (if it quotes one) and the HTTP status.
+    pub examples: Vec<Option<(Option<String>, u16)>>,
 }
 
 /// Every schema of the spec marked `x-extensible-enum: true`.
@@ -52,6 +55,18 @@ pub fn open_enums(spec: &Spec) -> Vec<OpenEnum> {
                 name: name.clone(),
                 description: schema.schema_data.description.clone(),
                 summaries: values.iter().map(|v| spec.example_summary(v)).collect(),
+                examples: values
+                    .iter()
+                    .map(|v| {
+                        let body = spec.error_example(v)?;
+                        let status = body.get("httpStatus")?.as_u64()?;
+                        let message = body
+                            .get("message")
+                            .and_then(|m| m.as_str())
+                            .map(String::from);
+                        Some((message, u16::try_from(status).ok()?))
+                    })
+                    .collect(),
                 values,
             })
         })
@@ -77,6 +92,36 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
             None => format!("`{v}`"),
         })
         .collect();
+    let examples = if e.examples.iter().any(Option::is_some) {
+        let messages = e.examples.iter().map(|x| match x {
+            Some((Some(message), _)) => quote! { ::std::option::Option::Some(#message) },
+            _ => quote! { ::std::option::Option::None },
+        });
+        let statuses = e.examples.iter().map(|x| match x {
+            Some((_, status)) => quote! { ::std::option::Option::Some(#status) },
+            None => quote! { ::std::option::Option::None },
+        });
+        quote! {
+            /// The vendor's message for this value, verbatim (in Russian), as the spec's
+            /// example named after it quotes it, if it does.
+            pub fn vendor_message(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #( Self::#variants => #messages, )*
+                    Self::Unknown(_) => ::std::option::Option::None,
+                }
+            }
+
+            /// The HTTP status the spec's example named after this value gives, if any.
+            pub fn http_status(&self) -> ::std::option::Option<u16> {
+                match self {
+                    #( Self::#variants => #statuses, )*
+                    Self::Unknown(_) => ::std::option::Option::None,
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
     let summaries = e.summaries.iter().map(|s| match s {
         Some(text) => quote! { ::std::option::Option::Some(#text) },
         None => quote! { ::std::option::Option::None },
@@ -111,6 +156,8 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
                     Self::Unknown(_) => ::std::option::Option::None,
                 }
             }
+
+            #examples
 
             /// Whether this version of the client knows the value.
             pub fn is_known(&self) -> bool {

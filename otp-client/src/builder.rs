@@ -8,7 +8,8 @@ use reqwest::header::HeaderValue;
 
 use crate::client::{BEARER, ClientState};
 use crate::generated::raw;
-use crate::operation::same_origin;
+use crate::operation::under;
+use crate::redact::display_url;
 use crate::{Client, Error, RetryPolicy};
 
 /// Which otp-handler deployment to talk to. The URLs come from the spec's `servers`.
@@ -40,28 +41,8 @@ impl fmt::Debug for Environment {
         match self {
             Environment::Production => f.write_str("Production"),
             Environment::Stage => f.write_str("Stage"),
-            Environment::Custom(url) => f.debug_tuple("Custom").field(&redacted_url(url)).finish(),
+            Environment::Custom(url) => f.debug_tuple("Custom").field(&display_url(url)).finish(),
         }
-    }
-}
-
-/// A URL as it may be shown: without credentials, query or fragment.
-fn redacted_url(text: &str) -> String {
-    match reqwest::Url::parse(text) {
-        Ok(mut url) => {
-            let had_userinfo = !url.username().is_empty() || url.password().is_some();
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            let shown = url.to_string();
-            if had_userinfo {
-                shown.replacen("://", "://<credentials>@", 1)
-            } else {
-                shown
-            }
-        }
-        Err(_) => "<a URL that does not parse>".to_string(),
     }
 }
 
@@ -107,7 +88,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: String,
     allow_insecure_http: bool,
-    reqwest_client: Option<reqwest::Client>,
+    http: Option<HttpSettings>,
     retry: RetryPolicy,
     max_response_body: usize,
     redirects: usize,
@@ -123,7 +104,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("reqwest_client", &self.reqwest_client.is_some())
+            .field("http", &self.http.is_some())
             .field("retry", &self.retry)
             .field("max_response_body", &self.max_response_body)
             .field("redirects", &self.redirects)
@@ -142,7 +123,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             allow_insecure_http: false,
-            reqwest_client: None,
+            http: None,
             retry: RetryPolicy::default(),
             max_response_body: 1024 * 1024,
             redirects: 0,
@@ -215,13 +196,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests through your own `reqwest::Client`. Its own settings (timeouts,
-    /// user agent, proxies, TLS, redirects) then apply instead of this builder's; the token
-    /// and the long-poll timeout are still set on each request. Turn its redirects off
-    /// (`redirect::Policy::none()`): an answer that comes from another origin than the base
-    /// URL's is refused, but the client may already have sent it the request's body.
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.reqwest_client = Some(client);
+    /// Adjusts the HTTP client the SDK builds (proxies, root certificates, TLS settings,
+    /// pool sizes, local address…): `settings` gets reqwest's builder with this builder's
+    /// timeouts and user agent, and returns it changed. What keeps requests confined is set
+    /// after it and cannot be undone: redirects stay as
+    /// [`follow_same_origin_redirects`](Self::follow_same_origin_redirects) says, and no
+    /// `Referer` is sent.
+    ///
+    /// ```
+    /// let client = otp_client::Client::builder("my-api-token")
+    ///     .http(|b| b.pool_max_idle_per_host(4).tcp_nodelay(true))
+    ///     .build()?;
+    /// # Ok::<(), otp_client::Error>(())
+    /// ```
+    pub fn http(
+        mut self,
+        settings: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.http = Some(HttpSettings(std::sync::Arc::new(settings)));
         self
     }
 
@@ -244,17 +236,18 @@ impl ClientBuilder {
         let mut authorization = HeaderValue::from_str(&format!("{BEARER}{}", self.token))
             .map_err(|_| Error::config("the API token cannot travel in a header"))?;
         authorization.set_sensitive(true);
-        let http = match self.reqwest_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(self.user_agent)
-                .redirect(redirect_policy(self.redirects))
-                .referer(false)
-                .build()
-                .map_err(|e| Error::config("the HTTP client cannot start").with_source(e))?,
-        };
+        let mut http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent);
+        if let Some(HttpSettings(settings)) = &self.http {
+            http = settings(http);
+        }
+        let http = http
+            .redirect(redirect_policy(&base_url, self.redirects))
+            .referer(false)
+            .build()
+            .map_err(|e| Error::config("the HTTP client cannot start").with_source(e))?;
         let state = ClientState {
             base_url: base_url.clone(),
             authorization,
@@ -272,7 +265,7 @@ impl ClientBuilder {
     /// that each request's URL can be checked against it.
     fn checked_base_url(&self) -> Result<reqwest::Url, Error> {
         let text = self.environment.base_url();
-        let shown = redacted_url(text);
+        let shown = display_url(text);
         let url = reqwest::Url::parse(text)
             .map_err(|e| Error::config(format!("base URL `{shown}`: {e}")))?;
         if !url.username().is_empty() || url.password().is_some() {
@@ -309,23 +302,27 @@ impl ClientBuilder {
     }
 }
 
-/// Follows at most `max` redirects, each to the origin of the request that was redirected
-/// (so the first one's: the base URL's); stops at any other.
-fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+/// Follows at most `max` redirects, and only to URLs under the base URL (its origin and
+/// path); stops at any other.
+fn redirect_policy(base_url: &reqwest::Url, max: usize) -> reqwest::redirect::Policy {
     if max == 0 {
         return reqwest::redirect::Policy::none();
     }
+    let base_url = base_url.clone();
     reqwest::redirect::Policy::custom(move |attempt| {
-        let first = attempt.previous().first();
-        if attempt.previous().len() > max {
-            attempt.stop()
-        } else if first.is_some_and(|first| same_origin(attempt.url(), first)) {
+        if attempt.previous().len() <= max && under(&base_url, attempt.url()) {
             attempt.follow()
         } else {
             attempt.stop()
         }
     })
 }
+
+/// The caller's adjustments of the HTTP client (see [`ClientBuilder::http`]).
+#[derive(Clone)]
+struct HttpSettings(
+    std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>,
+);
 
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or("");

@@ -57,8 +57,6 @@ pub(crate) enum Fault {
     NotJson,
     /// A success status, with an error body.
     ErrorBody(ErrorResponse),
-    /// The HTTP client followed a redirect to another origin.
-    Redirected,
 }
 
 impl CallContext {

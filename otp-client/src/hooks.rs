@@ -7,13 +7,13 @@ use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
-use reqwest::{ResponseBuilderExt, StatusCode, Url};
+use reqwest::{ResponseBuilderExt, StatusCode};
 
 use crate::call::{Fault, with_context};
 use crate::client::ClientState;
 use crate::error::is_retryable_status;
 use crate::generated::raw;
-use crate::operation::same_origin;
+use crate::redact::display_url;
 use crate::retry::retry_after;
 use crate::types::ErrorResponse;
 
@@ -65,7 +65,7 @@ impl ClientHooks<ClientState> for raw::Client {
             let result = match self.client().execute(request).await {
                 Ok(response) => {
                     with_context(|c| c.maybe_sent = true);
-                    read(response, &state.base_url, state.max_response_body).await
+                    read(response, state.max_response_body).await
                 }
                 Err(e) => {
                     if !e.is_connect() {
@@ -129,28 +129,20 @@ fn is_json(content_type: &str) -> bool {
 }
 
 /// Reads the body (never past `limit`), records what the call's error mapping needs, and
-/// hands progenitor an equivalent response. An answer from another origin than the request's
-/// (a redirect that a caller's own reqwest client followed) is recorded as such.
-async fn read(
-    mut response: reqwest::Response,
-    base_url: &Url,
-    limit: usize,
-) -> reqwest::Result<reqwest::Response> {
+/// hands progenitor an equivalent response.
+async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let content_type = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(String::from);
-    let redirected = !same_origin(response.url(), base_url);
-    let location = if redirected {
-        Some(scrub_location(response.url().as_str()))
-    } else if status.is_redirection() {
+    let location = if status.is_redirection() {
         response
             .headers()
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map(scrub_location)
+            .map(display_url)
     } else {
         None
     };
@@ -171,7 +163,6 @@ async fn read(
     }
     let body = body.freeze();
     let fault = match &content_type {
-        _ if redirected => Some(Fault::Redirected),
         _ if too_large => Some(Fault::TooLarge { limit }),
         Some(ct) if !is_json(ct) && !body.is_empty() => Some(Fault::NotJson),
         _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
@@ -194,25 +185,6 @@ async fn read(
         .body(body)
         .map(reqwest::Response::from)
         .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
-}
-
-/// A redirect's target without what it may carry of a user's: credentials, query, fragment.
-/// A relative target is kept as a path.
-fn scrub_location(location: &str) -> String {
-    match Url::parse(location) {
-        Ok(mut url) => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.set_query(None);
-            url.set_fragment(None);
-            url.to_string()
-        }
-        Err(_) => location
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    }
 }
 
 /// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).

@@ -30,11 +30,6 @@ pub(crate) enum Segment {
     Param(&'static str),
 }
 
-/// The operation whose `operationId` is `id`.
-pub(crate) fn by_id(id: &str) -> Option<&'static Operation> {
-    crate::generated::OPERATIONS.iter().find(|op| op.id == id)
-}
-
 /// Why a request's URL is not its operation's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Escape {
@@ -47,11 +42,12 @@ pub(crate) struct Escape {
 impl Operation {
     /// Checks the URL a request is about to be sent to: the base URL's origin and path as
     /// its prefix, then exactly the operation's segments (each parameter one non-empty
-    /// segment that is not a dot segment), only the operation's query parameters (each
-    /// once), no fragment and no credentials.
+    /// segment), only the operation's query parameters (each once), no fragment and no
+    /// credentials. That each parameter's segment decodes to its argument holds by type:
+    /// the codegen accepts only UUID-typed path parameters.
     pub(crate) fn check_url(&self, base: &Url, url: &Url) -> Result<(), Escape> {
         let escape = |parameter, reason| Err(Escape { parameter, reason });
-        if !same_origin(url, base) {
+        if !same_origin(url, base) || !under(base, url) {
             return escape(None, "the request would leave the base URL's origin");
         }
         if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
@@ -75,8 +71,11 @@ impl Operation {
                 Segment::Literal(_) => {
                     return escape(None, "the request path is not the operation's");
                 }
-                Segment::Param(name) if !is_single_segment(segment) => {
-                    return escape(Some(name), "it is empty or a dot segment");
+                // A URL parser has already turned `\\` into `/` and resolved dot segments,
+                // so what is left to see is an empty segment; anything that split or removed
+                // one changed the count or the fixed segments.
+                Segment::Param(name) if segment.is_empty() => {
+                    return escape(Some(name), "it is empty");
                 }
                 Segment::Param(_) => {}
             }
@@ -107,22 +106,21 @@ impl Operation {
     }
 }
 
+/// Whether `url` is under `base`: the same origin, and a path below the base path.
+pub(crate) fn under(base: &Url, url: &Url) -> bool {
+    let base_path = base.path().trim_end_matches('/');
+    same_origin(url, base)
+        && url
+            .path()
+            .strip_prefix(base_path)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Whether two URLs have the same origin: scheme, host and port.
 pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host() == b.host()
         && a.port_or_known_default() == b.port_or_known_default()
-}
-
-/// Whether an encoded path segment stands for exactly one non-empty segment that a URL
-/// parser keeps as it is.
-fn is_single_segment(segment: &str) -> bool {
-    let dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
-    let dots = |s: &str| {
-        let lower = s.to_ascii_lowercase();
-        matches!(lower.as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
-    };
-    !segment.is_empty() && !dot(segment) && !dots(segment) && !segment.contains('\\')
 }
 
 #[cfg(test)]

@@ -13,6 +13,25 @@ pub(crate) struct Secrets<'a> {
 
 const REDACTED: &str = "<redacted>";
 
+/// A URL as it may be shown: without credentials, query or fragment; a relative one keeps
+/// its path only.
+pub(crate) fn display_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => text
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
 /// `text` with every secret, bearer token and phone-like number replaced.
 pub(crate) fn scrub(text: &str, secrets: Secrets<'_>) -> String {
     let mut out = text.to_string();
@@ -91,16 +110,19 @@ fn mask_phone_numbers(text: &str) -> String {
             i += 1;
         }
         let joined = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-        let before_ok = start == 0 || !joined(bytes[start - 1]);
+        // A `+`, once or twice percent-encoded, is a prefix, not part of a word.
+        let before = text[..start].to_ascii_lowercase();
+        let plus = if before.ends_with("%252b") {
+            5
+        } else if before.ends_with("%2b") {
+            3
+        } else {
+            usize::from(before.ends_with('+'))
+        };
+        let before_ok = start == plus || plus > 0 || !joined(bytes[start - 1]);
         let after_ok = i == bytes.len() || !joined(bytes[i]);
         if (10..=15).contains(&(i - start)) && before_ok && after_ok {
-            let prefix = if text[..start].ends_with('+') {
-                1
-            } else if text[..start].to_ascii_lowercase().ends_with("%2b") {
-                3
-            } else {
-                0
-            };
+            let prefix = plus;
             out.push_str(&text[copied..start - prefix]);
             out.push_str(&MaskedPhone(&text[start - prefix..i]).to_string());
             copied = i;

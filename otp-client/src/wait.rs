@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, sleep, timeout_at};
 
+use crate::generated::ops;
 use crate::types::{
     ChannelStatus, OtpHandlerGetChannelResponseDto as Channel, OtpHandlerGetStatusResponseDto,
 };
@@ -18,16 +19,26 @@ const FAST_ANSWER: Duration = Duration::from_millis(500);
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
 const MAX_PAUSE: Duration = Duration::from_secs(5);
 
-/// Reads the current state once with `look`, and returns at once when `done` accepts it;
-/// then re-issues the long-poll `poll` until `done` accepts its value, an error whose
-/// [`NextStep`] is not to poll again or retry later comes back, or `timeout` passes.
-/// Cancel-safe: dropping the future stops it.
-pub(crate) async fn look_then_poll<T, L, Fut>(
+/// What a waiting helper makes of a state it read.
+pub(crate) enum Verdict<T> {
+    /// What the caller waits for: return it.
+    Done(T),
+    /// Not yet: poll again.
+    Wait,
+    /// It will never happen: give up with this error.
+    Fail(Error),
+}
+
+/// Reads the current state once with `look`, and returns at once when `judge` says it is
+/// done (or never will be); then re-issues the long-poll `poll` until `judge` says so, an
+/// error whose [`NextStep`] is not to poll again or retry later comes back, or `timeout`
+/// passes. Cancel-safe: dropping the future stops it.
+pub(crate) async fn look_then_poll<T, R, L, Fut>(
     timeout: Duration,
     look: L,
     mut poll: impl FnMut() -> Fut,
-    mut done: impl FnMut(&T) -> bool,
-) -> Result<T, Error>
+    mut judge: impl FnMut(T) -> Verdict<R>,
+) -> Result<R, Error>
 where
     L: Future<Output = Result<T, Error>>,
     Fut: Future<Output = Result<T, Error>>,
@@ -39,27 +50,24 @@ where
             waited: started.elapsed(),
         }))
     };
-    match timeout_at(deadline, look).await {
-        Err(_elapsed) => return gave_up(),
-        Ok(Ok(value)) if done(&value) => return Ok(value),
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) if !matches!(e.next_step(), NextStep::RetryLater { .. }) => return Err(e),
-        Ok(Err(_)) => {}
-    }
     let mut pacer = Pacer::default();
+    let mut answer = match timeout_at(deadline, look).await {
+        Err(_elapsed) => return gave_up(),
+        Ok(answer) => answer,
+    };
     loop {
-        pacer.asking();
-        let retry_after = match timeout_at(deadline, poll()).await {
-            Err(_elapsed) => return gave_up(),
-            Ok(Ok(value)) if done(&value) => return Ok(value),
-            Ok(Ok(_)) => None,
-            Ok(Err(e)) => match e.next_step() {
+        let retry_after = match answer {
+            Ok(value) => match judge(value) {
+                Verdict::Done(value) => return Ok(value),
+                Verdict::Fail(error) => return Err(error),
+                Verdict::Wait => None,
+            },
+            Err(e) => match e.next_step() {
                 NextStep::PollAgain => None,
                 NextStep::RetryLater { retry_after } => Some(retry_after),
                 _ => return Err(e),
             },
         };
-        tracing::debug!("long-poll answered; polling again");
         let paced = match retry_after {
             Some(asked) => timeout_at(deadline, pacer.wait(asked)).await,
             None => timeout_at(deadline, pacer.answered()).await,
@@ -67,6 +75,12 @@ where
         if paced.is_err() {
             return gave_up();
         }
+        tracing::debug!("polling again");
+        pacer.asking();
+        answer = match timeout_at(deadline, poll()).await {
+            Err(_elapsed) => return gave_up(),
+            Ok(answer) => answer,
+        };
     }
 }
 
@@ -97,7 +111,8 @@ impl Pacer {
     /// pace requires when it did not say.
     pub(crate) async fn wait(&mut self, asked: Option<Duration>) {
         match asked {
-            Some(delay) => sleep(delay.min(MAX_PAUSE)).await,
+            // As long as asked: the caller's deadline, if any, bounds it.
+            Some(delay) => sleep(delay).await,
             None => {
                 sleep(self.pause).await;
                 self.pause = (self.pause * 2).min(MAX_PAUSE);
@@ -121,7 +136,9 @@ impl Client {
     /// returns at once when it does; otherwise long-polls it (`getChannelLongPolling`),
     /// re-polling on 408 and after answers the service asks to retry, pausing between
     /// answers that come back at once. Fails with [`ErrorKind::DeadlineExceeded`] after
-    /// `timeout`, or with the first error the session cannot wait through.
+    /// `timeout`, with [`ErrorKind::ChannelEnded`] when the channel is confirmed, in error or
+    /// closed without satisfying `done` (nothing more will change), or with the first error
+    /// the session cannot wait through.
     ///
     /// ```no_run
     /// # async fn run(client: otp_client::Client, id: otp_client::RequestId) -> Result<(), otp_client::Error> {
@@ -136,13 +153,29 @@ impl Client {
         &self,
         request_id: &RequestId,
         timeout: Duration,
-        done: impl FnMut(&Channel) -> bool,
+        mut done: impl FnMut(&Channel) -> bool,
     ) -> Result<Channel, Error> {
         look_then_poll(
             timeout,
             self.get_channel(request_id),
             || self.get_channel_long_polling(request_id),
-            done,
+            |channel: Channel| {
+                if done(&channel) {
+                    return Verdict::Done(channel);
+                }
+                // Confirmed, in error or closed: nothing more will change.
+                match channel.status {
+                    Some(
+                        status @ (ChannelStatus::Confirmed
+                        | ChannelStatus::Error
+                        | ChannelStatus::Closed),
+                    ) => Verdict::Fail(
+                        Error::new(ErrorKind::ChannelEnded { status })
+                            .with_operation(ops::GET_CHANNEL_LONG_POLLING),
+                    ),
+                    _ => Verdict::Wait,
+                }
+            },
         )
         .await
     }
@@ -189,15 +222,18 @@ impl Client {
         recipient: &str,
         timeout: Duration,
     ) -> Result<(), Error> {
-        let success =
-            |status: Result<OtpHandlerGetStatusResponseDto, Error>| status.map(|s| s.success);
         look_then_poll(
             timeout,
-            async { success(self.get_status(request_id, recipient).await) },
-            || async { success(self.get_status_long_polling(request_id, recipient).await) },
-            |confirmed| *confirmed,
+            self.get_status(request_id, recipient),
+            || self.get_status_long_polling(request_id, recipient),
+            |status: OtpHandlerGetStatusResponseDto| {
+                if status.success {
+                    Verdict::Done(())
+                } else {
+                    Verdict::Wait
+                }
+            },
         )
         .await
-        .map(|_| ())
     }
 }

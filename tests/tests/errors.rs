@@ -283,3 +283,47 @@ async fn a_404_without_an_error_body_hints_at_the_base_url() {
         assert_eq!(err.next_step(), NextStep::FixConfiguration);
     }
 }
+
+#[tokio::test]
+async fn a_post_answered_with_a_5xx_other_than_503_has_an_unknown_outcome() {
+    use serde_json::json;
+    let cases = [
+        (
+            500,
+            json!({"type": "InternalServerErrorException", "httpStatus": 500}),
+            NextStep::OutcomeUnknown,
+        ),
+        (
+            502,
+            json!({"type": "BadGateway", "httpStatus": 502}),
+            NextStep::OutcomeUnknown,
+        ),
+        (504, json!({}), NextStep::OutcomeUnknown),
+        (
+            503,
+            json!({"type": "Overloaded", "httpStatus": 503}),
+            NextStep::RetryLater { retry_after: None },
+        ),
+        (
+            429,
+            json!({"type": "RateLimitException", "httpStatus": 429}),
+            NextStep::RetryLater { retry_after: None },
+        ),
+    ];
+    for (status, body, expected) in cases {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body))
+            .mount(&server)
+            .await;
+        for which in BOTH {
+            // A second `send` would be a second SMS; a second finish would answer `false`.
+            for op in ["send", "checkStatusAndComplete"] {
+                let err = call(which, &base_url(&server), op, &Args::default())
+                    .await
+                    .unwrap_err();
+                assert_eq!(err.next_step(), expected, "{which:?} {op} {status}: {err}");
+            }
+        }
+    }
+}

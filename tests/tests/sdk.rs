@@ -258,6 +258,28 @@ async fn the_flow_follows_the_vendor_rules_on_channel_change_and_resend() {
         .respond_with(ResponseTemplate::new(200).set_body_json(channel("sent", "codeless")))
         .mount(&server)
         .await;
+    let client = async_client(&base_url(&server));
+    let session = client.resume_verification(id(), RECIPIENT);
+    // ChannelChangedException: the error comes back, and the channel was fetched again.
+    let err = session.check_code(CODE).await.unwrap_err();
+    assert_eq!(err.next_step(), NextStep::RefetchChannel, "{err}");
+    assert!(
+        session.is_codeless(),
+        "the channel was refetched: {:?}",
+        session.channel()
+    );
+
+    // Events of a session last seen on an SMS channel: the current state first (unchanged),
+    // then resend needed, then the codeless channel, then its confirmation.
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/api/n/otp-handler/[^/]+/channel$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(channel("sent", "code")))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/api/n/otp-handler/[^/]+/status$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": false})))
+        .mount(&server)
+        .await;
     mount_sequence(
         &server,
         "^/api/n/otp-handler/longPolling/.*/channel$",
@@ -277,18 +299,8 @@ async fn the_flow_follows_the_vendor_rules_on_channel_change_and_resend() {
     )
     .await;
     let client = async_client(&base_url(&server));
-    let session = client.resume_verification(id(), RECIPIENT);
-    // ChannelChangedException: the error comes back, and the channel was fetched again.
-    let err = session.check_code(CODE).await.unwrap_err();
-    assert_eq!(err.next_step(), NextStep::RefetchChannel, "{err}");
-    assert!(
-        session.is_codeless(),
-        "the channel was refetched: {:?}",
-        session.channel()
-    );
-    // Events: resend needed, then the codeless channel, then confirmation over the status long-poll.
     let fresh = client.restore_verification(SavedVerification {
-        channel: Some(serde_json::from_value(channel("wait", "code")).unwrap()),
+        channel: Some(serde_json::from_value(channel("sent", "code")).unwrap()),
         ..session.save()
     });
     let events: Vec<_> = fresh.events().collect().await;
@@ -363,4 +375,95 @@ fn each_call_has_a_span_with_operation_request_id_status_and_latency_and_no_pers
         logs.matches("otp.operation=\"getStatus\"").count() >= 2,
         "both clients trace"
     );
+}
+
+#[tokio::test]
+async fn waits_and_events_stop_on_a_channel_that_will_not_change() {
+    for status in ["error", "closed"] {
+        let server = MockServer::start().await;
+        Mock::given(path_regex("/channel$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(channel(status, "code")))
+            .mount(&server)
+            .await;
+        let url = base_url(&server);
+        let client = async_client(&url);
+        let err = client
+            .wait_for_channel_selected(&id(), Duration::from_secs(30))
+            .await
+            .expect_err("nothing to wait for");
+        assert!(
+            matches!(err.kind(), ErrorKind::ChannelEnded { .. }),
+            "{status}: {err:?}"
+        );
+        assert_eq!(err.next_step(), NextStep::StartOver, "{status}");
+        let events: Vec<_> = client
+            .resume_verification(id(), RECIPIENT)
+            .events()
+            .collect()
+            .await;
+        assert!(
+            matches!(&events[..], [VerificationEvent::Error(e)] if matches!(e.kind(), ErrorKind::ChannelEnded { .. })),
+            "{status}: {}",
+            names(&events).join(", ")
+        );
+        let err = tokio::task::spawn_blocking(move || {
+            blocking_client(&url).wait_for_channel_selected(&id(), Duration::from_secs(30))
+        })
+        .await
+        .unwrap()
+        .unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::ChannelEnded { .. }),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_events_of_a_restored_session_start_from_the_current_state() {
+    // The session was saved while its channel was `wait`; it has been sent since.
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/api/n/otp-handler/[^/]+/channel$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(channel("sent", "code")))
+        .mount(&server)
+        .await;
+    // A long-poll would be held: nothing changes any more.
+    mount_sequence(
+        &server,
+        "^/api/n/otp-handler/longPolling/",
+        vec![timeout_408().set_delay(Duration::from_secs(30))],
+    )
+    .await;
+    let client = async_client(&base_url(&server));
+    let saved = SavedVerification {
+        request_id: id(),
+        recipient: RECIPIENT.into(),
+        channel: Some(serde_json::from_value(channel("wait", "code")).unwrap()),
+    };
+    let session = client.restore_verification(saved);
+    let mut events = std::pin::pin!(session.events());
+    let first = tokio::time::timeout(Duration::from_secs(10), events.next())
+        .await
+        .expect("at once, not after a long-poll");
+    assert_eq!(names(&[first.unwrap()]), ["channel:sent"]);
+}
+
+#[tokio::test]
+async fn a_wrong_code_with_no_attempt_left_means_starting_over() {
+    let server = MockServer::start().await;
+    let (status, invalid) = error_body(&spec(), "InvalidCodeException");
+    Mock::given(path_regex("/checkCode$"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(&invalid))
+        .mount(&server)
+        .await;
+    let mut exhausted = channel("sent", "code");
+    exhausted["remainingCodeAttempts"] = json!(0);
+    Mock::given(path_regex("/channel$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(exhausted))
+        .mount(&server)
+        .await;
+    let session = async_client(&base_url(&server)).resume_verification(id(), RECIPIENT);
+    let err = session.check_code(CODE).await.unwrap_err();
+    assert_eq!(err.api().and_then(|a| a.attempts_left), Some(0));
+    assert_eq!(err.next_step(), NextStep::StartOver, "{err}");
 }

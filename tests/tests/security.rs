@@ -275,7 +275,6 @@ async fn no_redirect_is_followed_by_default_and_none_is_believed() {
                     ErrorKind::Redirect {
                         status: seen,
                         location,
-                        followed: false,
                     } => {
                         assert_eq!(seen.as_u16(), status[..3].parse::<u16>().unwrap(), "{ctx}");
                         assert_eq!(
@@ -303,14 +302,21 @@ async fn no_redirect_is_followed_by_default_and_none_is_believed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn same_origin_redirects_are_followed_only_when_asked_and_never_elsewhere() {
-    // The origin redirects `/api/n/otp-handler/…` to `/moved/…` on itself, and answers there.
+async fn redirects_are_followed_only_when_asked_and_never_out_of_the_base_url() {
+    // The origin moves `/api/n/otp-handler/…` to `/api/n/otp-handler/v2/…` on itself (under
+    // the base URL), and `/api/n/otp-handler/away/…` to `/moved/…` (outside it).
     let origin = RecordingServer::start(|r: &Received| {
-        if let Some(rest) = r.target.strip_prefix("/api/n/otp-handler/") {
-            let location = format!("location: /moved/{rest}\r\n");
+        let target = &r.target;
+        if let Some(rest) = target.strip_prefix("/api/n/otp-handler/v2/") {
+            let _ = rest;
+            Answer::json("200 OK", r#"{"success":true}"#)
+        } else if target.starts_with("/moved/") {
+            Answer::json("200 OK", r#"{"success":true}"#)
+        } else if let Some(rest) = target.strip_prefix("/api/n/otp-handler/") {
+            let location = format!("location: /api/n/otp-handler/v2/{rest}\r\n");
             Answer::with("307 Temporary Redirect", "text/plain", "", &location)
         } else {
-            Answer::json("200 OK", r#"{"success":true}"#)
+            Answer::json("404 Not Found", "{}")
         }
     })
     .await;
@@ -323,7 +329,7 @@ async fn same_origin_redirects_are_followed_only_when_asked_and_never_elsewhere(
         .unwrap()
         .get_status(&id(), RECIPIENT)
         .await
-        .expect("followed on the same origin");
+        .expect("followed under the base URL");
     assert!(status.success);
     let blocking = otp_client_blocking::ClientBuilder::from(following.clone())
         .build()
@@ -334,7 +340,7 @@ async fn same_origin_redirects_are_followed_only_when_asked_and_never_elsewhere(
         .expect("the blocking client follows it too");
     let seen = origin.received();
     assert_eq!(seen.len(), 4, "{seen:#?}");
-    for moved in seen.iter().filter(|r| r.target.starts_with("/moved/")) {
+    for moved in seen.iter().filter(|r| r.target.contains("/v2/")) {
         assert_eq!(
             moved.header("authorization"),
             Some(format!("Bearer {TOKEN}").as_str())
@@ -342,12 +348,17 @@ async fn same_origin_redirects_are_followed_only_when_asked_and_never_elsewhere(
         assert_eq!(moved.header("referer"), None, "no Referer, ever");
     }
 
-    // Another origin (host, port or scheme) is never followed, even when asked.
+    // Out of the base URL (another path, host, port or scheme): never followed, even when
+    // asked.
     let other = elsewhere().await;
     for target in [
+        format!("http://127.0.0.1:{}/moved/x", origin.addr.port()),
         format!("http://localhost:{}/x", other.addr.port()),
         format!("http://127.0.0.1:{}/x", other.addr.port()),
-        format!("https://127.0.0.1:{}/x", origin.addr.port()),
+        format!(
+            "https://127.0.0.1:{}/api/n/otp-handler/x",
+            origin.addr.port()
+        ),
     ] {
         let redirect = redirecting("307 Temporary Redirect", target.clone()).await;
         let client = otp_client::Client::builder(TOKEN)
@@ -360,40 +371,40 @@ async fn same_origin_redirects_are_followed_only_when_asked_and_never_elsewhere(
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                err.kind(),
-                ErrorKind::Redirect {
-                    followed: false,
-                    ..
-                }
-            ),
+            matches!(err.kind(), ErrorKind::Redirect { .. }),
             "{target}: {err:?}"
         );
     }
     assert!(other.received().is_empty());
+    assert!(
+        !origin
+            .received()
+            .iter()
+            .any(|r| r.target.starts_with("/moved/")),
+        "nothing followed out of the base path"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_redirect_followed_by_a_callers_own_client_is_not_believed() {
+async fn a_callers_http_settings_cannot_turn_redirects_or_referers_on() {
     let other = elsewhere().await;
     let origin = redirecting(
         "307 Temporary Redirect",
         format!("http://localhost:{}/x", other.addr.port()),
     )
     .await;
-    // reqwest's default policy follows redirects.
     let settings = otp_client::Client::builder(TOKEN)
         .base_url(&origin.base_url)
-        .reqwest_client(reqwest::Client::new());
+        .http(|b| {
+            b.redirect(reqwest::redirect::Policy::limited(10))
+                .referer(true)
+        });
     let client = settings.clone().build().unwrap();
     let err = client
         .finish(&id(), RECIPIENT)
         .await
         .expect_err("not verified by another host");
-    assert!(
-        matches!(err.kind(), ErrorKind::Redirect { followed: true, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err.kind(), ErrorKind::Redirect { .. }), "{err:?}");
     assert_eq!(err.next_step(), NextStep::FixConfiguration);
     let blocking = otp_client_blocking::ClientBuilder::from(settings)
         .build()
@@ -402,13 +413,11 @@ async fn a_redirect_followed_by_a_callers_own_client_is_not_believed() {
         .await
         .unwrap()
         .expect_err("not verified by another host");
+    assert!(matches!(err.kind(), ErrorKind::Redirect { .. }), "{err:?}");
     assert!(
-        matches!(err.kind(), ErrorKind::Redirect { followed: true, .. }),
-        "{err:?}"
+        other.received().is_empty(),
+        "nothing reached the other host"
     );
-    for seen in other.received() {
-        assert_eq!(seen.header("authorization"), None, "the token stayed home");
-    }
 }
 
 // --- No secret in any error or log line ------------------------------------------------------
@@ -419,17 +428,21 @@ async fn a_redirect_followed_by_a_callers_own_client_is_not_believed() {
 #[derive(Debug, Clone, Copy)]
 enum Echo {
     ApiError,
+    UnknownType,
     Unauthorized,
     BadJson,
     Html,
     Redirect,
+    RedirectPath,
     TooLarge,
     Stall,
     Reset,
 }
 
-const ECHOES: [Echo; 8] = [
+const ECHOES: [Echo; 10] = [
     Echo::ApiError,
+    Echo::UnknownType,
+    Echo::RedirectPath,
     Echo::Unauthorized,
     Echo::BadJson,
     Echo::Html,
@@ -447,6 +460,25 @@ fn echo(mode: Echo, r: &Received) -> Answer {
             "400 Bad Request",
             &format!(r#"{{"type":"ValidateError","message":{json_raw},"httpStatus":400}}"#),
         ),
+        Echo::UnknownType => Answer::json(
+            "409 Conflict",
+            &format!(r#"{{"type":{json_raw},"message":"x","httpStatus":409}}"#),
+        ),
+        // The request's target, query and body in a redirect's path.
+        Echo::RedirectPath => {
+            let body: String = url::form_urlencoded::byte_serialize(&r.body).collect();
+            let auth: String = url::form_urlencoded::byte_serialize(
+                r.header("authorization").unwrap_or("").as_bytes(),
+            )
+            .collect();
+            let location = format!("/echo{}/{body}/{auth}", r.target.replace('?', "/"));
+            Answer::with(
+                "307 Temporary Redirect",
+                "text/plain",
+                "",
+                &format!("location: {location}\r\n"),
+            )
+        }
         Echo::Unauthorized => Answer::json(
             "401 Unauthorized",
             &format!(r#"{{"message":{json_raw},"httpStatus":401}}"#),
@@ -685,10 +717,10 @@ async fn transport_errors_say_what_happened_and_whether_the_request_arrived() {
                 "did not reach the service"
             };
             assert!(shown.contains(reached), "{ctx}: {shown}");
-            let expected = if sent {
-                NextStep::OutcomeUnknown
-            } else {
-                NextStep::RetryLater { retry_after: None }
+            let expected = match failure {
+                TransportFailure::Dns | TransportFailure::Tls => NextStep::FixConfiguration,
+                _ if sent => NextStep::OutcomeUnknown,
+                _ => NextStep::RetryLater { retry_after: None },
             };
             assert_eq!(err.next_step(), expected, "{ctx}");
             // The source's text is in the chain, not repeated in the error's own.

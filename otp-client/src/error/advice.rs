@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::{Error, ErrorKind};
-use crate::types::ExceptionType;
+use super::{Error, ErrorKind, TransportFailure};
+use crate::types::{ChannelStatus, ExceptionType};
 
 /// What to do after an error, as [`Error::next_step`] says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,10 +80,11 @@ fn for_exception(kind: &ExceptionType, retry_after: Option<Duration>) -> Option<
         E::ForbiddenException | E::WidgetNotFoundException | E::WidgetIsBlockedException => {
             NextStep::FixConfiguration
         }
-        E::PhoneNumberMismatchException | E::BadRequestException | E::ValidateError => {
-            NextStep::FixRequest
-        }
-        E::RateLimitException | E::InternalServerErrorException => {
+        E::PhoneNumberMismatchException
+        | E::BadRequestException
+        | E::ValidateError
+        | E::CaptchaNotConfirmedException => NextStep::FixRequest,
+        E::RateLimitException | E::InternalServerErrorException | E::NoConnectionException => {
             NextStep::RetryLater { retry_after }
         }
         // No wildcard: a type added to the spec does not compile until this table says
@@ -111,14 +112,20 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 
 pub(super) fn next_step(error: &Error) -> NextStep {
     let idempotent = error.0.operation.is_none_or(|op| op.idempotent);
-    // An answer that cannot be read, to a request that must not be repeated: did it work?
-    // Only a 429 or a 503 says it was not handled.
-    let unreadable = |status: StatusCode| match status.as_u16() {
-        200..=299 | 500 | 502 | 504 if !idempotent => NextStep::OutcomeUnknown,
-        _ => for_status(status, None),
+    // An answer to a request that must not be repeated, from which it cannot be told
+    // whether it was handled: every 5xx but a 503, and a success that could not be read.
+    let outcome_unknown = |status: StatusCode| {
+        !idempotent
+            && (status.is_success()
+                || (status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE))
     };
     match error.kind() {
+        ErrorKind::Api(api) if outcome_unknown(api.status) => NextStep::OutcomeUnknown,
         ErrorKind::Api(api) => match for_exception(&api.kind, api.retry_after) {
+            // No attempt left: the vendor's "while attempts remain" is over.
+            Some(NextStep::AskCodeAgain { .. }) if api.attempts_left == Some(0) => {
+                NextStep::StartOver
+            }
             Some(NextStep::AskCodeAgain { .. }) => NextStep::AskCodeAgain {
                 attempts_left: api.attempts_left,
             },
@@ -129,11 +136,20 @@ pub(super) fn next_step(error: &Error) -> NextStep {
             NextStep::FixConfiguration
         }
         ErrorKind::InvalidArgument { .. } => NextStep::FixRequest,
+        // A host that cannot be resolved or trusted fails the same way every time.
+        ErrorKind::Transport {
+            failure: TransportFailure::Dns | TransportFailure::Tls,
+            ..
+        } => NextStep::FixConfiguration,
         ErrorKind::Transport { maybe_sent, .. } if *maybe_sent && !idempotent => {
             NextStep::OutcomeUnknown
         }
         ErrorKind::Transport { .. } => NextStep::RetryLater { retry_after: None },
         ErrorKind::DeadlineExceeded { .. } => NextStep::PollAgain,
+        ErrorKind::ChannelEnded { status } if *status == ChannelStatus::Confirmed => {
+            NextStep::Finish
+        }
+        ErrorKind::ChannelEnded { .. } => NextStep::StartOver,
         ErrorKind::NotConfirmed => NextStep::AskCodeAgain {
             attempts_left: None,
         },
@@ -144,6 +160,12 @@ pub(super) fn next_step(error: &Error) -> NextStep {
         }
         ErrorKind::Decode { status, .. }
         | ErrorKind::UnexpectedResponse { status, .. }
-        | ErrorKind::BodyTooLarge { status, .. } => unreadable(*status),
+        | ErrorKind::BodyTooLarge { status, .. } => {
+            if outcome_unknown(*status) {
+                NextStep::OutcomeUnknown
+            } else {
+                for_status(*status, None)
+            }
+        }
     }
 }

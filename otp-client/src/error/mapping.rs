@@ -29,7 +29,10 @@ impl Error {
         let unexpected = |status: StatusCode| {
             Error::new(ErrorKind::UnexpectedResponse {
                 status,
-                content_type: context.content_type.clone(),
+                content_type: context
+                    .content_type
+                    .as_deref()
+                    .map(|t| scrub_short(t, secrets)),
                 body: body(),
             })
         };
@@ -40,9 +43,14 @@ impl Error {
                 });
             }
             Error::new(ErrorKind::Api(ApiError {
-                kind: response
-                    .type_
-                    .unwrap_or_else(|| ExceptionType::Unknown(String::new())),
+                kind: match response.type_ {
+                    // A type this version does not know is the other side's text.
+                    Some(ExceptionType::Unknown(text)) => {
+                        ExceptionType::Unknown(scrub_short(&text, secrets))
+                    }
+                    Some(kind) => kind,
+                    None => ExceptionType::Unknown(String::new()),
+                },
                 message: response
                     .message
                     .map(|m| scrub(&m, secrets))
@@ -59,17 +67,11 @@ impl Error {
         if let Some(status) = context.status.filter(|s| s.is_redirection()) {
             return Error::new(ErrorKind::Redirect {
                 status,
-                location: context.location.clone(),
-                followed: false,
+                location: context.location.as_deref().map(|l| scrub_short(l, secrets)),
             });
         }
         if let (Some(fault), Some(status)) = (&context.fault, context.status) {
             return match fault {
-                Fault::Redirected => Error::new(ErrorKind::Redirect {
-                    status,
-                    location: context.location.clone(),
-                    followed: true,
-                }),
                 Fault::TooLarge { limit } => Error::new(ErrorKind::BodyTooLarge {
                     status,
                     limit: *limit,
@@ -142,6 +144,19 @@ impl Error {
                 Error::invalid_argument("request", scrub(&message, secrets))
             }
         }
+    }
+}
+
+/// The most of a short text from the other side (a type, a content type, a location) that
+/// an error keeps.
+const SHORT_TEXT: usize = 200;
+
+/// A short text from the other side, scrubbed and cut.
+fn scrub_short(text: &str, secrets: Secrets<'_>) -> String {
+    let text = scrub(text, secrets);
+    match text.char_indices().nth(SHORT_TEXT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
     }
 }
 

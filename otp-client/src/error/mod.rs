@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::operation::Operation;
-use crate::types::ExceptionType;
+use crate::types::{ChannelStatus, ExceptionType};
 
 pub use advice::NextStep;
 pub(crate) use advice::is_retryable_status;
@@ -70,20 +70,25 @@ pub enum ErrorKind {
         /// Whether the request may have reached the service (`false`: it certainly did not).
         maybe_sent: bool,
     },
-    /// The answer was a redirect, or the HTTP client followed one to another origin. The
-    /// service never redirects: its answer is not believed.
+    /// The answer was a redirect the client did not follow (none is, by default; see
+    /// [`ClientBuilder::follow_same_origin_redirects`](crate::ClientBuilder::follow_same_origin_redirects)).
+    /// The service never redirects.
     Redirect {
-        /// The redirect's status (or, when a redirect was followed, the final answer's).
+        /// The redirect's status.
         status: StatusCode,
-        /// Where it pointed, without its query and credentials.
+        /// Where it pointed, without its query and credentials, scrubbed.
         location: Option<String>,
-        /// Whether a caller-supplied HTTP client followed it before the SDK saw it.
-        followed: bool,
     },
     /// A waiting helper gave up: what it waited for did not happen in time.
     DeadlineExceeded {
         /// How long it waited.
         waited: Duration,
+    },
+    /// A waiting helper found the channel in a state that will not change: `confirmed`
+    /// (finish it) while waiting for something else, or `error` or `closed` (start over).
+    ChannelEnded {
+        /// The channel's status.
+        status: ChannelStatus,
     },
     /// `checkCode` answered `success: false`.
     NotConfirmed,
@@ -170,15 +175,6 @@ impl Error {
             operation: None,
             source: None,
         }))
-    }
-
-    /// An error of the operation whose `operationId` is `id`.
-    pub(crate) fn in_operation(kind: ErrorKind, id: &str) -> Self {
-        let error = Self::new(kind);
-        match crate::operation::by_id(id) {
-            Some(op) => error.with_operation(op),
-            None => error,
-        }
     }
 
     pub(crate) fn with_operation(mut self, operation: &'static Operation) -> Self {
@@ -307,29 +303,21 @@ impl fmt::Display for Error {
                 };
                 write!(f, "{failure}; {reached}")
             }
-            ErrorKind::Redirect {
-                status,
-                location,
-                followed,
-            } => {
+            ErrorKind::Redirect { status, location } => {
                 let location = location.as_deref().unwrap_or("an unnamed place");
-                if *followed {
-                    write!(
-                        f,
-                        "the HTTP client followed a redirect to {location} (HTTP {}); the answer is not believed: the service never redirects (turn redirects off in your reqwest client)",
-                        status.as_u16()
-                    )
-                } else {
-                    write!(
-                        f,
-                        "the answer is a redirect (HTTP {}) to {location}, not followed: the service never redirects (is the base URL right?)",
-                        status.as_u16()
-                    )
-                }
+                write!(
+                    f,
+                    "the answer is a redirect (HTTP {}) to {location}, not followed: the service never redirects (is the base URL right?)",
+                    status.as_u16()
+                )
             }
             ErrorKind::DeadlineExceeded { waited } => {
                 write!(f, "gave up waiting after {:.1} s", waited.as_secs_f64())
             }
+            ErrorKind::ChannelEnded { status } => write!(
+                f,
+                "the channel is `{status}`: it will not change any more"
+            ),
             ErrorKind::NotConfirmed => f.write_str("the service answered `success: false`"),
             ErrorKind::NotVerified => f.write_str(
                 "the service did not confirm this session for this phone number (it is not confirmed, or it was finished before): grant no access",

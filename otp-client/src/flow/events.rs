@@ -3,16 +3,17 @@
 use futures::Stream;
 
 use super::{Channel, Verification};
+use crate::generated::ops;
 use crate::types::{ChannelStatus, CodeType};
 use crate::wait::Pacer;
-use crate::{Error, NextStep};
+use crate::{Error, ErrorKind, NextStep};
 
 /// What happens in a session, as [`Verification::events`] reports it.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum VerificationEvent {
     /// The channel is new or changed (kind, code type or status): render it.
-    ChannelChanged(Channel),
+    ChannelChanged(Box<Channel>),
     /// The channel expired (`ResendChannelException`): call [`Verification::resend`].
     ResendNeeded,
     /// The user confirmed: [finish](Verification::finish) the session.
@@ -24,10 +25,10 @@ pub enum VerificationEvent {
 
 impl Verification {
     /// The session's events, until it is confirmed or over: the Node SDK's events as a
-    /// `Stream`. It reads the channel, then long-polls it (the status, once a codeless
-    /// channel is sent), and follows [`NextStep`] for every error: re-polls on 408, waits
-    /// and polls again when the service asks to retry later (a 429, a 5xx), refetches on
-    /// `ChannelChangedException`; it never spins.
+    /// `Stream`. It reads the current state first (the channel, or the status of a codeless
+    /// channel already sent), then long-polls for changes, and follows [`NextStep`] for
+    /// every error: re-polls on 408, waits as asked when the service says to retry later (a
+    /// 429, a 5xx), reads the channel again on `ChannelChangedException`; it never spins.
     ///
     /// ```no_run
     /// # async fn run(session: otp_client::Verification) {
@@ -49,6 +50,7 @@ impl Verification {
         let state = EventState {
             session: self.clone(),
             last: self.channel(),
+            look: true,
             pacer: Pacer::default(),
             done: false,
         };
@@ -64,7 +66,11 @@ impl Verification {
 
 struct EventState {
     session: Verification,
+    /// The channel as last reported.
     last: Option<Channel>,
+    /// Whether the next poll reads the current state at once instead of long-polling for a
+    /// change: at the start, and after the service said the channel changed.
+    look: bool,
     pacer: Pacer,
     done: bool,
 }
@@ -97,13 +103,8 @@ impl EventState {
                 NextStep::PollAgain => self.pacer.answered().await,
                 NextStep::RetryLater { retry_after } => self.pacer.wait(retry_after).await,
                 NextStep::RefetchChannel | NextStep::AwaitConfirmation => {
-                    return match self.session.refresh_channel().await {
-                        Ok(channel) => {
-                            self.last = Some(channel.clone());
-                            VerificationEvent::ChannelChanged(channel)
-                        }
-                        Err(e) => self.finish(VerificationEvent::Error(e)),
-                    };
+                    self.look = true;
+                    self.last = None;
                 }
                 NextStep::Resend => {
                     self.pacer.answered().await;
@@ -120,18 +121,31 @@ impl EventState {
         event
     }
 
-    /// Reads the channel (at once when none was seen yet, long-polling for a change
-    /// otherwise); an event when it is confirmed or changed.
+    /// Reads the channel (at once, or long-polling for a change); an event when it is
+    /// confirmed, ended or changed.
     async fn poll_channel(&mut self) -> Result<Option<VerificationEvent>, Error> {
         let client = &self.session.client;
         let id = &self.session.request_id;
-        let channel = match &self.last {
-            None => client.get_channel(id).await?,
-            Some(_) => client.get_channel_long_polling(id).await?,
+        // A read that failed is made again: `look` stays until one succeeds.
+        let channel = if self.look {
+            client.get_channel(id).await?
+        } else {
+            client.get_channel_long_polling(id).await?
         };
+        self.look = false;
         self.session.remember(&channel);
-        if channel.status == Some(ChannelStatus::Confirmed) {
-            return Ok(Some(self.finish(VerificationEvent::Confirmed)));
+        match &channel.status {
+            Some(ChannelStatus::Confirmed) => {
+                return Ok(Some(self.finish(VerificationEvent::Confirmed)));
+            }
+            Some(status @ (ChannelStatus::Error | ChannelStatus::Closed)) => {
+                let ended = Error::new(ErrorKind::ChannelEnded {
+                    status: status.clone(),
+                })
+                .with_operation(ops::GET_CHANNEL);
+                return Ok(Some(self.finish(VerificationEvent::Error(ended))));
+            }
+            _ => {}
         }
         if self
             .last
@@ -141,15 +155,18 @@ impl EventState {
             return Ok(None);
         }
         self.last = Some(channel.clone());
-        Ok(Some(VerificationEvent::ChannelChanged(channel)))
+        Ok(Some(VerificationEvent::ChannelChanged(Box::new(channel))))
     }
 
     async fn poll_status(&mut self) -> Result<Option<VerificationEvent>, Error> {
         let session = &self.session;
-        let status = session
-            .client
-            .get_status_long_polling(&session.request_id, &session.recipient)
-            .await?;
+        let (client, id, phone) = (&session.client, &session.request_id, &*session.recipient);
+        let status = if self.look {
+            client.get_status(id, phone).await?
+        } else {
+            client.get_status_long_polling(id, phone).await?
+        };
+        self.look = false;
         Ok(status
             .success
             .then(|| self.finish(VerificationEvent::Confirmed)))

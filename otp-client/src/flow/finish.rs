@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::generated::ops;
 use crate::{Client, Error, ErrorKind, RequestId, mask_phone};
 
 /// The proof that a session was verified: the service confirmed it for this phone number
@@ -72,10 +73,7 @@ impl Client {
                 recipient: recipient.to_string(),
             })
         } else {
-            Err(Error::in_operation(
-                ErrorKind::NotVerified,
-                "checkStatusAndComplete",
-            ))
+            Err(Error::new(ErrorKind::NotVerified).with_operation(ops::CHECK_STATUS_AND_COMPLETE))
         }
     }
 }

@@ -15,6 +15,7 @@ pub use events::VerificationEvent;
 pub use finish::Verified;
 pub use saved::SavedVerification;
 
+use crate::generated::ops;
 use crate::types::{
     CodeType, OtpHandlerCheckCodeRequestDto, OtpHandlerGetChannelResponseDto,
     OtpHandlerSendRequestDto,
@@ -190,7 +191,7 @@ impl Verification {
         };
         let result = match self.client.check_code(&self.request_id, &body).await {
             Ok(status) if status.success => Ok(()),
-            Ok(_) => Err(Error::in_operation(ErrorKind::NotConfirmed, "checkCode")),
+            Ok(_) => Err(Error::new(ErrorKind::NotConfirmed).with_operation(ops::CHECK_CODE)),
             Err(e) => Err(e),
         };
         self.follow_rules(result).await

@@ -133,7 +133,7 @@ fn to_json<T: serde::Serialize>(value: T) -> Value {
 /// `call_async` and `call_blocking`: every operation of the spec, expanded from the
 /// generated list, so a new operation needs nothing here.
 macro_rules! dispatch {
-    ($({ id: $id:literal, method: $method:ident, http: $http:literal, path: $path:literal, long_polling: $lp:literal, params: [$($param:ident),*], summary: $summary:literal, })*) => {
+    ($({ id: $id:literal, method: $method:ident, params: [$($param:ident),*], $($rest:tt)* })*) => {
         /// Calls operation `op_id` on the async client; the success value comes back as JSON.
         pub async fn call_async(client: &otp_client::Client, op_id: &str, a: &Args) -> Result<Value, Error> {
             match op_id {
