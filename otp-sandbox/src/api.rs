@@ -223,7 +223,11 @@ pub async fn get_channel_long_polling(
         let s = cell.lock();
         s.version != s.seen_version || s.blocker(app.lifetime()).is_some()
     };
-    if unseen || cell.wait_change(app.state.config.hold).await {
+    if unseen
+        || cell
+            .wait_change(app.state.config.hold, &app.state.held)
+            .await
+    {
         return app.read_channel(OP, &cell);
     }
     Err(app.error(OP, "LongPollingTimeoutException"))
@@ -271,7 +275,10 @@ pub async fn get_status_long_polling(
                 return Ok(success(OP, StatusCode::OK, false));
             }
         }
-        if !cell.wait_change(app.state.config.hold).await {
+        if !cell
+            .wait_change(app.state.config.hold, &app.state.held)
+            .await
+        {
             return Err(app.error(OP, "LongPollingTimeoutException"));
         }
         waited = true;

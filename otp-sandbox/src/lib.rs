@@ -150,6 +150,12 @@ impl Sandbox {
         self.state.sessions()
     }
 
+    /// How many long-polls the sandbox is holding right now (a client that goes away ends
+    /// its own).
+    pub fn held_long_polls(&self) -> usize {
+        self.state.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// How many sessions were started.
     pub fn session_count(&self) -> usize {
         self.state.session_count()

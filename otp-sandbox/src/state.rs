@@ -1,6 +1,7 @@
 //! The sandbox's sessions and the rules that move them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -108,11 +109,29 @@ impl SessionCell {
         self.changed.send_replace(version);
     }
 
-    /// Waits until the session changes, or `hold` passes (then `false`).
-    pub async fn wait_change(&self, hold: Duration) -> bool {
+    /// Waits until the session changes, or `hold` passes (then `false`). While it waits,
+    /// `held` counts it.
+    pub async fn wait_change(&self, hold: Duration, held: &AtomicUsize) -> bool {
         let mut rx = self.changed.subscribe();
         rx.mark_unchanged();
+        let _held = Held::new(held);
         tokio::time::timeout(hold, rx.changed()).await.is_ok()
+    }
+}
+
+/// Counts one held long-poll for as long as it lives (a client that goes away drops it).
+struct Held<'a>(&'a AtomicUsize);
+
+impl<'a> Held<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -122,6 +141,8 @@ pub struct State {
     pub config: SandboxConfig,
     widgets: HashMap<Uuid, Arc<Widget>>,
     sessions: Mutex<HashMap<String, Arc<SessionCell>>>,
+    /// Long-polls being held right now.
+    pub held: AtomicUsize,
 }
 
 impl State {
@@ -135,6 +156,7 @@ impl State {
             config,
             widgets,
             sessions: Mutex::default(),
+            held: AtomicUsize::new(0),
         })
     }
 

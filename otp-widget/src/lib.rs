@@ -1,1 +1,82 @@
+//! # otp-widget
+//!
+//! The back end of the Sigma SMS otp-handler browser widget, as an `axum::Router`: the
+//! routes the widget calls, each forwarded to the service with the server's token, so the
+//! token never reaches the browser. The service's answers pass through as they are (status
+//! and JSON); the router's own refusals use the service's error shape,
+//! `{type, message, httpStatus}`.
+//!
+//! Relative to wherever it is mounted, it serves the spec's paths (mount it with a
+//! trailing slash, `nest("/otp/", …)`, so that `send`'s `POST /` is `POST /otp/` as the
+//! widget calls it):
+//! `GET /widget/{widgetId}`, `POST /` (`{widgetId, recipient, captchaToken?}`),
+//! `GET /{requestId}/channel`, `GET /longPolling/{requestId}/channel`,
+//! `GET /{requestId}/status?recipient=`, `GET /longPolling/{requestId}/status?recipient=`,
+//! `POST /{requestId}/checkCode`, `POST /{requestId}/complete` (unless turned off) and
+//! `POST /{requestId}/resend`. `checkStatusAndComplete` is never served: the application's
+//! own handler finishes the session server-side, with [`otp_client::Client::finish`].
+//!
+//! Beyond the vendor's Node SDK:
+//! - **the client's address** is the socket peer, and forwarding headers only from
+//!   [`TrustedProxies`] (the right-most hop that is not one);
+//! - **a captcha** ([`Captcha`]: Google reCAPTCHA v2/v3, Yandex SmartCaptcha, Cloudflare
+//!   Turnstile) after N free sends per IP per window, checked with the provider (failing
+//!   closed), each token accepted once, the client IP passed on; `getWidget`'s answer says
+//!   `captchaIsRequired` and `captchaProvider`, as the SDK's does;
+//! - **a per-phone limit** (3 sends per minute by default) answered as `RateLimitException`
+//!   with `Retry-After` before the service is called;
+//! - **shared quotas**: the counts live in a [`QuotaStore`], in memory by default
+//!   ([`MemoryStore`], bounded and expiring) or in Redis ([`RedisStore`], feature `redis`)
+//!   so that replicas share them;
+//! - body size limits, CORS for the origins you allow, tracing without phone numbers.
+//!
+//! ```no_run
+//! use std::net::SocketAddr;
+//! use std::time::Duration;
+//! use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+//! use otp_widget::{Captcha, WidgetBackend};
+//!
+//! #[derive(serde::Deserialize)]
+//! #[serde(rename_all = "camelCase")]
+//! struct Finish { request_id: String, phone: String }
+//!
+//! /// The application's own route: finish server-side, and grant access on the proof only.
+//! async fn finish(State(client): State<otp_client::Client>, Json(f): Json<Finish>) -> StatusCode {
+//!     let Ok(id) = f.request_id.parse() else { return StatusCode::BAD_REQUEST };
+//!     match client.finish(&id, &f.phone).await {
+//!         Ok(verified) => { /* sign the user in as verified.recipient() */ StatusCode::NO_CONTENT }
+//!         Err(_) => StatusCode::FORBIDDEN,
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = otp_client::Client::builder(std::env::var("OTP_TOKEN")?).build()?;
+//! let widget = WidgetBackend::builder(client.clone())
+//!     .captcha(Captcha::yandex(std::env::var("CAPTCHA_SECRET")?).free_sends(3, Duration::from_secs(3600)))
+//!     .build();
+//! let app = Router::new()
+//!     .nest("/otp/", widget.router())
+//!     .route("/signup/finish", post(finish))
+//!     .with_state(client);
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backend;
+mod captcha;
+mod client_ip;
+mod gate;
+mod quota;
+mod reply;
+mod routes;
+
+pub use backend::{WidgetBackend, WidgetBackendBuilder};
+pub use captcha::{Captcha, CaptchaProvider};
+pub use client_ip::{ClientIpResolver, TrustedProxies};
+#[cfg(feature = "redis")]
+pub use quota::RedisStore;
+pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};

@@ -6,30 +6,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::drive::*;
 use common::*;
 use otp_client::types::ExceptionType;
 use otp_client::{Error, ErrorKind, NextStep};
-use otp_sandbox::{
-    BLOCKED_WIDGET, CODE_WIDGET, CODELESS_WIDGET, DEFAULT_TOKEN, INACTIVE_WIDGET, OTHER_TOKEN,
-    Sandbox, SandboxConfig,
-};
-
-fn config() -> SandboxConfig {
-    SandboxConfig {
-        codeless_confirm_delay: None,
-        ..SandboxConfig::fast()
-    }
-}
-
-async fn sandbox(config: SandboxConfig) -> Sandbox {
-    let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
-    sandbox.record();
-    sandbox
-}
-
-fn client(sandbox: &Sandbox) -> otp_client::Client {
-    async_client_as(&sandbox.base_url(), DEFAULT_TOKEN)
-}
+use otp_sandbox::{CODE_WIDGET, CODELESS_WIDGET, DEFAULT_TOKEN};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
@@ -39,7 +20,7 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
     let c = client(&sb);
     let session = c.start_verification(CODE_WIDGET, RECIPIENT).await.unwrap();
     let channel = session
-        .wait_for_channel_selected(Duration::from_secs(5))
+        .wait_for_channel_selected(Duration::from_secs(30))
         .await
         .unwrap();
     assert_eq!(channel.type_, Some(otp_client::types::ChannelType::Sms));
@@ -52,7 +33,7 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
         .await
         .unwrap();
     session
-        .wait_for_channel_selected(Duration::from_secs(5))
+        .wait_for_channel_selected(Duration::from_secs(30))
         .await
         .unwrap();
     assert!(session.is_codeless());
@@ -61,7 +42,7 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
         let session = session.clone();
         async move {
             session
-                .wait_for_success_status(Duration::from_secs(5))
+                .wait_for_success_status(Duration::from_secs(30))
                 .await
         }
     });
@@ -85,13 +66,13 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
     let blocking = tokio::task::spawn_blocking(move || {
         let c = blocking_client_as(&url, DEFAULT_TOKEN);
         let s = c.start_verification(CODE_WIDGET, RECIPIENT)?;
-        s.wait_for_channel_selected(Duration::from_secs(5))?;
+        s.wait_for_channel_selected(Duration::from_secs(30))?;
         s.check_code(otp_sandbox::DEFAULT_CODE)?;
         let _verified = s.finish()?;
         let s = c.start_verification(CODELESS_WIDGET, RECIPIENT)?;
-        s.wait_for_channel_selected(Duration::from_secs(5))?;
+        s.wait_for_channel_selected(Duration::from_secs(30))?;
         tx.blocking_send(s.request_id().to_string()).unwrap();
-        s.wait_for_success_status(Duration::from_secs(5))?;
+        s.wait_for_success_status(Duration::from_secs(30))?;
         s.finish().map(|_| ())
     });
     confirm(rx.recv().await.unwrap()).await;
@@ -99,130 +80,6 @@ async fn the_happy_paths_on_a_code_and_a_codeless_channel_with_both_clients() {
     assert_eq!(sb.session_count(), 4);
     assert_conformant(&spec(), &sb.exchanges());
 }
-
-/// Where a session stands before the operation under test is called.
-struct Reached {
-    token: &'static str,
-    args: Args,
-}
-
-/// Drives sandbox `sb` into the state in which operation `op` answers `kind`.
-async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
-    let c = client(sb);
-    let start = |widget| {
-        let c = c.clone();
-        async move { c.start_verification(widget, RECIPIENT).await.expect("send") }
-    };
-    let session_args = |s: &otp_client::Verification| Args {
-        request_id: s.request_id().to_string(),
-        widget_id: CODE_WIDGET.to_string(),
-        ..Args::default()
-    };
-    let mut token = DEFAULT_TOKEN;
-    let args = match kind {
-        "ForbiddenException" => {
-            token = OTHER_TOKEN;
-            let s = start(CODE_WIDGET).await;
-            session_args(&s)
-        }
-        "WidgetNotFoundException" => Args {
-            widget_id: uuid::Uuid::new_v4().to_string(),
-            ..Args::default()
-        },
-        "WidgetIsBlockedException" => Args {
-            widget_id: BLOCKED_WIDGET.to_string(),
-            ..Args::default()
-        },
-        "NoAvailableChannelsException" if op == "send" => Args {
-            widget_id: INACTIVE_WIDGET.to_string(),
-            ..Args::default()
-        },
-        "NoAvailableChannelsException" => {
-            // Resend through the whole cascade: sms → voice → sim_push → nothing.
-            let s = start(CODE_WIDGET).await;
-            loop {
-                match s.resend().await {
-                    Ok(()) => continue,
-                    Err(e)
-                        if e.exception() == Some(&ExceptionType::NoAvailableChannelsException) =>
-                    {
-                        break;
-                    }
-                    Err(e) => panic!("resend: {e}"),
-                }
-            }
-            session_args(&s)
-        }
-        "ResendChannelException" => {
-            // This sandbox's channels live 150 ms.
-            let s = start(CODE_WIDGET).await;
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            session_args(&s)
-        }
-        "AttemptsExpiredException" => {
-            let s = start(CODE_WIDGET).await;
-            let attempts = if op == "checkCode" { 2 } else { 3 };
-            for _ in 0..attempts {
-                let e = s.check_code("0000").await.unwrap_err();
-                assert!(
-                    matches!(e.next_step(), NextStep::AskCodeAgain { .. })
-                        || e.exception() == Some(&ExceptionType::AttemptsExpiredException),
-                    "{e}"
-                );
-            }
-            Args {
-                code: "0000".into(),
-                ..session_args(&s)
-            }
-        }
-        "SessionClosedException" => {
-            let s = start(CODE_WIDGET).await;
-            c.complete(&s.request_id()).await.unwrap();
-            session_args(&s)
-        }
-        "ChannelChangedException" => {
-            let s = start(CODE_WIDGET).await;
-            s.refresh_channel().await.unwrap();
-            s.resend().await.unwrap();
-            session_args(&s)
-        }
-        "InvalidCodeException" => Args {
-            code: "0000".into(),
-            ..session_args(&start(CODE_WIDGET).await)
-        },
-        "IsCodelessChannelException" => session_args(&start(CODELESS_WIDGET).await),
-        "SessionNotFoundException" => Args {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            ..Args::default()
-        },
-        "LongPollingTimeoutException" => {
-            let s = start(CODE_WIDGET).await;
-            s.wait_for_channel_selected(Duration::from_secs(5))
-                .await
-                .unwrap();
-            session_args(&s)
-        }
-        "PhoneNumberMismatchException" => Args {
-            recipient: "+70000000000".into(),
-            ..session_args(&start(CODE_WIDGET).await)
-        },
-        "RestartCooldownActiveException" => session_args(&start(CODE_WIDGET).await),
-        "SessionAlreadyConfirmedException" => {
-            let s = start(CODE_WIDGET).await;
-            s.check_code(otp_sandbox::DEFAULT_CODE).await.unwrap();
-            session_args(&s)
-        }
-        other => panic!("no way to drive the sandbox to {other}: add one"),
-    };
-    Reached { token, args }
-}
-
-/// Documented errors the sandbox does not produce, and why.
-const NOT_REACHABLE: &[(&str, &str)] = &[
-    // The cure for an expired channel is `resend`; the sandbox's resend never answers that
-    // the channel must be resent. The mock-server tests cover its decoding.
-    ("resend", "ResendChannelException"),
-];
 
 /// Drives a fresh sandbox to `kind` for operation `op`, calls `op` on `which` client, and
 /// checks the error; returns the sandbox's exchanges.
@@ -233,22 +90,7 @@ async fn reach(
     kind: String,
 ) -> Vec<otp_sandbox::Exchange> {
     let spec = spec();
-    // Timings that make each state certain however loaded the machine is.
-    let config = match kind.as_str() {
-        "ResendChannelException" => SandboxConfig {
-            channel_lifetime: Duration::from_millis(150),
-            ..config()
-        },
-        "NoAvailableChannelsException" | "ChannelChangedException" => SandboxConfig {
-            resend_cooldown: Duration::ZERO,
-            ..config()
-        },
-        _ => SandboxConfig {
-            resend_cooldown: Duration::from_secs(60),
-            ..config()
-        },
-    };
-    let sb = sandbox(config).await;
+    let sb = sandbox(config_for(&kind)).await;
     let state = drive(&sb, &op.id, &kind).await;
     let err = call_as(which, &sb.base_url(), state.token, &op.id, &state.args)
         .await

@@ -2,8 +2,10 @@
 //! operation on either client, and the bodies the mock server answers with.
 #![allow(dead_code)]
 
+pub mod drive;
 pub mod faulty;
 pub mod recording;
+pub mod redis;
 
 use std::path::PathBuf;
 

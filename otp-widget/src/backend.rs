@@ -1,0 +1,217 @@
+//! The widget back end: its settings, and the `Router` it serves.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderValue;
+
+use crate::client_ip::{ClientIpResolver, TrustedProxies, resolver};
+use crate::quota::{MemoryStore, QuotaStore};
+use crate::{Captcha, routes};
+
+/// The widget back end: the routes the vendor's browser widget calls, forwarding each to
+/// the service with the server's token. See the [crate docs](crate) for what it serves.
+///
+/// ```
+/// let client = otp_client::Client::builder("my-api-token").build()?;
+/// let widget = otp_widget::WidgetBackend::builder(client).build();
+/// let app: axum::Router = axum::Router::new().nest("/otp/", widget.router());
+/// # Ok::<(), otp_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct WidgetBackend {
+    shared: Arc<Shared>,
+    cors: Vec<HeaderValue>,
+    body_limit: usize,
+}
+
+impl fmt::Debug for WidgetBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WidgetBackend")
+            .field("client", &self.shared.client)
+            .field("captcha", &self.shared.captcha)
+            .field("phone_limit", &self.shared.phone_limit)
+            .field("expose_complete", &self.shared.expose_complete)
+            .field("cors", &self.cors)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the handlers share.
+pub(crate) struct Shared {
+    pub(crate) client: otp_client::Client,
+    pub(crate) captcha: Option<Captcha>,
+    pub(crate) captcha_http: reqwest::Client,
+    pub(crate) phone_limit: Option<(u32, Duration)>,
+    pub(crate) store: Arc<dyn QuotaStore>,
+    pub(crate) client_ip: ClientIpResolver,
+    pub(crate) key_prefix: String,
+    pub(crate) expose_complete: bool,
+}
+
+impl WidgetBackend {
+    /// Starts building a back end that forwards through `client` (which holds the token).
+    pub fn builder(client: otp_client::Client) -> WidgetBackendBuilder {
+        WidgetBackendBuilder {
+            client,
+            captcha: None,
+            phone_limit: Some((3, Duration::from_secs(60))),
+            store: None,
+            proxies: TrustedProxies::none(),
+            client_ip: None,
+            cors: Vec::new(),
+            body_limit: 8 * 1024,
+            expose_complete: true,
+            key_prefix: "otp-widget".into(),
+        }
+    }
+
+    /// The routes, relative to wherever they are mounted (`Router::nest("/otp/", …)`: with
+    /// the trailing slash, `send` is `POST /otp/`).
+    pub fn router(&self) -> Router {
+        routes::router(self.shared.clone(), &self.cors, self.body_limit)
+    }
+}
+
+/// Builds a [`WidgetBackend`]. Every setting has a default:
+///
+/// | setting | default |
+/// |---|---|
+/// | [`captcha`](Self::captcha) | none |
+/// | [`per_phone_limit`](Self::per_phone_limit) | 3 sends per phone number per minute (the service's own) |
+/// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys |
+/// | [`trusted_proxies`](Self::trusted_proxies) | none: the socket peer is the client |
+/// | [`allowed_origins`](Self::allowed_origins) | none: no CORS headers (same origin only) |
+/// | [`body_limit`](Self::body_limit) | 8 KiB |
+/// | [`expose_complete`](Self::expose_complete) | yes, as the vendor's SDK does |
+#[must_use]
+pub struct WidgetBackendBuilder {
+    client: otp_client::Client,
+    captcha: Option<Captcha>,
+    phone_limit: Option<(u32, Duration)>,
+    store: Option<Arc<dyn QuotaStore>>,
+    proxies: TrustedProxies,
+    client_ip: Option<ClientIpResolver>,
+    cors: Vec<HeaderValue>,
+    body_limit: usize,
+    expose_complete: bool,
+    key_prefix: String,
+}
+
+impl fmt::Debug for WidgetBackendBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WidgetBackendBuilder")
+            .field("captcha", &self.captcha)
+            .field("phone_limit", &self.phone_limit)
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WidgetBackendBuilder {
+    /// Asks for a captcha once a client IP has used its free sends.
+    pub fn captcha(mut self, captcha: Captcha) -> Self {
+        self.captcha = Some(captcha);
+        self
+    }
+
+    /// At most `sends` per phone number per `window` reach the service; more are answered
+    /// `RateLimitException` (429) with `Retry-After`. `None` turns the limit off.
+    pub fn per_phone_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+        self.phone_limit = limit;
+        self
+    }
+
+    /// Where the counts live: a [`MemoryStore`] by default; a
+    /// [`RedisStore`](crate::RedisStore) (feature `redis`) shares them between replicas.
+    pub fn store(mut self, store: impl QuotaStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The proxies whose forwarding headers are believed (see [`TrustedProxies`]).
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// Finds a request's client address your own way, instead of the socket peer and the
+    /// trusted proxies' headers. `None` refuses the request.
+    pub fn client_ip(
+        mut self,
+        resolve: impl Fn(&axum::http::request::Parts) -> Option<std::net::IpAddr>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.client_ip = Some(Arc::new(resolve));
+        self
+    }
+
+    /// The origins (`https://app.example`) whose pages may call the routes from a browser
+    /// (CORS). None by default: only pages of the back end's own origin.
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.cors = origins
+            .into_iter()
+            .filter_map(|o| HeaderValue::from_str(o.as_ref()).ok())
+            .collect();
+        self
+    }
+
+    /// The largest request body accepted; a larger one is refused (413).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Whether `POST /{requestId}/complete` is served (yes by default, as the vendor's SDK
+    /// does). `checkStatusAndComplete` never is: the application finishes server-side.
+    pub fn expose_complete(mut self, expose: bool) -> Self {
+        self.expose_complete = expose;
+        self
+    }
+
+    /// The prefix of every key the router puts in the store (`otp-widget` by default), so
+    /// that several applications can share one Redis.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.key_prefix = prefix.into();
+        self
+    }
+
+    /// Builds the back end.
+    pub fn build(self) -> WidgetBackend {
+        let timeout = self
+            .captcha
+            .as_ref()
+            .map_or(Duration::from_secs(5), Captcha::timeout_value);
+        let captcha_http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        let shared = Shared {
+            client: self.client,
+            captcha: self.captcha,
+            captcha_http,
+            phone_limit: self.phone_limit,
+            store: self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+            client_ip: self.client_ip.unwrap_or_else(|| resolver(self.proxies)),
+            key_prefix: self.key_prefix,
+            expose_complete: self.expose_complete,
+        };
+        WidgetBackend {
+            shared: Arc::new(shared),
+            cors: self.cors,
+            body_limit: self.body_limit,
+        }
+    }
+}

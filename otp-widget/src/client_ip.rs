@@ -1,0 +1,219 @@
+//! Who is calling: the socket peer, or, behind proxies this back end trusts, the right-most
+//! address in the forwarding headers that is not one of them.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use ipnet::IpNet;
+
+/// How the router finds a request's client address: the default reads the socket peer and
+/// trusted forwarding headers ([`TrustedProxies`]); an application may put its own.
+pub type ClientIpResolver = Arc<dyn Fn(&Parts) -> Option<IpAddr> + Send + Sync>;
+
+/// The proxies (load balancers, CDNs) whose forwarding headers are believed.
+///
+/// A request's client is its socket peer, unless the peer is a trusted proxy: then the
+/// forwarding headers (`Forwarded`, else `X-Forwarded-For`, else `X-Real-IP`) are read
+/// right to left, skipping trusted proxies, and the first address that is not one is the
+/// client. A header sent by anyone else is ignored, so a browser cannot choose its own
+/// address.
+///
+/// ```
+/// use std::net::IpAddr;
+/// use axum::http::HeaderMap;
+/// use otp_widget::TrustedProxies;
+///
+/// let proxies = TrustedProxies::new(["10.0.0.0/8".parse().unwrap()]);
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-forwarded-for", "1.2.3.4, 203.0.113.7, 10.0.0.2".parse().unwrap());
+/// let from_proxy: IpAddr = "10.0.0.1".parse().unwrap();
+/// assert_eq!(proxies.client(from_proxy, &headers), "203.0.113.7".parse::<IpAddr>().unwrap());
+/// let from_browser: IpAddr = "198.51.100.9".parse().unwrap();
+/// assert_eq!(proxies.client(from_browser, &headers), from_browser);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Trusts the proxies in `nets`.
+    pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Self {
+        Self(nets.into_iter().collect())
+    }
+
+    /// Trusts no proxy: the socket peer is always the client (the default).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client of a request from `peer` with `headers`.
+    pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = canonical(peer);
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops = forwarded_for(headers)
+            .or_else(|| header_list(headers, "x-forwarded-for"))
+            .or_else(|| header_list(headers, "x-real-ip"))
+            .unwrap_or_default();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop {
+                Some(ip) if self.trusts(*ip) => client = *ip,
+                Some(ip) => return *ip,
+                // An address that cannot be read (`unknown`, an obfuscated name): the hop
+                // that reported it is the last one known.
+                None => return client,
+            }
+        }
+        client
+    }
+}
+
+/// The default resolver: the socket peer from axum's `ConnectInfo`, and `proxies`.
+pub(crate) fn resolver(proxies: TrustedProxies) -> ClientIpResolver {
+    Arc::new(move |parts: &Parts| {
+        let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
+        Some(proxies.client(peer.ip(), &parts.headers))
+    })
+}
+
+/// An IPv4 address mapped into IPv6 is the IPv4 address.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The `for=` values of every `Forwarded` header, in order.
+fn forwarded_for(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
+    let mut hops = Vec::new();
+    for value in headers.get_all("forwarded") {
+        let text = value.to_str().ok()?;
+        for element in text.split(',') {
+            let hop = element.split(';').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| node(value.trim().trim_matches('"')))
+            });
+            if let Some(hop) = hop {
+                hops.push(hop);
+            }
+        }
+    }
+    (!hops.is_empty()).then_some(hops)
+}
+
+/// The comma-separated addresses of every `name` header, in order.
+fn header_list(headers: &HeaderMap, name: &str) -> Option<Vec<Option<IpAddr>>> {
+    let mut hops = Vec::new();
+    for value in headers.get_all(name) {
+        let text = value.to_str().ok()?;
+        hops.extend(text.split(',').map(|hop| node(hop.trim())));
+    }
+    (!hops.is_empty()).then_some(hops)
+}
+
+/// An address as forwarding headers write it: `1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]`,
+/// `[2001:db8::1]:443`, `2001:db8::1`.
+fn node(text: &str) -> Option<IpAddr> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(canonical(ip));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Some(canonical(addr.ip()));
+    }
+    let inner = text.strip_prefix('[')?.split(']').next()?;
+    inner.parse().ok().map(canonical)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_spoofed_header_from_an_untrusted_peer_changes_nothing() {
+        let proxies = TrustedProxies::new(["10.0.0.0/8".parse().unwrap()]);
+        for h in [
+            headers(&[("x-forwarded-for", "1.1.1.1")]),
+            headers(&[("x-real-ip", "1.1.1.1")]),
+            headers(&[("forwarded", "for=1.1.1.1")]),
+        ] {
+            assert_eq!(proxies.client(ip("203.0.113.5"), &h), ip("203.0.113.5"));
+            assert_eq!(
+                TrustedProxies::none().client(ip("10.0.0.1"), &h),
+                ip("10.0.0.1")
+            );
+        }
+    }
+
+    #[test]
+    fn the_right_most_untrusted_hop_is_the_client() {
+        let proxies = TrustedProxies::new([
+            "10.0.0.0/8".parse().unwrap(),
+            "2001:db8::/32".parse().unwrap(),
+        ]);
+        let peer = ip("10.0.0.1");
+        // What the browser wrote first (1.1.1.1) is not believed: 203.0.113.7 reached our proxy.
+        let h = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.7, 10.1.1.1")]);
+        assert_eq!(proxies.client(peer, &h), ip("203.0.113.7"));
+        let h = headers(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "203.0.113.8"),
+        ]);
+        assert_eq!(proxies.client(peer, &h), ip("203.0.113.8"));
+        let h = headers(&[(
+            "forwarded",
+            "for=1.1.1.1;proto=https, for=\"[2001:db8:cafe::17]:4711\", for=\"198.51.100.4:80\"",
+        )]);
+        assert_eq!(proxies.client(peer, &h), ip("198.51.100.4"));
+        // Forwarded wins over X-Forwarded-For; X-Real-IP is the last resort.
+        let h = headers(&[
+            ("forwarded", "for=198.51.100.5"),
+            ("x-forwarded-for", "198.51.100.6"),
+        ]);
+        assert_eq!(proxies.client(peer, &h), ip("198.51.100.5"));
+        let h = headers(&[("x-real-ip", "198.51.100.7")]);
+        assert_eq!(proxies.client(peer, &h), ip("198.51.100.7"));
+        // Only proxies: the left-most of them.
+        let h = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.1.1")]);
+        assert_eq!(proxies.client(peer, &h), ip("10.9.9.9"));
+        // An unreadable hop: the proxy that reported it.
+        let h = headers(&[("forwarded", "for=unknown, for=10.2.2.2")]);
+        assert_eq!(proxies.client(peer, &h), ip("10.2.2.2"));
+        // No header at all: the proxy itself.
+        assert_eq!(proxies.client(peer, &HeaderMap::new()), peer);
+        // IPv4 mapped into IPv6 is IPv4.
+        assert_eq!(
+            proxies.client(
+                ip("::ffff:10.0.0.1"),
+                &headers(&[("x-real-ip", "198.51.100.8")])
+            ),
+            ip("198.51.100.8")
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! What a `send` must pass before the service is called: a captcha once its IP has used
+//! its free sends, and the per-phone limit. Each count is kept in the [`QuotaStore`].
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use otp_client::types::ExceptionType;
+use sha2::{Digest, Sha256};
+
+use crate::backend::Shared;
+use crate::quota::QuotaError;
+use crate::reply::Refusal;
+
+/// How long a captcha token stays spent: longer than any provider lets one live (Google
+/// 2 minutes, Cloudflare 5).
+const TOKEN_MEMORY: Duration = Duration::from_secs(600);
+
+impl Shared {
+    fn key(&self, kind: &str, id: &str) -> String {
+        format!("{}:{kind}:{id}", self.key_prefix)
+    }
+
+    /// The quota key of a client address. An IPv6 client is counted by its /64: one
+    /// subscriber gets a whole /64, and could otherwise pick a fresh address per `send`.
+    fn ip_key(&self, ip: IpAddr) -> String {
+        let bucket = match ip {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        };
+        self.key("ip", &bucket)
+    }
+
+    /// The quota key of a phone number: its digits, hashed (the store never holds a phone
+    /// number, and `+7 999…` is `+7999…`).
+    fn phone_key(&self, phone: &str) -> String {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        self.key("phone", &hex::encode(Sha256::digest(digits.as_bytes())))
+    }
+
+    /// Whether the next `send` from `ip` needs a captcha (for `getWidget`'s answer).
+    pub(crate) async fn captcha_required(&self, ip: IpAddr) -> Result<bool, Refusal> {
+        let Some(captcha) = &self.captcha else {
+            return Ok(false);
+        };
+        let used = self
+            .store
+            .count(&self.ip_key(ip))
+            .await
+            .map_err(store_failed)?;
+        Ok(used >= u64::from(captcha.free()))
+    }
+
+    /// Lets a `send` of `phone` from `ip` through, or says why not.
+    pub(crate) async fn admit_send(
+        &self,
+        ip: IpAddr,
+        phone: &str,
+        captcha_token: Option<&str>,
+    ) -> Result<(), Refusal> {
+        if let Some(captcha) = &self.captcha {
+            let hit = self
+                .store
+                .hit(&self.ip_key(ip), captcha.window())
+                .await
+                .map_err(store_failed)?;
+            if hit.count > u64::from(captcha.free()) {
+                let not_confirmed = || {
+                    Refusal::of(
+                        ExceptionType::CaptchaNotConfirmedException,
+                        StatusCode::FORBIDDEN,
+                    )
+                };
+                let token = captcha_token
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(not_confirmed)?;
+                let spent = self.key("captcha", &hex::encode(Sha256::digest(token.as_bytes())));
+                if !self
+                    .store
+                    .first_use(&spent, TOKEN_MEMORY)
+                    .await
+                    .map_err(store_failed)?
+                {
+                    tracing::info!(%ip, "captcha refused: the token was used before");
+                    return Err(not_confirmed());
+                }
+                if let Err(reason) = captcha.verify(&self.captcha_http, token, ip).await {
+                    tracing::info!(%ip, reason, "captcha refused");
+                    return Err(not_confirmed());
+                }
+            }
+        }
+        if let Some((limit, window)) = self.phone_limit {
+            let hit = self
+                .store
+                .hit(&self.phone_key(phone), window)
+                .await
+                .map_err(store_failed)?;
+            if hit.count > u64::from(limit) {
+                tracing::info!(phone = %otp_client::mask_phone(phone), "per-phone send limit");
+                return Err(Refusal::of(
+                    ExceptionType::RateLimitException,
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+                .retry_after(hit.resets_in));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A store that cannot answer refuses: the quotas fail closed.
+fn store_failed(e: QuotaError) -> Refusal {
+    tracing::error!(error = %e, "the quota store failed: refusing");
+    Refusal::internal()
+}

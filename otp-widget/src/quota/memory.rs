@@ -1,0 +1,185 @@
+//! The in-memory store: a bounded cache (moka) whose entries expire with their window.
+
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use moka::Expiry;
+use moka::future::Cache;
+
+use super::{Hit, QuotaError, QuotaStore};
+
+/// A [`QuotaStore`] in this process's memory: bounded (the least used keys go first when it
+/// is full) and expiring (each key when its window ends). One replica only: several
+/// replicas share quotas through [`RedisStore`](crate::RedisStore).
+///
+/// ```
+/// let store = otp_widget::MemoryStore::new(100_000);
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    cache: Cache<String, Slot>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("keys", &self.cache.entry_count())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    count: u64,
+    ends: Instant,
+}
+
+/// Each entry lives until its window ends, however often it is counted.
+struct UntilTheWindowEnds;
+
+impl Expiry<String, Slot> for UntilTheWindowEnds {
+    fn expire_after_create(&self, _: &String, slot: &Slot, now: Instant) -> Option<Duration> {
+        Some(slot.ends.saturating_duration_since(now))
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        slot: &Slot,
+        now: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(slot.ends.saturating_duration_since(now))
+    }
+}
+
+impl MemoryStore {
+    /// A store that holds at most `max_keys` keys.
+    pub fn new(max_keys: u64) -> Self {
+        Self {
+            cache: Cache::builder()
+                .max_capacity(max_keys)
+                .expire_after(UntilTheWindowEnds)
+                .build(),
+        }
+    }
+}
+
+impl Default for MemoryStore {
+    /// 100,000 keys.
+    fn default() -> Self {
+        Self::new(100_000)
+    }
+}
+
+impl QuotaStore for MemoryStore {
+    fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
+        async move {
+            let now = Instant::now();
+            let entry = self
+                .cache
+                .entry_by_ref(key)
+                .and_upsert_with(|current| {
+                    let slot = match current.map(|e| e.into_value()) {
+                        Some(slot) if slot.ends > now => Slot {
+                            count: slot.count + 1,
+                            ends: slot.ends,
+                        },
+                        _ => Slot {
+                            count: 1,
+                            ends: now + window,
+                        },
+                    };
+                    std::future::ready(slot)
+                })
+                .await;
+            let slot = entry.into_value();
+            Ok(Hit {
+                count: slot.count,
+                resets_in: slot.ends.saturating_duration_since(now),
+            })
+        }
+        .boxed()
+    }
+
+    fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
+        async move {
+            let now = Instant::now();
+            Ok(self
+                .cache
+                .get(key)
+                .await
+                .filter(|slot| slot.ends > now)
+                .map_or(0, |slot| slot.count))
+        }
+        .boxed()
+    }
+
+    fn first_use<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, QuotaError>> {
+        async move {
+            let now = Instant::now();
+            let entry = self
+                .cache
+                .entry_by_ref(key)
+                .or_insert_with(std::future::ready(Slot {
+                    count: 1,
+                    ends: now + ttl,
+                }))
+                .await;
+            Ok(entry.is_fresh() || entry.value().ends <= now)
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn counts_in_a_fixed_window_then_starts_again() {
+        let store = MemoryStore::new(10);
+        let window = Duration::from_millis(200);
+        assert_eq!(store.hit("k", window).await.unwrap().count, 1);
+        let second = store.hit("k", window).await.unwrap();
+        assert_eq!(second.count, 2);
+        assert!(second.resets_in <= window);
+        assert_eq!(store.count("k").await.unwrap(), 2);
+        assert_eq!(store.count("other").await.unwrap(), 0);
+        tokio::time::sleep(window + Duration::from_millis(50)).await;
+        assert_eq!(store.count("k").await.unwrap(), 0);
+        assert_eq!(store.hit("k", window).await.unwrap().count, 1);
+    }
+
+    #[tokio::test]
+    async fn a_mark_is_first_once_until_it_expires() {
+        let store = MemoryStore::new(10);
+        let ttl = Duration::from_millis(200);
+        assert!(store.first_use("t", ttl).await.unwrap());
+        assert!(!store.first_use("t", ttl).await.unwrap());
+        tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+        assert!(store.first_use("t", ttl).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn memory_is_bounded() {
+        let store = MemoryStore::new(100);
+        for i in 0..10_000 {
+            store
+                .hit(&format!("k{i}"), Duration::from_secs(60))
+                .await
+                .unwrap();
+        }
+        store.cache.run_pending_tasks().await;
+        assert!(
+            store.cache.entry_count() <= 100,
+            "{}",
+            store.cache.entry_count()
+        );
+    }
+}

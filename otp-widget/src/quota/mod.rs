@@ -1,0 +1,47 @@
+//! Where the counts behind the abuse protection live: one small trait, an in-memory store
+//! (the default) and a Redis store (feature `redis`) that several replicas share.
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+
+/// One more event counted in a fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// How many events the window holds, this one included.
+    pub count: u64,
+    /// How long until the window ends and the count starts again from zero.
+    pub resets_in: Duration,
+}
+
+/// The store could not answer. The router then refuses (fails closed).
+#[derive(Debug, thiserror::Error)]
+#[error("the quota store failed: {0}")]
+pub struct QuotaError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+/// Counters with expiry, and one-time marks: what the router's quotas need of a store.
+///
+/// Keys are the router's own (prefixed, and with phone numbers hashed). A window starts at
+/// its first event and lasts `window`; its count then starts again from zero.
+pub trait QuotaStore: Send + Sync + 'static {
+    /// Counts one more event under `key`.
+    fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>>;
+
+    /// How many events `key`'s current window holds, without counting one.
+    fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>>;
+
+    /// Marks `key` for `ttl`: `true` the first time, `false` while the mark lasts.
+    fn first_use<'a>(
+        &'a self,
+        key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, QuotaError>>;
+}

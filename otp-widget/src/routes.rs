@@ -1,0 +1,261 @@
+//! The routes: the spec's paths and success statuses, each forwarding to the client's
+//! operation of the same name.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Json, Router};
+use otp_client::RequestId;
+use otp_client::types::{ExceptionType, OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
+use serde::Deserialize;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::backend::Shared;
+use crate::reply::{Refusal, forward, refusal_for, with_captcha};
+
+type AppState = Arc<Shared>;
+
+/// One operation of the spec: (operationId, HTTP method, path, success status).
+type Operation = (&'static str, &'static str, &'static str, u16);
+
+macro_rules! operations {
+    ($({ id: $id:literal, method: $m:ident, params: [$($p:ident),*], http: $http:literal, path: $path:literal, success: $success:literal, $($rest:tt)* })*) => {
+        &[$(($id, $http, $path, $success)),*]
+    };
+}
+
+/// Every operation of the spec, from the client's generated list.
+pub(crate) const OPERATIONS: &[Operation] = otp_client::for_each_operation!(operations);
+
+/// The operations the browser never reaches: the application finishes server-side.
+pub(crate) const NEVER_EXPOSED: &[&str] = &["checkStatusAndComplete"];
+
+pub(crate) fn router(shared: AppState, cors: &[HeaderValue], body_limit: usize) -> Router {
+    let mut router = Router::new();
+    for &(id, http, path, success) in OPERATIONS {
+        if NEVER_EXPOSED.contains(&id) || (id == "complete" && !shared.expose_complete) {
+            continue;
+        }
+        let Some(handler) = handler(id, StatusCode::from_u16(success).unwrap_or(StatusCode::OK))
+        else {
+            tracing::warn!(
+                operation = id,
+                "an operation of the spec without a widget route"
+            );
+            continue;
+        };
+        debug_assert!(matches!(http, "GET" | "POST"), "{id}: {http}");
+        router = router.route(path, handler);
+    }
+    let mut router = router
+        .fallback(|| async {
+            Refusal::of(
+                ExceptionType::RequestNotFoundException,
+                StatusCode::NOT_FOUND,
+            )
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                // The path only: a query would carry the phone number.
+                tracing::info_span!(
+                    "otp_widget.request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        );
+    if !cors.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(cors.iter().cloned()))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE]),
+        );
+    }
+    router.with_state(shared)
+}
+
+/// The handler of operation `id`, answering `success` when it succeeds.
+fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
+    Some(match id {
+        "getWidget" => get(
+            move |State(s): State<AppState>, ClientIp(ip): ClientIp, Path(widget): Path<String>| async move {
+                get_widget(s, ip, widget, success).await
+            },
+        ),
+        "send" => post(
+            move |State(s): State<AppState>,
+                  ClientIp(ip): ClientIp,
+                  body: Result<Bytes, BytesRejection>| async move {
+                send(s, ip, body, success).await
+            },
+        ),
+        "getChannel" => get(
+            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+                let id = session(&id)?;
+                Ok::<_, Refusal>(forward(success, s.client.get_channel(&id).await))
+            },
+        ),
+        "getChannelLongPolling" => get(
+            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+                // Held as long as the service holds it; a browser that goes away drops this
+                // future, and the upstream call with it.
+                let id = session(&id)?;
+                Ok::<_, Refusal>(forward(
+                    success,
+                    s.client.get_channel_long_polling(&id).await,
+                ))
+            },
+        ),
+        "getStatus" => get(
+            move |State(s): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery| async move {
+                let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
+                Ok::<_, Refusal>(forward(success, s.client.get_status(&id, &phone).await))
+            },
+        ),
+        "getStatusLongPolling" => get(
+            move |State(s): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery| async move {
+                let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
+                let status = s.client.get_status_long_polling(&id, &phone).await;
+                Ok::<_, Refusal>(forward(success, status))
+            },
+        ),
+        "checkCode" => post(
+            move |State(s): State<AppState>,
+                  Path(id): Path<String>,
+                  body: Result<Bytes, BytesRejection>| async move {
+                let id = session(&id)?;
+                let body: OtpHandlerCheckCodeRequestDto = json_body(body)?;
+                Ok::<_, Refusal>(forward(success, s.client.check_code(&id, &body).await))
+            },
+        ),
+        "complete" => post(
+            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+                let id = session(&id)?;
+                Ok::<_, Refusal>(forward(success, s.client.complete(&id).await))
+            },
+        ),
+        "resend" => post(
+            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+                let id = session(&id)?;
+                Ok::<_, Refusal>(forward(success, s.client.resend(&id).await))
+            },
+        ),
+        _ => return None,
+    })
+}
+
+/// A session id from the browser: a UUID, or a session that does not exist.
+fn session(text: &str) -> Result<RequestId, Refusal> {
+    text.parse().map_err(|_| {
+        Refusal::of(
+            ExceptionType::SessionNotFoundException,
+            StatusCode::NOT_FOUND,
+        )
+    })
+}
+
+/// The `recipient` of a query: present once and not blank.
+fn recipient(query: Option<&str>) -> Result<String, Refusal> {
+    let mut found = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "recipient")
+        .map(|(_, v)| v.into_owned());
+    match (found.next(), found.next()) {
+        (Some(phone), None) if !phone.trim().is_empty() => Ok(phone),
+        _ => Err(Refusal::invalid()),
+    }
+}
+
+/// A JSON body of type `T`, or the router's refusal.
+fn json_body<T: for<'de> Deserialize<'de>>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Refusal> {
+    let bytes = body.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal::invalid().with_status(status)
+        } else {
+            Refusal::invalid()
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| Refusal::invalid())
+}
+
+async fn get_widget(s: AppState, ip: IpAddr, widget: String, success: StatusCode) -> Response {
+    let Ok(widget_id) = widget.parse::<uuid::Uuid>() else {
+        return Refusal::of(
+            ExceptionType::WidgetNotFoundException,
+            StatusCode::NOT_FOUND,
+        )
+        .into_response();
+    };
+    let answer = match s.client.get_widget(&widget_id).await {
+        Ok(answer) => answer,
+        Err(e) => return refusal_for(&e).into_response(),
+    };
+    let required = match s.captcha_required(ip).await {
+        Ok(required) => required,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let provider = s.captcha.as_ref().map(|c| c.provider().name());
+    match serde_json::to_value(answer) {
+        Ok(body) => (success, Json(with_captcha(body, required, provider))).into_response(),
+        Err(_) => Refusal::internal().into_response(),
+    }
+}
+
+/// `send`'s body as the widget sends it: the service's, and the captcha's token.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendBody {
+    widget_id: uuid::Uuid,
+    recipient: String,
+    captcha_token: Option<String>,
+}
+
+async fn send(
+    s: AppState,
+    ip: IpAddr,
+    body: Result<Bytes, BytesRejection>,
+    success: StatusCode,
+) -> Result<Response, Refusal> {
+    let body: SendBody = json_body(body)?;
+    if body.recipient.trim().is_empty() {
+        return Err(Refusal::invalid());
+    }
+    s.admit_send(ip, &body.recipient, body.captcha_token.as_deref())
+        .await?;
+    let request = OtpHandlerSendRequestDto {
+        widget_id: body.widget_id,
+        recipient: body.recipient,
+    };
+    Ok(forward(success, s.client.send(&request).await))
+}
+
+/// The client's address, as the back end's resolver finds it.
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Refusal> {
+        match (s.client_ip)(parts) {
+            Some(ip) => Ok(Self(ip)),
+            None => {
+                tracing::error!(
+                    "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()`, or give the back end a `client_ip` resolver"
+                );
+                Err(Refusal::internal())
+            }
+        }
+    }
+}

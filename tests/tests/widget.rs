@@ -1,0 +1,861 @@
+//! The widget back end, as a browser sees it, over the in-process sandbox: every route
+//! passes the service's answers through; the router's own refusals have the service's
+//! shape; captchas, client addresses, quotas and the per-phone limit work as documented;
+//! two replicas share a real Redis.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use common::drive::*;
+use common::*;
+use otp_sandbox::{CODE_WIDGET, DEFAULT_TOKEN, Sandbox, SandboxConfig};
+use otp_widget::{Captcha, TrustedProxies, WidgetBackend, WidgetBackendBuilder};
+use serde_json::{Value, json};
+
+/// A widget back end mounted at `/otp` of a server on loopback, over a sandbox.
+struct Stack {
+    sandbox: Arc<Sandbox>,
+    /// The router's base, as the browser calls it: `http://127.0.0.1:PORT/otp`.
+    url: String,
+    browser: reqwest::Client,
+}
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+async fn stack_on(
+    sandbox: Sandbox,
+    configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
+) -> Stack {
+    let client = async_client_as(&sandbox.base_url(), DEFAULT_TOKEN);
+    let widget = configure(WidgetBackend::builder(client)).build();
+    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    Stack {
+        sandbox: Arc::new(sandbox),
+        url: format!("http://{addr}/otp"),
+        browser: reqwest::Client::new(),
+    }
+}
+
+async fn stack(configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder) -> Stack {
+    stack_on(sandbox(config()).await, configure).await
+}
+
+/// A browser's call: the status and the JSON body.
+async fn browse(
+    stack: &Stack,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let url = format!("{}{path}", stack.url);
+    let mut request = match method {
+        "GET" => stack.browser.get(&url),
+        _ => stack.browser.post(&url),
+    };
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.expect("the router answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains(DEFAULT_TOKEN),
+        "the token reached the browser: {text}"
+    );
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status} {path}: {e}: {text}"));
+    (status, body, headers)
+}
+
+/// The browser's call for operation `op` with `args`, as the vendor's widget makes it.
+fn route(op: &otp_client_codegen::Operation, args: &Args) -> (String, String, Option<Value>) {
+    let path = op
+        .path
+        .replace("{requestId}", &args.request_id)
+        .replace("{widgetId}", &args.widget_id);
+    let has_recipient = op
+        .parameters
+        .iter()
+        .any(|(n, at)| n == "recipient" && at == "query");
+    let query = if has_recipient {
+        let phone: String =
+            url::form_urlencoded::byte_serialize(args.recipient.as_bytes()).collect();
+        format!("?recipient={phone}")
+    } else {
+        String::new()
+    };
+    let body = match op.id.as_str() {
+        "send" => Some(json!({"widgetId": args.widget_id, "recipient": args.recipient})),
+        "checkCode" => Some(json!({"code": args.code})),
+        _ => None,
+    };
+    (op.http_method.clone(), format!("{path}{query}"), body)
+}
+
+fn error_shape(kind: &str, status: u16) -> impl Fn(&Value) -> bool {
+    let kind = kind.to_string();
+    move |body: &Value| body["type"] == kind.as_str() && body["httpStatus"] == status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_passes_the_services_success_and_documented_errors_through() {
+    let spec = spec();
+    let ops: Vec<_> = spec.operations();
+    let mut checked = 0;
+    for op in &ops {
+        if op.id == "checkStatusAndComplete" {
+            continue;
+        }
+        for (status, kind) in &op.exceptions {
+            if NOT_REACHABLE.contains(&(op.id.as_str(), kind.as_str())) {
+                continue;
+            }
+            // ForbiddenException needs another token: a back end configured with it.
+            let sb = sandbox(config_for(kind)).await;
+            let reached = drive(&sb, &op.id, kind).await;
+            let client = async_client_as(&sb.base_url(), reached.token);
+            let widget = WidgetBackend::builder(client).per_phone_limit(None).build();
+            let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+            let stack = Stack {
+                sandbox: Arc::new(sb),
+                url: format!("http://{addr}/otp"),
+                browser: reqwest::Client::new(),
+            };
+            let (method, path, body) = route(op, &reached.args);
+            let (seen, answer, _) = browse(&stack, &method, &path, body, &[]).await;
+            let example = spec.error_example(kind).unwrap();
+            assert_eq!(seen, *status, "{} {kind}: {answer}", op.id);
+            assert_eq!(
+                answer, example,
+                "{} {kind}: the service's body, unchanged",
+                op.id
+            );
+            checked += 1;
+        }
+    }
+    let finishing = ops
+        .iter()
+        .find(|o| o.id == "checkStatusAndComplete")
+        .unwrap();
+    assert_eq!(
+        checked,
+        57 - NOT_REACHABLE.len() - finishing.exceptions.len(),
+        "every documented error but checkStatusAndComplete's"
+    );
+
+    // The successes, one flow through every route.
+    let stack = stack(|b| b).await;
+    let send = |phone: &'static str| {
+        let stack = &stack;
+        async move {
+            let (status, body, _) = browse(
+                stack,
+                "POST",
+                "/",
+                Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone})),
+                &[],
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+            body["requestId"].as_str().unwrap().to_string()
+        }
+    };
+    let (status, widget, _) =
+        browse(&stack, "GET", &format!("/widget/{CODE_WIDGET}"), None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(widget["name"], "Sandbox: code");
+    assert_eq!(widget["captchaIsRequired"], false, "{widget}");
+    let id = send(RECIPIENT).await;
+    let (status, channel, _) = browse(
+        &stack,
+        "GET",
+        &format!("/longPolling/{id}/channel"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{channel}");
+    let (status, again, _) = browse(&stack, "GET", &format!("/{id}/channel"), None, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(again["type"], "sms");
+    let phone: String = url::form_urlencoded::byte_serialize(RECIPIENT.as_bytes()).collect();
+    let (status, body, _) = browse(
+        &stack,
+        "GET",
+        &format!("/{id}/status?recipient={phone}"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"success": false})));
+    let code = stack.sandbox.code(&id).unwrap();
+    let (status, body, _) = browse(
+        &stack,
+        "POST",
+        &format!("/{id}/checkCode"),
+        Some(json!({"code": code})),
+        &[],
+    )
+    .await;
+    assert_eq!((status, body), (201, json!({"success": true})));
+    let (status, body, _) = browse(
+        &stack,
+        "GET",
+        &format!("/longPolling/{id}/status?recipient={phone}"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"success": true})));
+    // The application finishes server-side; the browser cannot.
+    let (status, body, _) = browse(
+        &stack,
+        "POST",
+        &format!("/{id}/checkStatusAndComplete?recipient={phone}"),
+        None,
+        &[],
+    )
+    .await;
+    assert!(status == 404 || status == 405, "{status} {body}");
+    assert!(
+        error_shape("RequestNotFoundException", 404)(&body) || status == 405,
+        "{body}"
+    );
+    let verified = async_client_as(&stack.sandbox.base_url(), DEFAULT_TOKEN)
+        .finish(&id.parse().unwrap(), RECIPIENT)
+        .await
+        .expect("the application's own finish");
+    assert_eq!(verified.recipient(), RECIPIENT);
+    let other = send("+79990000002").await;
+    let (status, body, _) = browse(&stack, "POST", &format!("/{other}/resend"), None, &[]).await;
+    assert_eq!(status, 409, "the cooldown: {body}");
+    let (status, body, _) = browse(&stack, "POST", &format!("/{other}/complete"), None, &[]).await;
+    assert_eq!((status, body), (201, json!({"success": true})));
+}
+
+#[tokio::test]
+async fn the_routers_own_refusals_have_the_services_shape() {
+    let stack = stack(|b| b.body_limit(256).expose_complete(false)).await;
+    let id = uuid::Uuid::new_v4();
+    let cases: Vec<(&str, String, Option<Value>, u16, &str)> = vec![
+        // Not a session id: no such session.
+        (
+            "GET",
+            "/..%5C..%5Cx/channel".into(),
+            None,
+            404,
+            "SessionNotFoundException",
+        ),
+        (
+            "GET",
+            "/not-a-uuid/channel".into(),
+            None,
+            404,
+            "SessionNotFoundException",
+        ),
+        (
+            "GET",
+            "/widget/not-a-uuid".into(),
+            None,
+            404,
+            "WidgetNotFoundException",
+        ),
+        // No phone number, or a blank one.
+        ("GET", format!("/{id}/status"), None, 400, "ValidateError"),
+        (
+            "GET",
+            format!("/{id}/status?recipient=%20"),
+            None,
+            400,
+            "ValidateError",
+        ),
+        (
+            "POST",
+            "/".into(),
+            Some(json!({"widgetId": "x", "recipient": RECIPIENT})),
+            400,
+            "ValidateError",
+        ),
+        (
+            "POST",
+            "/".into(),
+            Some(json!({"widgetId": CODE_WIDGET.to_string()})),
+            400,
+            "ValidateError",
+        ),
+        (
+            "POST",
+            format!("/{id}/checkCode"),
+            Some(json!({"code": "1".repeat(1000)})),
+            413,
+            "ValidateError",
+        ),
+        // `complete` turned off; an unknown path.
+        (
+            "POST",
+            format!("/{id}/complete"),
+            None,
+            404,
+            "RequestNotFoundException",
+        ),
+        (
+            "GET",
+            "/no/such/route".into(),
+            None,
+            404,
+            "RequestNotFoundException",
+        ),
+    ];
+    for (method, path, body, status, kind) in cases {
+        let (seen, answer, _) = browse(&stack, method, &path, body, &[]).await;
+        assert_eq!(seen, status, "{method} {path}: {answer}");
+        assert!(
+            error_shape(kind, status)(&answer),
+            "{method} {path}: {answer}"
+        );
+        assert!(answer["message"].is_string(), "{answer}");
+    }
+    // Malformed JSON.
+    let response = stack
+        .browser
+        .post(format!("{}/{id}/checkCode", stack.url))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "ValidateError");
+    assert_eq!(body["message"], "Ошибка валидации", "the vendor's words");
+}
+
+#[tokio::test]
+async fn the_per_phone_limit_answers_429_with_retry_after_before_the_service() {
+    let stack = stack(|b| b.per_phone_limit(Some((2, Duration::from_millis(700))))).await;
+    let send = |phone: &'static str| {
+        let stack = &stack;
+        async move {
+            browse(
+                stack,
+                "POST",
+                "/",
+                Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone})),
+                &[],
+            )
+            .await
+        }
+    };
+    assert_eq!(send("+79990000001").await.0, 201);
+    // The same number written another way is the same number.
+    assert_eq!(send("+7 999 000-00-01").await.0, 201);
+    let (status, body, headers) = send("+79990000001").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(
+        body,
+        json!({"type": "RateLimitException", "message": "Ошибка RateLimit", "httpStatus": 429})
+    );
+    assert_eq!(
+        headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(
+        stack.sandbox.session_count(),
+        2,
+        "the third never reached the service"
+    );
+    // Another number is not limited; the window ends.
+    assert_eq!(send("+79990000002").await.0, 201);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(send("+79990000001").await.0, 201);
+}
+
+// --- Captchas --------------------------------------------------------------------------------
+
+/// How the fake provider answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Provider {
+    Yes,
+    No,
+    Score(f64),
+    Down,
+    Slow,
+    Garbage,
+}
+
+/// A captcha provider on loopback that records each verify call's form.
+async fn fake_provider(mode: Provider) -> (String, Arc<Mutex<Vec<Vec<(String, String)>>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = Router::new().route(
+        "/verify",
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(
+                    url::form_urlencoded::parse(body.as_bytes())
+                        .into_owned()
+                        .collect(),
+                );
+                let ok = |yes: bool| {
+                    json!({"success": yes, "status": if yes {"ok"} else {"failed"}}).to_string()
+                };
+                match mode {
+                    Provider::Yes => (axum::http::StatusCode::OK, ok(true)),
+                    Provider::No => (axum::http::StatusCode::OK, ok(false)),
+                    Provider::Score(s) => (
+                        axum::http::StatusCode::OK,
+                        json!({"success": true, "score": s}).to_string(),
+                    ),
+                    Provider::Down => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down".into()),
+                    Provider::Slow => {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        (axum::http::StatusCode::OK, ok(true))
+                    }
+                    Provider::Garbage => (axum::http::StatusCode::OK, "<html>".into()),
+                }
+            }
+        }),
+    );
+    let addr = serve(app).await;
+    (format!("http://{addr}/verify"), seen)
+}
+
+async fn send_with(stack: &Stack, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut body = json!({"widgetId": CODE_WIDGET.to_string(), "recipient": format!("+7999{:07}", rand_phone())});
+    if let Some(token) = token {
+        body["captchaToken"] = json!(token);
+    }
+    let (status, body, _) = browse(stack, "POST", "/", Some(body), headers).await;
+    (status, body)
+}
+
+fn rand_phone() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn captcha_refused(status: u16, body: &Value) -> bool {
+    status == 403
+        && body["type"] == "CaptchaNotConfirmedException"
+        && body["message"] == "Капча не подтверждена"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captcha_is_asked_after_the_free_sends_and_checked_with_the_provider() {
+    type Make = fn(&str) -> Captcha;
+    let providers: [(Make, &str); 3] = [
+        (|s| Captcha::google(s), "google"),
+        (|s| Captcha::yandex(s), "yandex"),
+        (|s| Captcha::cloudflare(s), "cloudflare"),
+    ];
+    for (captcha, name) in providers {
+        let (url, seen) = fake_provider(Provider::Yes).await;
+        let stack = stack(|b| {
+            b.captcha(
+                captcha("s3cret")
+                    .verify_url(&url)
+                    .free_sends(2, Duration::from_secs(60)),
+            )
+        })
+        .await;
+        let widget_path = format!("/widget/{CODE_WIDGET}");
+        let (_, widget, _) = browse(&stack, "GET", &widget_path, None, &[]).await;
+        assert_eq!(
+            (&widget["captchaIsRequired"], &widget["captchaProvider"]),
+            (&json!(false), &json!(name))
+        );
+        // Two free sends, no token needed.
+        for _ in 0..2 {
+            assert_eq!(send_with(&stack, None, &[]).await.0, 201, "{name}");
+        }
+        let (_, widget, _) = browse(&stack, "GET", &widget_path, None, &[]).await;
+        assert_eq!(widget["captchaIsRequired"], true, "{name}: {widget}");
+        // Then none without a token…
+        let (status, body) = send_with(&stack, None, &[]).await;
+        assert!(captcha_refused(status, &body), "{name}: {status} {body}");
+        // …one that the provider confirms goes through, once.
+        assert_eq!(send_with(&stack, Some("tok-1"), &[]).await.0, 201, "{name}");
+        let (status, body) = send_with(&stack, Some("tok-1"), &[]).await;
+        assert!(
+            captcha_refused(status, &body),
+            "{name}: a token is accepted once: {body}"
+        );
+        // The provider got the secret, the token and the client's address.
+        let calls = seen.lock().unwrap().clone();
+        assert_eq!(
+            calls.len(),
+            1,
+            "{name}: the reused token never reached the provider"
+        );
+        let form: std::collections::HashMap<_, _> = calls[0].iter().cloned().collect();
+        let (token_field, ip_field) = if name == "yandex" {
+            ("token", "ip")
+        } else {
+            ("response", "remoteip")
+        };
+        assert_eq!(
+            form.get("secret").map(String::as_str),
+            Some("s3cret"),
+            "{name}: {form:?}"
+        );
+        assert_eq!(
+            form.get(token_field).map(String::as_str),
+            Some("tok-1"),
+            "{name}: {form:?}"
+        );
+        assert_eq!(
+            form.get(ip_field).map(String::as_str),
+            Some("127.0.0.1"),
+            "{name}: {form:?}"
+        );
+        assert_eq!(stack.sandbox.session_count(), 3, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captcha_fails_closed() {
+    let cases = [
+        (Provider::No, Captcha::google("s")),
+        (Provider::Down, Captcha::cloudflare("s")),
+        (
+            Provider::Slow,
+            Captcha::yandex("s").timeout(Duration::from_millis(300)),
+        ),
+        (Provider::Garbage, Captcha::google("s")),
+        (Provider::Score(0.3), Captcha::google_v3("s", 0.5)),
+        (Provider::Yes, Captcha::google_v3("s", 0.5)), // v3 without a score
+    ];
+    for (mode, captcha) in cases {
+        let (url, _) = fake_provider(mode).await;
+        let captcha = captcha
+            .verify_url(&url)
+            .free_sends(0, Duration::from_secs(60));
+        let stack = stack(|b| b.captcha(captcha)).await;
+        let (status, body) = send_with(&stack, Some(&format!("tok-{mode:?}")), &[]).await;
+        assert!(captcha_refused(status, &body), "{mode:?}: {status} {body}");
+        assert_eq!(stack.sandbox.session_count(), 0, "{mode:?}: nothing sent");
+    }
+    // A provider that is not there at all.
+    let absent = stack(|b| {
+        b.captcha(
+            Captcha::google("s")
+                .verify_url("http://127.0.0.1:9/verify")
+                .free_sends(0, Duration::from_secs(60)),
+        )
+    })
+    .await;
+    let (status, body) = send_with(&absent, Some("tok"), &[]).await;
+    assert!(captcha_refused(status, &body), "{status} {body}");
+    // A high enough score passes.
+    let (url, _) = fake_provider(Provider::Score(0.9)).await;
+    let scored = stack(|b| {
+        b.captcha(
+            Captcha::google_v3("s", 0.5)
+                .verify_url(&url)
+                .free_sends(0, Duration::from_secs(60)),
+        )
+    })
+    .await;
+    assert_eq!(send_with(&scored, Some("tok"), &[]).await.0, 201);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarding_headers_count_only_from_trusted_proxies() {
+    let (url, _) = fake_provider(Provider::No).await;
+    let captcha = || {
+        Captcha::google("s")
+            .verify_url(&url)
+            .free_sends(1, Duration::from_secs(60))
+    };
+    // Untrusted: whatever X-Forwarded-For says, the quota is the peer's (127.0.0.1).
+    let untrusted = stack(|b| b.captcha(captcha())).await;
+    assert_eq!(
+        send_with(&untrusted, None, &[("x-forwarded-for", "198.51.100.1")])
+            .await
+            .0,
+        201
+    );
+    let (status, body) = send_with(&untrusted, None, &[("x-forwarded-for", "198.51.100.2")]).await;
+    assert!(
+        captcha_refused(status, &body),
+        "a spoofed header bought nothing: {body}"
+    );
+    // Trusted (loopback is our proxy): each forwarded client has its own quota.
+    let trusted = stack(|b| {
+        b.captcha(captcha())
+            .trusted_proxies(TrustedProxies::new(["127.0.0.0/8".parse().unwrap()]))
+    })
+    .await;
+    for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        let forwarded = format!("1.1.1.1, {client}");
+        assert_eq!(
+            send_with(&trusted, None, &[("x-forwarded-for", &forwarded)])
+                .await
+                .0,
+            201,
+            "{client}"
+        );
+    }
+    let (status, body) = send_with(
+        &trusted,
+        None,
+        &[("x-forwarded-for", "9.9.9.9, 198.51.100.1")],
+    )
+    .await;
+    assert!(
+        captcha_refused(status, &body),
+        "the right-most untrusted hop counted: {body}"
+    );
+    // A resolver of the application's own.
+    let custom = stack(|b| {
+        b.captcha(captcha())
+            .client_ip(|_| Some("203.0.113.50".parse().unwrap()))
+    })
+    .await;
+    assert_eq!(send_with(&custom, None, &[]).await.0, 201);
+    assert!(captcha_refused(
+        send_with(&custom, None, &[]).await.0,
+        &send_with(&custom, None, &[]).await.1
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_free_quota_starts_again_when_its_window_ends() {
+    let (url, _) = fake_provider(Provider::No).await;
+    let stack = stack(|b| {
+        b.captcha(
+            Captcha::yandex("s")
+                .verify_url(&url)
+                .free_sends(1, Duration::from_millis(500)),
+        )
+    })
+    .await;
+    assert_eq!(send_with(&stack, None, &[]).await.0, 201);
+    assert_eq!(send_with(&stack, None, &[]).await.0, 403);
+    tokio::time::sleep(Duration::from_millis(650)).await;
+    assert_eq!(send_with(&stack, None, &[]).await.0, 201, "a new window");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_one_redis_quota() {
+    let redis = common::redis::RedisServer::start();
+    let (url, seen) = fake_provider(Provider::Yes).await;
+    let sb = Arc::new(sandbox(config()).await);
+    let base = sb.base_url();
+    // Two back ends, each with its own connection, over one service and one Redis.
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store = otp_widget::RedisStore::connect(&redis.url())
+            .await
+            .expect("redis connects");
+        let captcha = Captcha::google("s")
+            .verify_url(&url)
+            .free_sends(2, Duration::from_secs(60));
+        let client = async_client_as(&base, DEFAULT_TOKEN);
+        let widget = WidgetBackend::builder(client)
+            .captcha(captcha)
+            .per_phone_limit(Some((3, Duration::from_secs(60))))
+            .store(store)
+            .build();
+        let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+        replicas.push(format!("http://{addr}/otp"));
+    }
+    let stack = |i: usize| Stack {
+        sandbox: sb.clone(),
+        url: replicas[i].clone(),
+        browser: reqwest::Client::new(),
+    };
+    let (a, b) = (stack(0), stack(1));
+    // The free sends are counted once for both.
+    assert_eq!(send_with(&a, None, &[]).await.0, 201);
+    assert_eq!(send_with(&b, None, &[]).await.0, 201);
+    let (status, body) = send_with(&a, None, &[]).await;
+    assert!(
+        captcha_refused(status, &body),
+        "the third free send, on either replica: {body}"
+    );
+    let (_, widget, _) = browse(&b, "GET", &format!("/widget/{CODE_WIDGET}"), None, &[]).await;
+    assert_eq!(widget["captchaIsRequired"], true, "{widget}");
+    // A token spent on one replica is spent on the other.
+    assert_eq!(send_with(&a, Some("shared-token"), &[]).await.0, 201);
+    let (status, body) = send_with(&b, Some("shared-token"), &[]).await;
+    assert!(captcha_refused(status, &body), "{body}");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    // The per-phone limit too: 3 sends of one number, whichever replica takes them.
+    let phone = "+79995551234";
+    let body = |token: &str| json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone, "captchaToken": token});
+    for (i, stack) in [&a, &b, &a].into_iter().enumerate() {
+        let (status, answer, _) =
+            browse(stack, "POST", "/", Some(body(&format!("p{i}"))), &[]).await;
+        assert_eq!(status, 201, "send {i}: {answer}");
+    }
+    let (status, answer, headers) = browse(&b, "POST", "/", Some(body("p3")), &[]).await;
+    assert_eq!(status, 429, "{answer}");
+    assert!(headers.contains_key("retry-after"));
+    // Nothing in Redis holds the phone number.
+    let mut connection = redis_client(&redis.url()).await;
+    let keys: Vec<String> = ::redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter()
+            .all(|k| !k.contains("9995551234") && k.starts_with("otp-widget:")),
+        "{keys:?}"
+    );
+}
+
+async fn redis_client(url: &str) -> ::redis::aio::MultiplexedConnection {
+    ::redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_cannot_answer_refuses() {
+    let redis = common::redis::RedisServer::start();
+    let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
+    drop(redis);
+    let stack = stack(|b| b.store(store)).await;
+    let (status, body) = send_with(&stack, None, &[]).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["type"], "InternalServerErrorException");
+    assert_eq!(stack.sandbox.session_count(), 0, "failed closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_poll_is_held_as_long_as_the_service_holds_it_and_dropped_with_the_browser() {
+    // The service holds a long-poll for 1.5 s before its 408.
+    let sb = Sandbox::start(SandboxConfig {
+        hold: Duration::from_millis(1500),
+        ..config()
+    })
+    .await
+    .unwrap();
+    let stack = stack_on(sb, |b| b).await;
+    let (_, sent, _) = browse(
+        &stack,
+        "POST",
+        "/",
+        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
+        &[],
+    )
+    .await;
+    let id = sent["requestId"].as_str().unwrap().to_string();
+    // Until the channel is sent, each long-poll answers a change.
+    loop {
+        let (status, channel, _) = browse(
+            &stack,
+            "GET",
+            &format!("/longPolling/{id}/channel"),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200, "{channel}");
+        if channel["status"] == "sent" {
+            break;
+        }
+    }
+    // Then nothing changes: held until the service's own 408.
+    let (status, body, _) = browse(
+        &stack,
+        "GET",
+        &format!("/longPolling/{id}/channel"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, &body["type"]),
+        (408, &json!("LongPollingTimeoutException")),
+        "held, then the service's 408: {body}"
+    );
+
+    // A browser that goes away: the upstream call goes with it.
+    let held = stack.sandbox.held_long_polls();
+    let mut stream = tokio::net::TcpStream::connect(
+        stack
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let request = format!("GET /otp/longPolling/{id}/channel HTTP/1.1\r\nhost: x\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    wait_for(
+        || stack.sandbox.held_long_polls() == held + 1,
+        "the long-poll reached the service",
+    )
+    .await;
+    drop(stream);
+    wait_for(
+        || stack.sandbox.held_long_polls() == held,
+        "the service's long-poll was dropped",
+    )
+    .await;
+}
+
+async fn wait_for(mut done: impl FnMut() -> bool, what: &str) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: not within 2 s");
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let stack = stack(|b| b.allowed_origins(["https://app.example"])).await;
+    let preflight = |origin: &'static str| {
+        stack
+            .browser
+            .request(reqwest::Method::OPTIONS, format!("{}/", stack.url))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let ok = preflight("https://app.example").await.unwrap();
+    assert_eq!(
+        ok.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://app.example")
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
