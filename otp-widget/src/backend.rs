@@ -71,7 +71,8 @@ impl WidgetBackend {
 
     /// The routes, relative to wherever they are mounted (`Router::nest("/otp/", …)`: with
     /// the trailing slash, `send` is `POST /otp/`).
-    pub fn router(&self) -> Router {
+    /// It fits in a router of any state.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         routes::router(self.shared.clone(), &self.cors, self.body_limit)
     }
 }

@@ -38,8 +38,12 @@ pub(crate) const OPERATIONS: &[Operation] = otp_client::for_each_operation!(oper
 /// The operations the browser never reaches: the application finishes server-side.
 pub(crate) const NEVER_EXPOSED: &[&str] = &["checkStatusAndComplete"];
 
-pub(crate) fn router(shared: AppState, cors: &[HeaderValue], body_limit: usize) -> Router {
-    let mut router = Router::new();
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(
+    shared: AppState,
+    cors: &[HeaderValue],
+    body_limit: usize,
+) -> Router<S> {
+    let mut router = Router::<AppState>::new();
     for &(id, http, path, success) in OPERATIONS {
         if NEVER_EXPOSED.contains(&id) || (id == "complete" && !shared.expose_complete) {
             continue;
