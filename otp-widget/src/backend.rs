@@ -127,7 +127,7 @@ impl WidgetBackendBuilder {
     }
 
     /// Where the counts live: a [`MemoryStore`] by default; a
-    /// [`RedisStore`](crate::RedisStore) (feature `redis`) shares them between replicas.
+    /// `RedisStore` (feature `redis`) shares them between replicas.
     pub fn store(mut self, store: impl QuotaStore) -> Self {
         self.store = Some(Arc::new(store));
         self

@@ -26,7 +26,7 @@
 //! - **a per-phone limit** (3 sends per minute by default) answered as `RateLimitException`
 //!   with `Retry-After` before the service is called;
 //! - **shared quotas**: the counts live in a [`QuotaStore`], in memory by default
-//!   ([`MemoryStore`], bounded and expiring) or in Redis ([`RedisStore`], feature `redis`)
+//!   ([`MemoryStore`], bounded and expiring) or in Redis (`RedisStore`, feature `redis`)
 //!   so that replicas share them;
 //! - body size limits, CORS for the origins you allow, tracing without phone numbers.
 //!

@@ -11,7 +11,7 @@ use super::{Hit, QuotaError, QuotaStore};
 
 /// A [`QuotaStore`] in this process's memory: bounded (the least used keys go first when it
 /// is full) and expiring (each key when its window ends). One replica only: several
-/// replicas share quotas through [`RedisStore`](crate::RedisStore).
+/// replicas share quotas through `RedisStore`.
 ///
 /// ```
 /// let store = otp_widget::MemoryStore::new(100_000);
