@@ -1,0 +1,114 @@
+//! `cargo run -p otp-widget --example widget-demo`: a page that walks a verification through
+//! the widget back end the way the vendor's widget does (phone, then the code or "confirm
+//! on your phone", resend with its cooldown, then the application's server-side finish),
+//! against an embedded sandbox. It prints the URL to open.
+//!
+//! Options: `--listen ADDR` (default 127.0.0.1:3000; port 0 picks a free one), `--codeless`
+//! (the sandbox's codeless widget), `--fast` (short sandbox timings, for tests). Open the
+//! page with `?auto` to let it enter everything itself, and `?auto&wrong` to enter a wrong
+//! code first.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use otp_sandbox::{CODE_WIDGET, CODELESS_WIDGET, DEFAULT_TOKEN, Sandbox, SandboxConfig};
+use otp_widget::WidgetBackend;
+use serde_json::{Value, json};
+
+const PAGE: &str = include_str!("widget-demo/index.html");
+
+#[derive(Clone)]
+struct Demo {
+    client: otp_client::Client,
+    sandbox: std::sync::Arc<Sandbox>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Finish {
+    request_id: String,
+    phone: String,
+}
+
+/// The application's own route: finish server-side, and grant access on the proof only.
+async fn finish(State(demo): State<Demo>, Json(f): Json<Finish>) -> (StatusCode, Json<Value>) {
+    let Ok(id) = f.request_id.parse() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"verified": false, "error": "not a session id"})),
+        );
+    };
+    match demo.client.finish(&id, &f.phone).await {
+        Ok(verified) => (
+            StatusCode::OK,
+            Json(json!({"verified": true, "phone": otp_client::mask_phone(verified.recipient())})),
+        ),
+        Err(e) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({"verified": false, "error": e.to_string()})),
+        ),
+    }
+}
+
+/// The sandbox's code of a session: what the user reads in the SMS (the demo's automatic
+/// mode only).
+async fn sandbox_code(State(demo): State<Demo>, Path(id): Path<String>) -> Json<Value> {
+    Json(json!({"code": demo.sandbox.code(id)}))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let listen: SocketAddr = args
+        .iter()
+        .position(|a| a == "--listen")
+        .and_then(|i| args.get(i + 1))
+        .map_or("127.0.0.1:3000", String::as_str)
+        .parse()?;
+    let mut config = if flag("--fast") {
+        SandboxConfig {
+            hold: Duration::from_secs(2),
+            sent_delay: Duration::from_millis(300),
+            codeless_confirm_delay: Some(Duration::from_secs(1)),
+            resend_cooldown: Duration::from_secs(5),
+            ..SandboxConfig::default()
+        }
+    } else {
+        SandboxConfig::default()
+    };
+    config.channel_lifetime = Duration::from_secs(600);
+    let sandbox = Sandbox::start(config).await?;
+    let client = otp_client::Client::builder(DEFAULT_TOKEN)
+        .base_url(sandbox.base_url())
+        .build()?;
+    let widget_id = if flag("--codeless") {
+        CODELESS_WIDGET
+    } else {
+        CODE_WIDGET
+    };
+    let page = PAGE.replace("__WIDGET_ID__", &widget_id.to_string());
+    let demo = Demo {
+        client: client.clone(),
+        sandbox: std::sync::Arc::new(sandbox),
+    };
+    let app = Router::new()
+        .route("/", get(move || async move { Html(page) }))
+        .route("/app/finish", post(finish))
+        .route("/app/sandbox-code/{id}", get(sandbox_code))
+        .with_state(demo)
+        .nest("/otp/", WidgetBackend::builder(client).build().router());
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("open http://{}/", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
+    Ok(())
+}
