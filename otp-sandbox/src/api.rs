@@ -1,6 +1,7 @@
 //! The ten operations, over HTTP.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, Query, State as AxumState};
@@ -9,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::errors::{Errors, unauthorized, validate_error};
+use crate::errors::{Errors, unauthorized};
+use crate::fault::Fault;
+use crate::scenario::{self, Behaviour};
 use crate::state::{Session, SessionCell, State, close, confirm};
 
 /// What the handlers share.
@@ -28,11 +31,19 @@ pub struct Reply {
     op: &'static str,
     status: StatusCode,
     body: Value,
+    /// `Retry-After`, in whole seconds.
+    retry_after: Option<Duration>,
 }
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(wait) = self.retry_after {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.max(1).into());
+        }
         response.extensions_mut().insert(Operation(self.op));
         response
     }
@@ -42,7 +53,12 @@ type Result<T> = std::result::Result<T, Reply>;
 
 impl App {
     fn reply(&self, op: &'static str, status: StatusCode, body: Value) -> Reply {
-        Reply { op, status, body }
+        Reply {
+            op,
+            status,
+            body,
+            retry_after: None,
+        }
     }
 
     fn error(&self, op: &'static str, kind: &str) -> Reply {
@@ -63,6 +79,22 @@ impl App {
                 Err(self.reply(op, status, body))
             }
         }
+    }
+
+    /// Authorizes, finds the session, and checks the token owns it; a session of the slow
+    /// scenario number answers after the configured delay.
+    async fn found(
+        &self,
+        op: &'static str,
+        headers: &HeaderMap,
+        id: &str,
+    ) -> Result<Arc<SessionCell>> {
+        let cell = self.session(op, headers, id)?;
+        let slow = cell.lock().scenario == Some(Behaviour::Slow);
+        if slow {
+            tokio::time::sleep(self.state.config.slow_delay).await;
+        }
+        Ok(cell)
     }
 
     /// Authorizes, finds the session, and checks the token owns it.
@@ -112,6 +144,7 @@ fn success(op: &'static str, status: StatusCode, value: bool) -> Reply {
         op,
         status,
         body: json!({"success": value}),
+        retry_after: None,
     }
 }
 
@@ -123,12 +156,10 @@ pub struct RecipientQuery {
 impl App {
     fn recipient_matches(&self, op: &'static str, s: &Session, q: &RecipientQuery) -> Result<()> {
         match &q.recipient {
+            Some(r) if r.trim().is_empty() => Err(self.error(op, "ValidateError")),
             Some(r) if *r == s.recipient => Ok(()),
             Some(_) => Err(self.error(op, "PhoneNumberMismatchException")),
-            None => {
-                let (status, body) = validate_error("recipient is required");
-                Err(self.reply(op, status, body))
-            }
+            None => Err(self.error(op, "ValidateError")),
         }
     }
 }
@@ -164,13 +195,22 @@ pub async fn send(
         widget_id: String,
         recipient: String,
     }
-    let body: Body = serde_json::from_slice(&body).map_err(|e| {
-        let (status, body) = validate_error(&format!("invalid body: {e}"));
-        app.reply(OP, status, body)
-    })?;
-    if body.recipient.trim().is_empty() {
-        let (status, body) = validate_error("recipient must not be empty");
-        return Err(app.reply(OP, status, body));
+    let body: Body = serde_json::from_slice(&body)
+        .ok()
+        .filter(|b: &Body| !b.recipient.trim().is_empty())
+        .ok_or_else(|| app.error(OP, "ValidateError"))?;
+    let scenario = scenario::behaviour(&body.recipient);
+    if scenario == Some(Behaviour::Slow) {
+        tokio::time::sleep(app.state.config.slow_delay).await;
+    }
+    let limited = match scenario {
+        Some(Behaviour::RateLimited) => Some(Duration::from_secs(60)),
+        _ => app.state.count_send(&body.recipient),
+    };
+    if let Some(wait) = limited {
+        let mut reply = app.error(OP, "RateLimitException");
+        reply.retry_after = Some(wait);
+        return Err(reply);
     }
     let widget = app
         .state
@@ -182,7 +222,7 @@ pub async fn send(
     if widget.blocked {
         return Err(app.error(OP, "WidgetIsBlockedException"));
     }
-    if !widget.active || widget.cascade.is_empty() {
+    if !widget.active || widget.cascade.is_empty() || scenario == Some(Behaviour::NoChannel) {
         return Err(app.error(OP, "NoAvailableChannelsException"));
     }
     let id = app.state.start(widget, body.recipient);
@@ -195,20 +235,24 @@ pub async fn get_channel(
     Path(request_id): Path<String>,
 ) -> Result<Reply> {
     const OP: &str = "getChannel";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     app.read_channel(OP, &cell)
 }
 
 impl App {
     /// Answers with the channel (and marks it seen), or with what blocks the session.
-    fn read_channel(&self, op: &'static str, cell: &SessionCell) -> Result<Reply> {
-        let mut s = cell.lock();
-        if let Some(kind) = s.blocker(self.lifetime()) {
-            return Err(self.error(op, kind));
-        }
-        s.seen_version = s.version;
-        s.channel_switched = false;
-        Ok(self.reply(op, StatusCode::OK, channel_json(&s, self.lifetime())))
+    fn read_channel(&self, op: &'static str, cell: &Arc<SessionCell>) -> Result<Reply> {
+        let reply = {
+            let mut s = cell.lock();
+            if let Some(kind) = s.blocker(self.lifetime()) {
+                return Err(self.error(op, kind));
+            }
+            s.seen_version = s.version;
+            s.channel_switched = false;
+            self.reply(op, StatusCode::OK, channel_json(&s, self.lifetime()))
+        };
+        self.state.seen(cell);
+        Ok(reply)
     }
 }
 
@@ -218,7 +262,7 @@ pub async fn get_channel_long_polling(
     Path(request_id): Path<String>,
 ) -> Result<Reply> {
     const OP: &str = "getChannelLongPolling";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     let unseen = {
         let s = cell.lock();
         s.version != s.seen_version || s.blocker(app.lifetime()).is_some()
@@ -240,7 +284,7 @@ pub async fn get_status(
     Query(q): Query<RecipientQuery>,
 ) -> Result<Reply> {
     const OP: &str = "getStatus";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     let s = cell.lock();
     app.recipient_matches(OP, &s, &q)?;
     if let Some(kind) = s.blocker(app.lifetime()) {
@@ -259,7 +303,7 @@ pub async fn get_status_long_polling(
     Query(q): Query<RecipientQuery>,
 ) -> Result<Reply> {
     const OP: &str = "getStatusLongPolling";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     let mut waited = false;
     loop {
         {
@@ -292,19 +336,22 @@ pub async fn check_code(
     body: axum::body::Bytes,
 ) -> Result<Reply> {
     const OP: &str = "checkCode";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     #[derive(Deserialize)]
     struct Body {
         code: String,
     }
-    let body: Body = serde_json::from_slice(&body).map_err(|e| {
-        let (status, body) = validate_error(&format!("invalid body: {e}"));
-        app.reply(OP, status, body)
-    })?;
+    let body: Body = serde_json::from_slice(&body)
+        .ok()
+        .filter(|b: &Body| !b.code.trim().is_empty())
+        .ok_or_else(|| app.error(OP, "ValidateError"))?;
     let version = {
         let mut s = cell.lock();
         if let Some(kind) = s.blocker(app.lifetime()) {
             return Err(app.error(OP, kind));
+        }
+        if s.channel_switched {
+            return Err(app.error(OP, "ChannelChangedException"));
         }
         if s.channel().codeless {
             return Err(app.error(OP, "IsCodelessChannelException"));
@@ -338,7 +385,7 @@ pub async fn check_status_and_complete(
     Query(q): Query<RecipientQuery>,
 ) -> Result<Reply> {
     const OP: &str = "checkStatusAndComplete";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     let version = {
         let mut s = cell.lock();
         app.recipient_matches(OP, &s, &q)?;
@@ -365,7 +412,7 @@ pub async fn complete(
     Path(request_id): Path<String>,
 ) -> Result<Reply> {
     const OP: &str = "complete";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     cell.change(close);
     Ok(success(OP, StatusCode::CREATED, true))
 }
@@ -376,7 +423,7 @@ pub async fn resend(
     Path(request_id): Path<String>,
 ) -> Result<Reply> {
     const OP: &str = "resend";
-    let cell = app.session(OP, &headers, &request_id)?;
+    let cell = app.found(OP, &headers, &request_id).await?;
     {
         let s = cell.lock();
         if s.confirmed {
@@ -425,12 +472,69 @@ pub async fn sandbox_confirm(
     }
 }
 
+/// The answer of a sandbox-only endpoint about one session: 204 done, 404 no such session.
+fn done(found: bool) -> Response {
+    if found {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `POST /sandbox/{requestId}/expire`: the session's channel expires now (sandbox only).
+pub async fn sandbox_expire(AxumState(app): AxumState<App>, Path(id): Path<String>) -> Response {
+    done(app.state.expire(&id))
+}
+
+/// `POST /sandbox/{requestId}/switch`: the session moves to its next channel (sandbox only).
+pub async fn sandbox_switch(AxumState(app): AxumState<App>, Path(id): Path<String>) -> Response {
+    done(app.state.switch(&id))
+}
+
+/// `POST /sandbox/{requestId}/close`: the session is closed (sandbox only).
+pub async fn sandbox_close(AxumState(app): AxumState<App>, Path(id): Path<String>) -> Response {
+    done(app.state.close_session(&id))
+}
+
+/// The body of `POST /sandbox/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRequest {
+    operation: String,
+    status: Option<u16>,
+    delay_ms: Option<u64>,
+    #[serde(default)]
+    reset: bool,
+}
+
+/// `POST /sandbox/faults` `{"operation": "getChannel", "status": 503 | "delayMs": 2000 |
+/// "reset": true}`: the next call of the operation gets that fault (sandbox only).
+pub async fn sandbox_fault(
+    AxumState(app): AxumState<App>,
+    Json(request): Json<FaultRequest>,
+) -> Response {
+    let fault = match (request.status, request.delay_ms, request.reset) {
+        (Some(status), None, false) => Fault::Status(status),
+        (None, Some(ms), false) => Fault::Delay(Duration::from_millis(ms)),
+        (None, None, true) => Fault::Reset,
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "exactly one of `status`, `delayMs` or `reset: true`",
+            )
+                .into_response();
+        }
+    };
+    app.state.inject(&request.operation, fault);
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// `GET /sandbox/sessions`: every session's id and recipient (sandbox only, for soak tests'
 /// accounting).
 pub async fn sandbox_sessions(AxumState(app): AxumState<App>) -> Response {
     let sessions: Vec<Value> = app
         .state
-        .sessions()
+        .session_list()
         .into_iter()
         .map(|(id, recipient)| json!({"requestId": id, "recipient": recipient}))
         .collect();

@@ -100,15 +100,27 @@ pub struct SandboxConfig {
     pub resend_cooldown: Duration,
     /// How many wrong codes a channel takes.
     pub attempts: u32,
-    /// Faults injected into API requests, for soak tests (none by default): beyond the
-    /// spec on purpose.
-    pub faults: Option<Faults>,
+    /// Faults injected at random into API requests, for soak tests (none by default):
+    /// beyond the spec on purpose. [`Sandbox::inject`](crate::Sandbox::inject) injects one
+    /// fault into one operation's next call instead.
+    pub random_faults: Option<RandomFaults>,
+    /// The service's `send` limit per phone number: at most this many per window (3 per
+    /// minute, as the service; `None` in [`SandboxConfig::fast`]). Past it, `send` answers
+    /// 429 `RateLimitException` with `Retry-After`.
+    pub send_limit: Option<(u32, Duration)>,
+    /// How long a session lives after it starts; then it is forgotten (`SessionNotFound`).
+    pub session_ttl: Duration,
+    /// The most sessions held at once; starting one more forgets the oldest.
+    pub max_sessions: usize,
+    /// How long the slow scenario number's answers take.
+    pub slow_delay: Duration,
 }
 
-/// Faults the sandbox injects before a request reaches its operation (so they never change
-/// a session): a random delay, a 503 with no body, or a connection reset mid-response.
+/// Faults the sandbox injects at random before a request reaches its operation (so they
+/// never change a session): a random delay, a 503 with no body, or a connection reset
+/// mid-response.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Faults {
+pub struct RandomFaults {
     /// The share of requests that get a fault, from 0 to 1.
     pub rate: f64,
     /// The longest delay a delayed request gets.
@@ -155,19 +167,26 @@ impl Default for SandboxConfig {
             channel_lifetime: Duration::from_secs(300),
             resend_cooldown: Duration::from_secs(30),
             attempts: 3,
-            faults: None,
+            random_faults: None,
+            send_limit: Some((3, Duration::from_secs(60))),
+            session_ttl: Duration::from_secs(30 * 60),
+            max_sessions: 100_000,
+            slow_delay: Duration::from_secs(2),
         }
     }
 }
 
 impl SandboxConfig {
-    /// Timings for tests: short holds and delays, everything else as by default.
+    /// Timings for tests: short holds and delays, no `send` limit (tests send to the same
+    /// number often), everything else as by default.
     pub fn fast() -> Self {
         Self {
             hold: Duration::from_millis(300),
             sent_delay: Duration::from_millis(30),
             codeless_confirm_delay: Some(Duration::from_millis(60)),
             resend_cooldown: Duration::from_millis(200),
+            send_limit: None,
+            slow_delay: Duration::from_millis(500),
             ..Self::default()
         }
     }

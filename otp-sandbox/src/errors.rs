@@ -30,21 +30,16 @@ impl Errors {
     }
 
     /// The status and body of exception `kind`. A kind the spec lacks is a bug of the
-    /// sandbox's: answer 400 `ValidateError` rather than invent a body.
+    /// sandbox's: a 500 that says so, rather than a body the spec does not have.
     pub fn get(&self, kind: &str) -> (StatusCode, Value) {
-        self.0
-            .get(kind)
-            .cloned()
-            .unwrap_or_else(|| validate_error(&format!("unknown error {kind}")))
+        self.0.get(kind).cloned().unwrap_or_else(|| {
+            tracing::error!("the spec documents no {kind}: a bug of the sandbox's");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"type": "InternalServerErrorException", "httpStatus": 500}),
+            )
+        })
     }
-}
-
-/// A 400 for input the sandbox cannot read (the Node SDK's `ValidateError`).
-pub fn validate_error(message: &str) -> (StatusCode, Value) {
-    (
-        StatusCode::BAD_REQUEST,
-        json!({"type": "ValidateError", "message": message, "httpStatus": 400}),
-    )
 }
 
 /// The 401 answer. The reference documents no body; the spec's shared error schema allows

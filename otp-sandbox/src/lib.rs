@@ -1,21 +1,4 @@
-//! `otp-sandbox`: a stateful, in-memory simulator of the otp-handler API.
-//!
-//! It serves the ten operations under `/api/n/otp-handler/` with the bodies, statuses and
-//! messages the spec documents (the messages are read from the spec's own examples), over
-//! sessions held in memory: channels go `wait` → `sent` after a delay, codes are
-//! predictable, long-polls are held until something changes, and every documented error
-//! is reached through the flow itself. See [`SandboxConfig`] for the defaults.
-//!
-//! Two sandbox-only endpoints, outside the API's prefix, let tests and demos finish a flow:
-//! `GET /sandbox/{requestId}/code` reveals the code, and `POST /sandbox/{requestId}/confirm`
-//! confirms a codeless channel as the user would.
-//!
-//! ```no_run
-//! # async fn run() -> anyhow::Result<()> {
-//! let sandbox = otp_sandbox::Sandbox::start(otp_sandbox::SandboxConfig::default()).await?;
-//! println!("serving {}", sandbox.base_url());
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod api;
@@ -23,52 +6,128 @@ mod config;
 mod errors;
 mod fault;
 mod record;
+mod scenario;
 mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tokio::sync::oneshot;
 
 pub use config::*;
+pub use fault::Fault;
 pub use record::Exchange;
+pub use scenario::{Behaviour, SCENARIOS, Scenario};
 
 /// The path prefix the API is served under.
 pub const API_PREFIX: &str = "/api/n/otp-handler";
 
-/// The router serving the API and the sandbox-only endpoints over `state`.
+/// The sandbox-only endpoints, outside the API's prefix and without a token: (method, path,
+/// what it does and answers). The same as the [`Sandbox`] methods, for tests in other
+/// processes and other languages.
+pub const HELPER_ENDPOINTS: &[(&str, &str, &str)] = &[
+    (
+        "GET",
+        "/sandbox/{requestId}/code",
+        r#"the code the session sent: 200 {"code": "1234", "codeless": false}, or 404"#,
+    ),
+    (
+        "POST",
+        "/sandbox/{requestId}/confirm",
+        "the user confirms a codeless channel: 204, or 404",
+    ),
+    (
+        "POST",
+        "/sandbox/{requestId}/expire",
+        "the channel expires now (ResendChannelException): 204, or 404",
+    ),
+    (
+        "POST",
+        "/sandbox/{requestId}/switch",
+        "the next channel of the cascade (ChannelChangedException): 204, or 404",
+    ),
+    (
+        "POST",
+        "/sandbox/{requestId}/close",
+        "the session is closed (SessionClosedException): 204, or 404",
+    ),
+    (
+        "POST",
+        "/sandbox/faults",
+        r#"{"operation": "getChannel", "status": 503 | "delayMs": 2000 | "reset": true}: the operation's next call gets that fault: 204"#,
+    ),
+    (
+        "GET",
+        "/sandbox/sessions",
+        r#"the live sessions: 200 [{"requestId": "…", "recipient": "…"}]"#,
+    ),
+    (
+        "POST",
+        "/sandbox/notify",
+        r#"every held long-poll answers now: 200 {"notified": N}"#,
+    ),
+];
+
+/// The router serving the API and the sandbox-only endpoints over `state`. Each API route
+/// runs the fault queued for its operation's next call, if any.
 fn router(app: api::App, recorder: record::Recorder) -> Router {
-    let faults = app.state.config.faults;
+    let random = app.state.config.random_faults;
+    let state = app.state.clone();
+    let op = |operation: &'static str, route: MethodRouter<api::App>| {
+        route.layer(axum::middleware::from_fn_with_state(
+            (state.clone(), operation),
+            fault::injected,
+        ))
+    };
     let api = Router::new()
-        .route("/widget/{widget_id}", get(api::get_widget))
-        .route("/{request_id}/channel", get(api::get_channel))
+        .route("/widget/{widget_id}", op("getWidget", get(api::get_widget)))
+        .route(
+            "/{request_id}/channel",
+            op("getChannel", get(api::get_channel)),
+        )
         .route(
             "/longPolling/{request_id}/channel",
-            get(api::get_channel_long_polling),
+            op("getChannelLongPolling", get(api::get_channel_long_polling)),
         )
-        .route("/{request_id}/status", get(api::get_status))
+        .route(
+            "/{request_id}/status",
+            op("getStatus", get(api::get_status)),
+        )
         .route(
             "/longPolling/{request_id}/status",
-            get(api::get_status_long_polling),
+            op("getStatusLongPolling", get(api::get_status_long_polling)),
         )
-        .route("/{request_id}/checkCode", post(api::check_code))
+        .route(
+            "/{request_id}/checkCode",
+            op("checkCode", post(api::check_code)),
+        )
         .route(
             "/{request_id}/checkStatusAndComplete",
-            post(api::check_status_and_complete),
+            op(
+                "checkStatusAndComplete",
+                post(api::check_status_and_complete),
+            ),
         )
-        .route("/{request_id}/complete", post(api::complete))
-        .route("/{request_id}/resend", post(api::resend));
+        .route(
+            "/{request_id}/complete",
+            op("complete", post(api::complete)),
+        )
+        .route("/{request_id}/resend", op("resend", post(api::resend)));
     Router::new()
         .nest(API_PREFIX, api)
         // `send` is `POST /` under the prefix: the trailing slash is the path.
-        .route(&format!("{API_PREFIX}/"), post(api::send))
+        .route(&format!("{API_PREFIX}/"), op("send", post(api::send)))
         .route("/sandbox/{request_id}/code", get(api::sandbox_code))
         .route("/sandbox/{request_id}/confirm", post(api::sandbox_confirm))
+        .route("/sandbox/{request_id}/expire", post(api::sandbox_expire))
+        .route("/sandbox/{request_id}/switch", post(api::sandbox_switch))
+        .route("/sandbox/{request_id}/close", post(api::sandbox_close))
+        .route("/sandbox/faults", post(api::sandbox_fault))
         .route("/sandbox/sessions", get(api::sandbox_sessions))
         .route("/sandbox/notify", post(api::sandbox_notify))
-        .layer(axum::middleware::from_fn_with_state(faults, fault::inject))
+        .layer(axum::middleware::from_fn_with_state(random, fault::random))
         .layer(axum::middleware::from_fn_with_state(
             recorder,
             record::log_and_record,
@@ -84,12 +143,39 @@ pub struct Sandbox {
     recorder: record::Recorder,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    /// The runtime of a sandbox started with [`Sandbox::spawn`].
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Sandbox {
     /// Starts a sandbox on a free loopback port, in the current tokio runtime.
     pub async fn start(config: SandboxConfig) -> anyhow::Result<Self> {
         Self::bind("127.0.0.1:0".parse()?, config).await
+    }
+
+    /// Starts a sandbox on a free loopback port, on a runtime of its own: for tests without
+    /// one (the blocking client's).
+    ///
+    /// ```
+    /// let sandbox = otp_sandbox::Sandbox::spawn(otp_sandbox::SandboxConfig::fast())?;
+    /// let client = otp_client_blocking::Client::builder(sandbox.token())
+    ///     .base_url(sandbox.base_url())
+    ///     .build()?;
+    /// let session = client.start_verification(otp_sandbox::CODE_WIDGET, "+79991234563")?;
+    /// session.wait_for_channel_selected(std::time::Duration::from_secs(10))?;
+    /// session.check_code(&sandbox.code(session.request_id()).unwrap())?;
+    /// assert_eq!(session.finish()?.recipient(), "+79991234563");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn(config: SandboxConfig) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("otp-sandbox")
+            .enable_all()
+            .build()?;
+        let mut sandbox = runtime.block_on(Self::start(config))?;
+        sandbox.runtime = Some(runtime);
+        Ok(sandbox)
     }
 
     /// Starts a sandbox on `addr`.
@@ -120,6 +206,7 @@ impl Sandbox {
             recorder,
             shutdown: Some(shutdown),
             task,
+            runtime: None,
         })
     }
 
@@ -131,6 +218,11 @@ impl Sandbox {
     /// The base URL to give a client: `http://127.0.0.1:PORT/api/n/otp-handler`.
     pub fn base_url(&self) -> String {
         format!("http://{}{API_PREFIX}", self.addr)
+    }
+
+    /// The token that owns the default widgets ([`DEFAULT_TOKEN`]).
+    pub fn token(&self) -> &'static str {
+        DEFAULT_TOKEN
     }
 
     /// The code session `request_id` sent (what `GET /sandbox/{requestId}/code` reveals).
@@ -145,9 +237,51 @@ impl Sandbox {
         self.state.confirm(&request_id.to_string())
     }
 
-    /// Every session: (request id, recipient).
+    /// Makes session `request_id`'s channel expire now: its next read answers
+    /// `ResendChannelException`. `false` when there is no such session.
+    pub fn expire_channel(&self, request_id: impl std::fmt::Display) -> bool {
+        self.state.expire(&request_id.to_string())
+    }
+
+    /// Switches session `request_id` to the next channel of its cascade, as the service may:
+    /// `getStatus` and `checkCode` answer `ChannelChangedException` until the channel is read
+    /// again. `false` when there is no such session.
+    pub fn switch_channel(&self, request_id: impl std::fmt::Display) -> bool {
+        self.state.switch(&request_id.to_string())
+    }
+
+    /// Closes session `request_id`: its next reads answer `SessionClosedException`.
+    /// `false` when there is no such session.
+    pub fn close(&self, request_id: impl std::fmt::Display) -> bool {
+        self.state.close_session(&request_id.to_string())
+    }
+
+    /// Injects `fault` into the next call of `operation` (its operationId, such as
+    /// `getChannel`); several queue up, one per call.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: &otp_sandbox::Sandbox) {
+    /// use otp_sandbox::Fault;
+    /// sandbox.inject("send", Fault::Status(503));
+    /// sandbox.inject("getChannel", Fault::Delay(std::time::Duration::from_secs(2)));
+    /// sandbox.inject("checkCode", Fault::Reset);
+    /// # }
+    /// ```
+    pub fn inject(&self, operation: &str, fault: Fault) {
+        self.state.inject(operation, fault);
+    }
+
+    /// Every live session: (request id, recipient).
     pub fn sessions(&self) -> Vec<(String, String)> {
-        self.state.sessions()
+        self.state.session_list()
+    }
+
+    /// How many sessions were started since the sandbox started (the live ones are
+    /// [`session_count`](Self::session_count)).
+    pub fn started_sessions(&self) -> u64 {
+        self.state
+            .started
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many long-polls the sandbox is holding right now (a client that goes away ends
@@ -156,7 +290,7 @@ impl Sandbox {
         self.state.held.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// How many sessions were started.
+    /// How many sessions are live (started, and neither expired nor evicted).
     pub fn session_count(&self) -> usize {
         self.state.session_count()
     }
@@ -188,5 +322,8 @@ impl Drop for Sandbox {
         }
         // Long-polls would hold a graceful shutdown open; a dropped sandbox stops now.
         self.task.abort();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }

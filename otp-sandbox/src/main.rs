@@ -5,21 +5,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Parser;
-use otp_sandbox::{Sandbox, SandboxConfig, Widget};
+use clap::{CommandFactory, FromArgMatches, Parser};
+use otp_sandbox::{API_PREFIX, HELPER_ENDPOINTS, SCENARIOS, Sandbox, SandboxConfig, Widget};
 
-/// A stateful, in-memory otp-handler simulator, served over HTTP.
-///
-/// Default token: `sandbox-token` (it owns every default widget); `sandbox-other-token` is
-/// valid but owns none (ForbiddenException). Default widgets:
-///   5a4db0c1-0000-4000-8000-000000000001  code: sms → voice → sim_push (codeless)
-///   5a4db0c1-0000-4000-8000-000000000002  codeless: sim_push
-///   5a4db0c1-0000-4000-8000-000000000003  blocked
-///   5a4db0c1-0000-4000-8000-000000000004  inactive
-/// Every code channel sends the code 1234 (GET /sandbox/{requestId}/code reveals it);
-/// POST /sandbox/{requestId}/confirm confirms a codeless channel.
+/// A stateful, in-memory otp-handler simulator, served over HTTP: the ten operations of the
+/// spec, with their documented answers, over sessions held in memory.
 #[derive(Parser, Debug)]
-#[command(version, verbatim_doc_comment)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -50,9 +42,78 @@ struct Args {
     /// connection resets. For soak tests; off by default.
     #[arg(long, default_value_t = 0.0)]
     fault_rate: f64,
+    /// The `send` limit per phone number: "3/60s" (the service's), or "off".
+    #[arg(long, default_value = "3/60s")]
+    send_limit: String,
+    /// How long a session is kept after it starts.
+    #[arg(long, value_parser = humantime, default_value = "30m")]
+    session_ttl: Duration,
+    /// The most sessions kept at once; starting one more forgets the oldest.
+    #[arg(long, default_value_t = 100_000)]
+    max_sessions: usize,
     /// The longest delay a faulty request gets.
     #[arg(long, value_parser = humantime, default_value = "200ms")]
     fault_delay: Duration,
+}
+
+/// Parses `3/60s` (at most 3 per 60 s) or `off`.
+fn send_limit(s: &str) -> Result<Option<(u32, Duration)>, String> {
+    if s == "off" {
+        return Ok(None);
+    }
+    let (count, window) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}`: expected COUNT/WINDOW, such as 3/60s, or off"))?;
+    let count = count
+        .parse()
+        .map_err(|_| format!("`{s}`: `{count}` is not a count"))?;
+    Ok(Some((count, humantime(window)?)))
+}
+
+/// What `--help` says after the options: where the API is, with which token and widgets,
+/// the scenario numbers and the sandbox-only endpoints, all read from the sandbox itself.
+fn guide() -> String {
+    let config = SandboxConfig::default();
+    let mut out = format!(
+        "The API: http://LISTEN{API_PREFIX} (the spec's ten operations), with\n  Authorization: Bearer {}  (owns every default widget)\n",
+        otp_sandbox::DEFAULT_TOKEN
+    );
+    for token in &config.extra_tokens {
+        out.push_str(&format!(
+            "  Authorization: Bearer {token}  (valid, owns no widget: ForbiddenException)\n"
+        ));
+    }
+    out.push_str("\nWidgets:\n");
+    for w in &config.widgets {
+        let cascade: Vec<String> = w
+            .cascade
+            .iter()
+            .map(|c| format!("{}{}", c.kind, if c.codeless { " (codeless)" } else { "" }))
+            .collect();
+        let state = match (w.active, w.blocked) {
+            (_, true) => "; blocked: send answers WidgetIsBlockedException",
+            (false, _) => "; inactive: send finds no channel",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "  {}  {}: {}{state}\n",
+            w.id,
+            w.name,
+            cascade.join(" → ")
+        ));
+    }
+    out.push_str(&format!(
+        "Every code channel sends the code {}.\n\nScenario phone numbers (any widget):\n",
+        otp_sandbox::DEFAULT_CODE
+    ));
+    for scenario in SCENARIOS {
+        out.push_str(&format!("  {scenario}\n"));
+    }
+    out.push_str("\nSandbox-only endpoints (outside the API, no token):\n");
+    for (method, path, answer) in HELPER_ENDPOINTS {
+        out.push_str(&format!("  {method:<4} {path}\n       {answer}\n"));
+    }
+    out
 }
 
 /// Parses `250ms`, `2s`, `1m`.
@@ -65,7 +126,8 @@ fn humantime(s: &str) -> Result<Duration, String> {
         "ms" => Ok(Duration::from_millis(n)),
         "s" | "" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("`{s}`: unknown unit `{unit}` (ms, s or m)")),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("`{s}`: unknown unit `{unit}` (ms, s, m or h)")),
     }
 }
 
@@ -77,7 +139,8 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "otp_sandbox=info".into()),
         )
         .init();
-    let args = Args::parse();
+    let matches = Args::command().after_help(guide()).get_matches();
+    let args = Args::from_arg_matches(&matches)?;
     let mut config = SandboxConfig {
         hold: args.hold,
         sent_delay: args.sent_delay,
@@ -87,10 +150,13 @@ async fn main() -> anyhow::Result<()> {
             "off" => None,
             other => Some(humantime(other).map_err(anyhow::Error::msg)?),
         },
-        faults: (args.fault_rate > 0.0).then_some(otp_sandbox::Faults {
+        random_faults: (args.fault_rate > 0.0).then_some(otp_sandbox::RandomFaults {
             rate: args.fault_rate.min(1.0),
             max_delay: args.fault_delay,
         }),
+        send_limit: send_limit(&args.send_limit).map_err(anyhow::Error::msg)?,
+        session_ttl: args.session_ttl,
+        max_sessions: args.max_sessions,
         ..SandboxConfig::default()
     };
     if let Some(path) = &args.widgets {

@@ -35,6 +35,11 @@ pub fn operations() -> Vec<Operation> {
     spec().operations()
 }
 
+/// How many (operation, exception type) pairs the spec documents.
+pub fn documented_pairs() -> usize {
+    operations().iter().map(|o| o.exceptions.len()).sum()
+}
+
 /// Which client a test drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
