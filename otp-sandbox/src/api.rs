@@ -541,6 +541,18 @@ pub async fn sandbox_sessions(AxumState(app): AxumState<App>) -> Response {
     Json(sessions).into_response()
 }
 
+/// `GET /sandbox/stats`: how many sessions were started, are live, and how many long-polls
+/// are held (sandbox only).
+pub async fn sandbox_stats(AxumState(app): AxumState<App>) -> Response {
+    use std::sync::atomic::Ordering;
+    Json(json!({
+        "started": app.state.started.load(Ordering::Relaxed),
+        "live": app.state.session_count(),
+        "heldLongPolls": app.state.held.load(Ordering::SeqCst),
+    }))
+    .into_response()
+}
+
 /// `POST /sandbox/notify`: answers every held long-poll of every session now, as if each
 /// had changed (sandbox only, for long-poll benchmarks).
 pub async fn sandbox_notify(AxumState(app): AxumState<App>) -> Response {

@@ -17,6 +17,10 @@ pub const CODELESS_WIDGET: Uuid = Uuid::from_u128(0x5a4d_b0c1_0000_4000_8000_000
 pub const BLOCKED_WIDGET: Uuid = Uuid::from_u128(0x5a4d_b0c1_0000_4000_8000_0000_0000_0003);
 /// An inactive widget: `getWidget` says so; `send` finds no channel.
 pub const INACTIVE_WIDGET: Uuid = Uuid::from_u128(0x5a4d_b0c1_0000_4000_8000_0000_0000_0004);
+/// The widget id the vendor's docs use in their examples: the sandbox serves it as a code
+/// widget, so that a request copied from the docs works (and contract tools that send the
+/// spec's examples reach the session operations).
+pub const DOCS_EXAMPLE_WIDGET: Uuid = Uuid::from_u128(0x1236_34df_ddfe_4dda_b31d_f3b4_e75f_c5dc);
 /// The code of every code channel of the default widgets.
 pub const DEFAULT_CODE: &str = "1234";
 
@@ -157,8 +161,13 @@ impl Default for SandboxConfig {
                 },
                 Widget {
                     active: false,
-                    ..widget(INACTIVE_WIDGET, "Sandbox: inactive", code_cascade)
+                    ..widget(INACTIVE_WIDGET, "Sandbox: inactive", code_cascade.clone())
                 },
+                widget(
+                    DOCS_EXAMPLE_WIDGET,
+                    "Sandbox: the docs' example",
+                    code_cascade,
+                ),
             ],
             extra_tokens: vec![OTHER_TOKEN.into()],
             hold: Duration::from_secs(25),

@@ -64,6 +64,11 @@ pub const HELPER_ENDPOINTS: &[(&str, &str, &str)] = &[
         r#"the live sessions: 200 [{"requestId": "…", "recipient": "…"}]"#,
     ),
     (
+        "GET",
+        "/sandbox/stats",
+        r#"200 {"started": N, "live": N, "heldLongPolls": N}"#,
+    ),
+    (
         "POST",
         "/sandbox/notify",
         r#"every held long-poll answers now: 200 {"notified": N}"#,
@@ -126,6 +131,7 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
         .route("/sandbox/{request_id}/close", post(api::sandbox_close))
         .route("/sandbox/faults", post(api::sandbox_fault))
         .route("/sandbox/sessions", get(api::sandbox_sessions))
+        .route("/sandbox/stats", get(api::sandbox_stats))
         .route("/sandbox/notify", post(api::sandbox_notify))
         .layer(axum::middleware::from_fn_with_state(random, fault::random))
         .layer(axum::middleware::from_fn_with_state(

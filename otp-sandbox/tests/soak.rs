@@ -1,7 +1,8 @@
 //! A bounded soak: N concurrent full flows of the async client against the sandbox (run
 //! as its own process, with faults injected: random delays, 503s, connection resets) for a
 //! fixed time. It reports completed flows, errors by kind, lost or duplicated sessions
-//! (both must be zero) and the client process's memory (which must stay flat).
+//! (both must be zero), and the memory of the client process and of the sandbox process,
+//! which keeps at most 500 sessions (both must stay flat).
 //!
 //! Off by default; run it with
 //! `SOAK_SECONDS=60 SOAK_FLOWS=32 cargo test --release -p otp-sandbox --test soak -- --ignored --nocapture`.
@@ -20,10 +21,10 @@ fn env(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Resident memory of this process, in KiB.
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
+/// Resident memory of process `pid` (`self` for this one), in KiB.
+fn rss_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
@@ -53,6 +54,8 @@ fn start_sandbox(port: u16) -> Server {
             "0s",
         ])
         .args(["--fault-rate", "0.05", "--fault-delay", "100ms"])
+        // Bounded: the oldest sessions go, so the sandbox's memory must stay flat.
+        .args(["--max-sessions", "500", "--send-limit", "off"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -131,7 +134,9 @@ async fn soak() {
         .local_addr()
         .unwrap()
         .port();
-    let _server = start_sandbox(port);
+    let server = start_sandbox(port);
+    let sandbox_pid = server.0.id().to_string();
+    let rss = |who: &str| rss_of(who);
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::builder(otp_sandbox::DEFAULT_TOKEN)
         .base_url(format!("{base}/api/n/otp-handler"))
@@ -163,18 +168,24 @@ async fn soak() {
     let started = Instant::now();
     let end = started + Duration::from_secs(seconds);
     let warm = started + Duration::from_secs(seconds) / 5;
-    let rss_warm = Arc::new(Mutex::new(None));
+    // (client, sandbox) resident memory once warm.
+    let rss_warm: Arc<Mutex<Option<(u64, u64)>>> = Arc::new(Mutex::new(None));
     let workers: Vec<_> = (0..flows)
         .map(|worker| {
             let (client, tally, rss_warm) = (client.clone(), tally.clone(), rss_warm.clone());
+            let sandbox_pid = sandbox_pid.clone();
             tokio::spawn(async move {
                 let mut n = 0u64;
                 while Instant::now() < end {
-                    let phone = format!("+7{worker:03}{n:07}");
+                    // +79…: never one of the sandbox's scenario numbers (+70000000001…).
+                    let phone = format!("+79{worker:02}{n:07}");
                     flow(&client, &phone, n % 4 == 3, &tally).await;
                     n += 1;
                     if Instant::now() > warm {
-                        rss_warm.lock().unwrap().get_or_insert_with(rss_kib);
+                        rss_warm
+                            .lock()
+                            .unwrap()
+                            .get_or_insert_with(|| (rss_of("self"), rss_of(&sandbox_pid)));
                     }
                 }
             })
@@ -183,8 +194,16 @@ async fn soak() {
     for w in workers {
         w.await.expect("no worker panicked");
     }
-    let rss_end = rss_kib();
+    let rss_end = (rss("self"), rss(&sandbox_pid));
     let rss_start = rss_warm.lock().unwrap().unwrap_or(rss_end);
+    let stats: serde_json::Value = probe
+        .get(format!("{base}/sandbox/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     let sessions: Vec<serde_json::Value> = probe
         .get(format!("{base}/sandbox/sessions"))
@@ -202,9 +221,13 @@ async fn soak() {
             .or_default()
             .push(s["requestId"].as_str().unwrap().into());
     }
+    // Live sessions only (the sandbox forgets the oldest): no phone has two.
     let duplicated = per_recipient.values().filter(|ids| ids.len() > 1).count();
-    // A session the client does not know: created for a `send` that failed, or not the one it got.
-    let lost = per_recipient
+    // Every session the sandbox started is one the client was told of, and the other way
+    // round: a `send` that failed started nothing, none started twice.
+    let told = t.sent.values().flatten().count() as u64;
+    let started_on_server = stats["started"].as_u64().unwrap();
+    let live_unknown = per_recipient
         .iter()
         .filter(|(phone, ids)| {
             t.sent
@@ -213,12 +236,6 @@ async fn soak() {
                 .is_none_or(|id| !ids.contains(id))
         })
         .count();
-    let unknown_to_server = t
-        .sent
-        .values()
-        .flatten()
-        .filter(|id| !sessions.iter().any(|s| s["requestId"] == **id))
-        .count();
     let errors: u64 = t.errors.values().sum();
     println!("soak: {flows} concurrent flows for {seconds} s against the sandbox with 5% faults");
     println!("  completed flows:      {}", t.completed);
@@ -226,22 +243,44 @@ async fn soak() {
     for (kind, n) in &t.errors {
         println!("    {kind}: {n}");
     }
-    println!("  sessions on server:   {}", sessions.len());
-    println!("  lost sessions:        {lost}");
+    println!("  sessions started:     {started_on_server} (the client was told of {told})");
+    println!(
+        "  sessions live:        {} (at most 500 kept)",
+        sessions.len()
+    );
+    println!("  live, unknown:        {live_unknown}");
     println!("  duplicated sessions:  {duplicated}");
-    println!("  unknown to server:    {unknown_to_server}");
-    println!("  client RSS: {rss_start} KiB after warm-up, {rss_end} KiB at the end");
+    println!(
+        "  client RSS:  {} KiB after warm-up, {} KiB at the end",
+        rss_start.0, rss_end.0
+    );
+    println!(
+        "  sandbox RSS: {} KiB after warm-up, {} KiB at the end",
+        rss_start.1, rss_end.1
+    );
 
     assert!(t.completed > 0, "flows complete");
-    assert_eq!(lost, 0, "no session the client does not know of");
-    assert_eq!(duplicated, 0, "no `send` delivered twice");
     assert_eq!(
-        unknown_to_server, 0,
-        "every request id the client got exists"
+        started_on_server, told,
+        "each session started is one the client got"
     );
-    // Flat: within 16 MiB and 25 % of the warm-up figure.
+    assert_eq!(
+        live_unknown, 0,
+        "no live session the client does not know of"
+    );
+    assert_eq!(duplicated, 0, "no `send` delivered twice");
     assert!(
-        rss_end <= rss_start + 16 * 1024 + rss_start / 4,
-        "memory grew: {rss_start} → {rss_end} KiB"
+        sessions.len() <= 500,
+        "the sandbox keeps at most 500 sessions"
     );
+    // Flat: within 16 MiB and 25 % of the warm-up figure, for both processes.
+    for (who, start, end) in [
+        ("client", rss_start.0, rss_end.0),
+        ("sandbox", rss_start.1, rss_end.1),
+    ] {
+        assert!(
+            end <= start + 16 * 1024 + start / 4,
+            "{who} memory grew: {start} → {end} KiB"
+        );
+    }
 }
