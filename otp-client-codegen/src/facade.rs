@@ -66,6 +66,8 @@ pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStrea
                     self.block_on(self.inner.#name(#(#args),*))
                 }
             },
+            // The command line calls the async client; it has no facade of its own.
+            Target::Cli => quote! {},
         }
     });
     quote! {
@@ -279,7 +281,7 @@ fn first_type_argument<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
 }
 
 /// Whether `ty` is a reference to a type whose path ends in `name`.
-fn is_ref_to(ty: &Type, name: &str) -> bool {
+pub(crate) fn is_ref_to(ty: &Type, name: &str) -> bool {
     matches!(ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p)
         if p.path.segments.last().is_some_and(|s| s.ident == name)))
 }

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cli;
 mod error;
 mod facade;
 mod open_enum;
@@ -31,27 +32,34 @@ use quote::quote;
 pub use error::CodegenError;
 pub use open_enum::{EXTENSIBLE_ENUM_EXTENSION, OpenEnum, open_enums};
 pub use spec::{
-    LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation, SDK_NOTE_EXTENSION, Spec,
+    BodyProperty, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation,
+    SDK_NOTE_EXTENSION, Spec,
 };
 
-/// Which client to generate.
+/// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// `otp-client`: progenitor's client, the extensible enums and the async facade.
     Async,
     /// `otp-client-blocking`: the blocking facade over `otp-client`.
     Blocking,
+    /// `otp-cli`: the `otp` binary's subcommands, one per operation.
+    Cli,
 }
 
 impl Target {
-    /// Both targets.
-    pub const ALL: [Target; 2] = [Target::Async, Target::Blocking];
+    /// Every target.
+    pub const ALL: [Target; 3] = [Target::Async, Target::Blocking, Target::Cli];
+
+    /// The targets that are Rust APIs for users (the clients).
+    pub const CLIENTS: [Target; 2] = [Target::Async, Target::Blocking];
 
     /// The crate the target's code belongs to.
     pub fn crate_name(self) -> &'static str {
         match self {
             Target::Async => "otp-client",
             Target::Blocking => "otp-client-blocking",
+            Target::Cli => "otp-cli",
         }
     }
 
@@ -60,6 +68,7 @@ impl Target {
         match self {
             Target::Async => "otp_client.rs",
             Target::Blocking => "otp_client_blocking.rs",
+            Target::Cli => "otp_cli.rs",
         }
     }
 }
@@ -88,7 +97,6 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
         message: format!("progenitor's output does not parse: {e}"),
     })?;
     let methods = facade::raw_methods(spec, &raw_file)?;
-    let facade = facade::facade_tokens(&methods, target);
     let tokens = match target {
         Target::Async => {
             let enums = open_enums(spec)
@@ -114,6 +122,7 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                     }
                 })
                 .collect::<Vec<_>>();
+            let facade = facade::facade_tokens(&methods, target);
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
                 let url = &s.url;
@@ -144,11 +153,15 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                 #list
             }
         }
-        Target::Blocking => quote! {
-            mod facade {
-                #facade
+        Target::Blocking => {
+            let facade = facade::facade_tokens(&methods, target);
+            quote! {
+                mod facade {
+                    #facade
+                }
             }
-        },
+        }
+        Target::Cli => cli::cli_tokens(spec, &methods),
     };
     Ok(Generated {
         code: format(spec, tokens)?,

@@ -41,6 +41,10 @@ pub struct Operation {
     pub long_polling: bool,
     /// The path and query parameters: (name as the spec spells it, `path` or `query`).
     pub parameters: Vec<(String, String)>,
+    /// Each parameter's description, by name.
+    pub parameter_descriptions: Vec<(String, String)>,
+    /// The properties of the JSON request body, in the schema's order.
+    pub body_properties: Vec<BodyProperty>,
     /// The success status and the name of its schema.
     pub success: Option<(u16, String)>,
     /// The request body's schema name, if the body is a named schema.
@@ -51,6 +55,19 @@ pub struct Operation {
     /// What a caller of the generated method must know beyond the API's own description
     /// (`x-sdk-note`), added to the method's docs.
     pub sdk_note: Option<String>,
+}
+
+/// One property of a request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyProperty {
+    /// Its name, as the spec spells it.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Whether the schema requires it.
+    pub required: bool,
+    /// Whether it is a string (a flag's text is then the value itself, not JSON).
+    pub is_string: bool,
 }
 
 /// The vendor extension that marks a response the vendor's reference does not list, with
@@ -194,19 +211,48 @@ impl Spec {
             .and_then(|m| m.schema.as_ref())
     }
 
-    fn body_required_strings(&self, op: &openapiv3::Operation) -> Vec<String> {
-        let schema = Self::body_schema_ref(op);
-        let schema = match schema {
-            Some(ReferenceOr::Reference { reference }) => reference
+    /// The object schema of `op`'s JSON body, if it has one.
+    fn body_object<'a>(
+        &'a self,
+        op: &'a openapiv3::Operation,
+    ) -> Option<&'a openapiv3::ObjectType> {
+        let schema = match Self::body_schema_ref(op)? {
+            ReferenceOr::Reference { reference } => reference
                 .strip_prefix("#/components/schemas/")
                 .and_then(|name| self.openapi.components.as_ref()?.schemas.get(name))
-                .and_then(|s| s.as_item()),
-            Some(ReferenceOr::Item(s)) => Some(s),
-            None => None,
+                .and_then(|s| s.as_item())?,
+            ReferenceOr::Item(s) => s,
         };
-        let Some(openapiv3::SchemaKind::Type(openapiv3::Type::Object(object))) =
-            schema.map(|s| &s.schema_kind)
-        else {
+        match &schema.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => Some(object),
+            _ => None,
+        }
+    }
+
+    fn body_properties(&self, op: &openapiv3::Operation) -> Vec<BodyProperty> {
+        let Some(object) = self.body_object(op) else {
+            return Vec::new();
+        };
+        object
+            .properties
+            .iter()
+            .map(|(name, schema)| BodyProperty {
+                name: name.clone(),
+                description: schema
+                    .as_item()
+                    .and_then(|s| s.schema_data.description.clone())
+                    .unwrap_or_default(),
+                required: object.required.contains(name),
+                is_string: matches!(
+                    schema.as_item().map(|s| &s.schema_kind),
+                    Some(openapiv3::SchemaKind::Type(openapiv3::Type::String(_)))
+                ),
+            })
+            .collect()
+    }
+
+    fn body_required_strings(&self, op: &openapiv3::Operation) -> Vec<String> {
+        let Some(object) = self.body_object(op) else {
             return Vec::new();
         };
         object
@@ -262,6 +308,18 @@ impl Spec {
                         (p.parameter_data_ref().name.clone(), location.to_string())
                     })
                     .collect();
+                let parameter_descriptions = op
+                    .parameters
+                    .iter()
+                    .filter_map(|p| self.resolve_parameter(p))
+                    .map(|p| {
+                        let data = p.parameter_data_ref();
+                        (
+                            data.name.clone(),
+                            data.description.clone().unwrap_or_default(),
+                        )
+                    })
+                    .collect();
                 let success = op.responses.responses.iter().find_map(|(code, resp)| {
                     let n = status_number(code);
                     if !(200..300).contains(&n) {
@@ -282,6 +340,8 @@ impl Spec {
                     }
                 });
                 Operation {
+                    parameter_descriptions,
+                    body_properties: self.body_properties(op),
                     body_schema: match Self::body_schema_ref(op) {
                         Some(ReferenceOr::Reference { reference }) => reference
                             .strip_prefix("#/components/schemas/")

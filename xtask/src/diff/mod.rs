@@ -26,13 +26,25 @@ pub struct Change {
     pub reason: String,
 }
 
+/// How a public item of a generated client changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// It appears: callers are not affected.
+    Added,
+    /// It disappears: callers that use it no longer compile.
+    Removed,
+    /// Its signature changes: callers that use it may no longer compile.
+    Changed,
+}
+
 /// One public item of a generated client that appears, disappears or changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RustChange {
     /// `otp-client` or `otp-client-blocking`.
     pub krate: String,
-    /// `added`, `removed` or `changed`.
-    pub kind: String,
+    /// How it changes.
+    pub kind: ChangeKind,
     /// The item, e.g. `Client::get_channel` or `types::ChannelSettings::lifetime`.
     pub item: String,
     /// Its old signature.
@@ -59,7 +71,8 @@ pub struct Report {
 impl Report {
     /// Whether anything breaks.
     pub fn is_breaking(&self) -> bool {
-        self.changes.iter().any(|c| c.breaking) || self.rust.iter().any(|r| r.kind != "added")
+        self.changes.iter().any(|c| c.breaking)
+            || self.rust.iter().any(|r| r.kind != ChangeKind::Added)
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Change, Report};
+use super::{Change, ChangeKind, Report};
 
 /// How to print the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -88,10 +88,10 @@ impl Report {
             let _ = writeln!(s, "  not compared: {e}");
         }
         for r in &self.rust {
-            let (mark, style) = match r.kind.as_str() {
-                "added" => ("+", GREEN),
-                "removed" => ("-", RED),
-                _ => ("~", RED),
+            let (mark, style) = match r.kind {
+                ChangeKind::Added => ("+", GREEN),
+                ChangeKind::Removed => ("-", RED),
+                ChangeKind::Changed => ("~", RED),
             };
             let sig = match (&r.old, &r.new) {
                 (Some(o), Some(n)) => format!("{o}  →  {n}"),
@@ -127,40 +127,20 @@ impl Report {
         if !self.rust.is_empty() {
             let _ = writeln!(s, "\n### Rust API\n\n```diff");
             for r in &self.rust {
-                match r.kind.as_str() {
-                    "added" => {
-                        let _ = writeln!(
-                            s,
-                            "+ {}: {} {}",
-                            r.krate,
-                            r.item,
-                            r.new.clone().unwrap_or_default()
-                        );
-                    }
-                    "removed" => {
-                        let _ = writeln!(
-                            s,
-                            "- {}: {} {}",
-                            r.krate,
-                            r.item,
-                            r.old.clone().unwrap_or_default()
-                        );
-                    }
-                    _ => {
-                        let _ = writeln!(
-                            s,
-                            "- {}: {} {}",
-                            r.krate,
-                            r.item,
-                            r.old.clone().unwrap_or_default()
-                        );
-                        let _ = writeln!(
-                            s,
-                            "+ {}: {} {}",
-                            r.krate,
-                            r.item,
-                            r.new.clone().unwrap_or_default()
-                        );
+                let line = |mark: char, sig: &Option<String>| {
+                    format!(
+                        "{mark} {}: {} {}\n",
+                        r.krate,
+                        r.item,
+                        sig.as_deref().unwrap_or("")
+                    )
+                };
+                match r.kind {
+                    ChangeKind::Added => s.push_str(&line('+', &r.new)),
+                    ChangeKind::Removed => s.push_str(&line('-', &r.old)),
+                    ChangeKind::Changed => {
+                        s.push_str(&line('-', &r.old));
+                        s.push_str(&line('+', &r.new));
                     }
                 }
             }

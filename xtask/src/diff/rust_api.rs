@@ -1,50 +1,100 @@
-//! The public Rust API of both generated clients, compared across two specs.
+//! The public Rust API of both generated clients, compared across two specs: items parsed
+//! with syn and compared as syntax trees, printed with prettyplease.
 
 use std::collections::BTreeMap;
 
 use otp_client_codegen::{Spec, Target, generate};
-use quote::ToTokens;
 use syn::{ImplItem, Item, Type};
 
-use super::RustChange;
+use super::{ChangeKind, RustChange};
 
-/// Item path → its signature.
-type Api = BTreeMap<String, String>;
+/// One public item of a generated client, as parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Public {
+    /// A method of the client: its signature (generics left out: they name lifetimes only).
+    Method(syn::Signature),
+    /// A field of a type: its type.
+    Field(Type),
+    /// A type: `struct` or `enum`.
+    Type(&'static str),
+    /// A variant of an enum.
+    Variant,
+}
 
-pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, otp_client_codegen::CodegenError> {
+impl Public {
+    /// The item as a person reads it, printed by prettyplease.
+    fn render(&self) -> String {
+        match self {
+            Public::Method(sig) => {
+                let item: syn::ItemFn = syn::parse_quote! { pub #sig {} };
+                unparse(Item::Fn(item))
+                    .trim_end_matches("{}")
+                    .trim()
+                    .to_string()
+            }
+            Public::Field(ty) => {
+                let item: syn::ItemType = syn::parse_quote! { type T = #ty; };
+                unparse(Item::Type(item))
+                    .trim()
+                    .trim_start_matches("type T = ")
+                    .trim_end_matches(';')
+                    .to_string()
+            }
+            Public::Type(kind) => (*kind).to_string(),
+            Public::Variant => "variant".to_string(),
+        }
+    }
+}
+
+fn unparse(item: Item) -> String {
+    let mut file: syn::File = syn::parse_quote! {};
+    file.items.push(item);
+    prettyplease::unparse(&file)
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Item path → the item.
+type Api = BTreeMap<String, Public>;
+
+/// Why the Rust APIs could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum RustApiError {
+    /// A side does not generate.
+    #[error(transparent)]
+    Generate(#[from] otp_client_codegen::CodegenError),
+    /// The generated code does not parse.
+    #[error("the code generated for {0} does not parse: {1}")]
+    Parse(&'static str, syn::Error),
+}
+
+pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, RustApiError> {
     let mut out = Vec::new();
-    for target in Target::ALL {
-        let before = api(&generate(old, target)?.code);
-        let after = api(&generate(new, target)?.code);
-        let krate = target.crate_name().to_string();
-        for (item, sig) in &before {
+    for target in Target::CLIENTS {
+        let krate = target.crate_name();
+        let before = api(&generate(old, target)?.code, krate)?;
+        let after = api(&generate(new, target)?.code, krate)?;
+        let change = |kind, item: &str, old: Option<&Public>, new: Option<&Public>| RustChange {
+            krate: krate.to_string(),
+            kind,
+            item: item.to_string(),
+            old: old.map(Public::render),
+            new: new.map(Public::render),
+        };
+        for (item, was) in &before {
             match after.get(item) {
-                None => out.push(RustChange {
-                    krate: krate.clone(),
-                    kind: "removed".into(),
-                    item: item.clone(),
-                    old: Some(sig.clone()),
-                    new: None,
-                }),
-                Some(new_sig) if new_sig != sig => out.push(RustChange {
-                    krate: krate.clone(),
-                    kind: "changed".into(),
-                    item: item.clone(),
-                    old: Some(sig.clone()),
-                    new: Some(new_sig.clone()),
-                }),
+                None => out.push(change(ChangeKind::Removed, item, Some(was), None)),
+                Some(is) if is != was => {
+                    out.push(change(ChangeKind::Changed, item, Some(was), Some(is)))
+                }
                 _ => {}
             }
         }
-        for (item, sig) in &after {
+        for (item, is) in &after {
             if !before.contains_key(item) {
-                out.push(RustChange {
-                    krate: krate.clone(),
-                    kind: "added".into(),
-                    item: item.clone(),
-                    old: None,
-                    new: Some(sig.clone()),
-                });
+                out.push(change(ChangeKind::Added, item, None, Some(is)));
             }
         }
     }
@@ -53,12 +103,11 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, otp_client_codege
 
 /// The public items of generated code: the facade's methods, and the types' fields and
 /// variants.
-fn api(code: &str) -> Api {
+fn api(code: &str, krate: &'static str) -> Result<Api, RustApiError> {
+    let file = syn::parse_file(code).map_err(|e| RustApiError::Parse(krate, e))?;
     let mut api = Api::new();
-    if let Ok(file) = syn::parse_file(code) {
-        collect(&file.items, "", &mut api);
-    }
-    api
+    collect(&file.items, "", &mut api);
+    Ok(api)
 }
 
 fn collect(items: &[Item], module: &str, api: &mut Api) {
@@ -88,30 +137,27 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
                     {
                         let mut sig = f.sig.clone();
                         sig.generics = syn::Generics::default();
-                        api.insert(
-                            format!("Client::{}", f.sig.ident),
-                            tidy(&sig.to_token_stream().to_string()),
-                        );
+                        api.insert(format!("Client::{}", f.sig.ident), Public::Method(sig));
                     }
                 }
             }
             Item::Struct(s) if module == "types" && matches!(s.vis, syn::Visibility::Public(_)) => {
                 let name = s.ident.to_string();
-                api.insert(format!("types::{name}"), "struct".into());
+                api.insert(format!("types::{name}"), Public::Type("struct"));
                 for field in &s.fields {
                     if let Some(ident) = &field.ident {
                         api.insert(
                             format!("types::{name}::{ident}"),
-                            tidy(&field.ty.to_token_stream().to_string()),
+                            Public::Field(field.ty.clone()),
                         );
                     }
                 }
             }
             Item::Enum(e) if module == "types" && matches!(e.vis, syn::Visibility::Public(_)) => {
                 let name = e.ident.to_string();
-                api.insert(format!("types::{name}"), "enum".into());
+                api.insert(format!("types::{name}"), Public::Type("enum"));
                 for v in &e.variants {
-                    api.insert(format!("types::{name}::{}", v.ident), "variant".into());
+                    api.insert(format!("types::{name}::{}", v.ident), Public::Variant);
                 }
             }
             _ => {}
@@ -119,38 +165,24 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
     }
 }
 
-/// Token text without the spaces `to_string` puts around punctuation.
-fn tidy(s: &str) -> String {
-    let mut out = s.to_string();
-    for (from, to) in [
-        (" :: ", "::"),
-        (":: ", "::"),
-        (" ::", "::"),
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        ("& '", "&'"),
-        ("& ", "&"),
-        (" (", "("),
-        ("( ", "("),
-        (" )", ")"),
-        (" :", ":"),
-    ] {
-        out = out.replace(from, to);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_that_does_not_parse_is_an_error_not_an_empty_api() {
+        assert!(matches!(
+            api("fn (", "otp-client"),
+            Err(RustApiError::Parse("otp-client", _))
+        ));
     }
-    for (from, to) in [
-        ("::std::result::", ""),
-        ("::std::option::", ""),
-        ("::std::string::", ""),
-        ("&'a ", "&"),
-        (",)", ")"),
-        (",>", ">"),
-        (") ->", ") -> "),
-        (")->", ") -> "),
-        ("->Result", "-> Result"),
-    ] {
-        out = out.replace(from, to);
+
+    #[test]
+    fn signatures_compare_as_syntax_and_print_as_rust() {
+        let a = api("mod facade { impl crate::Client { pub fn f<'a>(&'a self, x: &'a str) -> Result<u8, Error> { todo!() } } }", "c").unwrap();
+        let b = api("mod facade { impl crate::Client { pub fn f<'a>(&'a self, x : &'a str) -> Result<u8,Error> { todo!() } } }", "c").unwrap();
+        assert_eq!(a, b, "spacing is not a change");
+        let sig = a["Client::f"].render();
+        assert_eq!(sig, "pub fn f(&'a self, x: &'a str) -> Result<u8, Error>");
     }
-    out
 }

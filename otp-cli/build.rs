@@ -1,0 +1,3 @@
+fn main() {
+    otp_client_codegen::build(otp_client_codegen::Target::Cli);
+}

@@ -1,0 +1,57 @@
+//! What `otp` prints: the service's JSON (or a short text), and one line per failure.
+
+use std::io::IsTerminal;
+
+use clap::ArgMatches;
+use serde_json::Value;
+
+use crate::{Exit, Failure};
+
+/// Prints a call's answer on stdout, as `--output` says.
+pub(crate) fn answer(matches: &ArgMatches, value: &Value) {
+    if matches.get_one::<String>("output").map(String::as_str) == Some("text") {
+        print!("{}", text(value));
+    } else if std::io::stdout().is_terminal() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        println!("{value}");
+    }
+}
+
+/// A short text: one `name: value` line per field, nested fields by their dotted path.
+pub(crate) fn text(value: &Value) -> String {
+    let mut out = String::new();
+    flatten("", value, &mut out);
+    out
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut String) {
+    match value {
+        Value::Object(fields) if !fields.is_empty() => {
+            for (name, field) in fields {
+                let path = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}.{name}")
+                };
+                flatten(&path, field, out);
+            }
+        }
+        Value::String(s) => out.push_str(&format!("{prefix}: {s}\n")),
+        other => out.push_str(&format!("{prefix}: {other}\n")),
+    }
+}
+
+/// Prints a failure as one line on stderr; the exit code that says what kind it was.
+pub(crate) fn failure(failure: &Failure) -> Exit {
+    match failure {
+        Failure::Usage(message) => eprintln!("error: {message}"),
+        // The SDK's text: the operation, the exception type, its English text and the
+        // service's own words; never a token or a phone number.
+        Failure::Call(e) => eprintln!("error: {e}"),
+    }
+    failure.exit()
+}

@@ -1,0 +1,318 @@
+//! The `otp` binary, run as a process against an in-process sandbox: every subcommand of
+//! the spec, its output and exit code, the failures' one line and exit codes, `verify`,
+//! completions, and the token nowhere in any output, however verbose.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use otp_client_codegen::Spec;
+use otp_sandbox::{CODE_WIDGET, Sandbox, SandboxConfig};
+use serde_json::Value;
+
+const PHONE: &str = "+79991234563";
+
+fn spec() -> Spec {
+    Spec::load(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap()
+}
+
+/// `otp ARGS` with the sandbox's token in `OTP_TOKEN`, `stdin` as its input.
+fn otp(token: Option<&str>, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_otp"));
+    command
+        .args(args)
+        .env_remove("OTP_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(token) = token {
+        command.env("OTP_TOKEN", token);
+    }
+    let mut child = command.spawn().expect("the otp binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    for stream in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(
+            !text.contains(otp_sandbox::DEFAULT_TOKEN),
+            "the token was printed by otp {args:?}: {text}"
+        );
+    }
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A sandbox, and the `--env` that points `otp` at it.
+fn sandbox() -> (Sandbox, String) {
+    let sandbox = Sandbox::spawn(SandboxConfig {
+        codeless_confirm_delay: None,
+        ..SandboxConfig::fast()
+    })
+    .unwrap();
+    let env = sandbox.base_url();
+    (sandbox, env)
+}
+
+/// A session sent through `otp send`, its channel already sent.
+fn session(env: &str) -> String {
+    let widget = CODE_WIDGET.to_string();
+    let sent = otp(
+        Some(otp_sandbox::DEFAULT_TOKEN),
+        &[
+            "--env",
+            env,
+            "send",
+            "--widgetId",
+            &widget,
+            "--recipient",
+            PHONE,
+        ],
+        "",
+    );
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let answer: Value = serde_json::from_str(&stdout(&sent)).unwrap();
+    let id = answer["requestId"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    id
+}
+
+#[test]
+fn every_operation_of_the_spec_is_a_subcommand_that_answers_the_services_json() {
+    let (sb, env) = sandbox();
+    let token = Some(otp_sandbox::DEFAULT_TOKEN);
+    let mut ran = 0;
+    for op in spec().operations() {
+        let id = session(&env);
+        let mut args = vec!["--env".to_string(), env.clone(), op.id.clone()];
+        for (name, _) in &op.parameters {
+            let value = match name.as_str() {
+                "requestId" => id.clone(),
+                "widgetId" => CODE_WIDGET.to_string(),
+                "recipient" => PHONE.to_string(),
+                other => panic!("`{other}`: a parameter this test does not know"),
+            };
+            args.extend([format!("--{name}"), value]);
+        }
+        for property in &op.body_properties {
+            let value = match property.name.as_str() {
+                "widgetId" => CODE_WIDGET.to_string(),
+                "recipient" => PHONE.to_string(),
+                "code" => sb.code(&id).unwrap(),
+                other => panic!("`{other}`: a body field this test does not know"),
+            };
+            args.extend([format!("--{}", property.name), value]);
+        }
+        if op.id == "resend" {
+            std::thread::sleep(std::time::Duration::from_millis(250)); // the cooldown
+        }
+        // A status long-poll is held until the session changes: the user confirms meanwhile.
+        let holds = op.id == "getStatusLongPolling";
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = std::thread::scope(|scope| {
+            if holds {
+                scope.spawn(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(150));
+                    assert!(sb.confirm(&id));
+                });
+            }
+            otp(token, &args, "")
+        });
+        assert!(output.status.success(), "otp {args:?}: {}", stderr(&output));
+        let answer: Value = serde_json::from_str(stdout(&output).trim())
+            .unwrap_or_else(|e| panic!("otp {args:?}: not JSON ({e}): {}", stdout(&output)));
+        assert!(answer.is_object(), "{answer}");
+        assert_eq!(stdout(&output).lines().count(), 1, "compact when piped");
+        // The same as text: a `name: value` line per field.
+        let mut text_args = args.clone();
+        text_args.extend(["--output", "text"]);
+        // (A read the service answers at once: a second long-poll would be held.)
+        if op.http_method == "GET" && !op.long_polling {
+            let text = stdout(&otp(token, &text_args, ""));
+            let first = answer.as_object().unwrap().keys().next().unwrap();
+            assert!(
+                text.lines().any(|l| l.starts_with(&format!("{first}: "))),
+                "{text}"
+            );
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 10);
+}
+
+#[test]
+fn failures_are_one_line_with_an_exit_code_of_their_kind() {
+    let (_sb, env) = sandbox();
+    let token = Some(otp_sandbox::DEFAULT_TOKEN);
+    let unknown = uuid::Uuid::new_v4().to_string();
+    // The service answered an error: 3, with its type, English text and words.
+    let output = otp(
+        token,
+        &["--env", &env, "getChannel", "--requestId", &unknown],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let line = stderr(&output);
+    assert_eq!(line.lines().count(), 1, "{line}");
+    for part in [
+        "getChannel",
+        "SessionNotFoundException",
+        "The session does not exist",
+        "Сессия не найдена",
+    ] {
+        assert!(line.contains(part), "`{part}` missing: {line}");
+    }
+    // The service could not be reached: 4.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "http://127.0.0.1:{}/api/n/otp-handler",
+            l.local_addr().unwrap().port()
+        )
+    };
+    let output = otp(
+        token,
+        &["--env", &closed, "getChannel", "--requestId", &unknown],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(stderr(&output).contains("refused"), "{}", stderr(&output));
+    // Usage: a missing flag, a malformed id, no token, a body that is not JSON: 2.
+    for (args, token) in [
+        (vec!["--env", env.as_str(), "getChannel"], token),
+        (
+            vec![
+                "--env",
+                env.as_str(),
+                "getChannel",
+                "--requestId",
+                "..\\..\\x",
+            ],
+            token,
+        ),
+        (
+            vec![
+                "--env",
+                env.as_str(),
+                "getChannel",
+                "--requestId",
+                unknown.as_str(),
+            ],
+            None,
+        ),
+        (
+            vec![
+                "--env",
+                env.as_str(),
+                "checkCode",
+                "--requestId",
+                unknown.as_str(),
+                "--body",
+                "{",
+            ],
+            token,
+        ),
+        (vec!["nosuchcommand"], token),
+    ] {
+        let output = otp(token, &args, "");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "otp {args:?}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains("error"), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn the_token_comes_from_a_file_too_and_is_never_printed_however_verbose() {
+    let (_sb, env) = sandbox();
+    let id = session(&env);
+    let file = std::env::temp_dir().join(format!("otp-token-{}", std::process::id()));
+    std::fs::write(&file, format!("{}\n", otp_sandbox::DEFAULT_TOKEN)).unwrap();
+    let file = file.to_string_lossy().to_string();
+    for verbosity in ["-v", "-vv", "-vvv"] {
+        let output = otp(
+            None,
+            &[
+                verbosity,
+                "--env",
+                &env,
+                "--token-file",
+                &file,
+                "getStatus",
+                "--requestId",
+                &id,
+                "--recipient",
+                PHONE,
+            ],
+            "",
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        let logs = stderr(&output);
+        assert!(
+            logs.contains("otp.call"),
+            "{verbosity} logs the call: {logs}"
+        );
+        assert!(
+            !logs.contains(PHONE),
+            "{verbosity}: the phone in clear: {logs}"
+        );
+    }
+    // Help shows no token either (there is no flag for one).
+    let help = otp(Some(otp_sandbox::DEFAULT_TOKEN), &["--help"], "");
+    assert!(stdout(&help).contains("OTP_TOKEN"));
+}
+
+#[test]
+fn verify_runs_the_whole_flow_against_an_embedded_sandbox() {
+    // A wrong code first, then the right one, typed at the prompt.
+    let output = otp(
+        None,
+        &["verify", "--sandbox", "--phone", PHONE],
+        "0000\n1234\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("verified +7999***4563"),
+        "{}",
+        stdout(&output)
+    );
+    let prompt = stderr(&output);
+    assert!(prompt.contains("wrong code: 2 attempt(s) left"), "{prompt}");
+    // Asked for a resend within the cooldown: told to wait, then the code.
+    let output = otp(
+        None,
+        &["verify", "--sandbox", "--phone", PHONE],
+        "r\n1234\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("too early"), "{}", stderr(&output));
+    // No code at all: a usage failure.
+    let output = otp(None, &["verify", "--sandbox", "--phone", PHONE], "");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn completions_cover_every_subcommand() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = otp(None, &["completions", shell], "");
+        assert!(output.status.success(), "{shell}");
+        let script = stdout(&output);
+        for op in spec().operations() {
+            assert!(script.contains(&op.id), "{shell}: {}", op.id);
+        }
+        assert!(script.contains("verify"), "{shell}");
+    }
+}

@@ -1,0 +1,183 @@
+//! The command-line client's subcommands: one per operation, from the spec (names, flags,
+//! help) and the methods progenitor generated (argument types), calling the async client.
+
+use heck::{ToKebabCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Type;
+
+use crate::facade::{RawMethod, is_ref_to};
+use crate::{Operation, Spec};
+
+/// `operation_commands()` and `call_operation()` for the `otp` binary.
+pub(crate) fn cli_tokens(spec: &Spec, methods: &[RawMethod]) -> TokenStream {
+    let operations = spec.operations();
+    let summaries: Vec<(String, String)> = spec
+        .openapi()
+        .operations()
+        .map(|(_, _, o)| {
+            (
+                o.summary.clone().unwrap_or_default(),
+                o.description.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let commands = methods.iter().map(|m| {
+        let op = &operations[m.index];
+        let (summary, description) = &summaries[m.index];
+        command(op, m, summary, description)
+    });
+    let calls = methods.iter().map(|m| {
+        let op = &operations[m.index];
+        let id = &op.id;
+        let name = &m.name;
+        let args = m.params.iter().map(|(param, ty)| argument(op, param, ty));
+        quote! {
+            #id => crate::answer(client.#name(#(#args),*).await),
+        }
+    });
+    quote! {
+        /// One subcommand per operation of the spec, named by its operationId (and in
+        /// kebab case), with the spec's parameter names as flags.
+        pub(crate) fn operation_commands() -> ::std::vec::Vec<::clap::Command> {
+            ::std::vec![#(#commands),*]
+        }
+
+        /// Calls operation `id` with the arguments in `matches`; `None` when `id` is not an
+        /// operation of the spec.
+        pub(crate) async fn call_operation(
+            client: &::otp_client::Client,
+            id: &str,
+            matches: &::clap::ArgMatches,
+        ) -> ::std::option::Option<::std::result::Result<::serde_json::Value, crate::Failure>> {
+            ::std::option::Option::Some(match id {
+                #(#calls)*
+                _ => return ::std::option::Option::None,
+            })
+        }
+    }
+}
+
+/// The spec's name of a method's argument.
+fn spec_name(op: &Operation, param: &syn::Ident) -> String {
+    op.parameters
+        .iter()
+        .map(|(name, _)| name)
+        .find(|name| *param == name.to_snake_case())
+        .cloned()
+        .unwrap_or_else(|| param.to_string())
+}
+
+fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str) -> TokenStream {
+    let id = &op.id;
+    let alias = op.id.to_kebab_case();
+    let long_about = if description.is_empty() {
+        summary.to_string()
+    } else {
+        format!("{summary}\n\n{}", description.trim_end())
+    };
+    let mut args = Vec::new();
+    for (param, ty) in &method.params {
+        if param == "body" {
+            let fields: Vec<&str> = op.body_properties.iter().map(|p| p.name.as_str()).collect();
+            for property in &op.body_properties {
+                let name = &property.name;
+                let alias = kebab_alias(name);
+                let help = format!("{} (a field of the body)", property.description);
+                let required = property
+                    .required
+                    .then(|| quote! { .required_unless_present("body") });
+                args.push(quote! {
+                    ::clap::Arg::new(#name)
+                        .long(#name)
+                        #alias
+                        .help(#help)
+                        #required
+                        .conflicts_with("body")
+                });
+            }
+            let help = format!(
+                "The whole request body, as JSON, instead of the flags of its fields ({})",
+                fields.join(", ")
+            );
+            args.push(quote! {
+                ::clap::Arg::new("body").long("body").value_name("JSON").help(#help)
+            });
+            continue;
+        }
+        let name = spec_name(op, param);
+        let alias = kebab_alias(&name);
+        let help = op
+            .parameter_descriptions
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default();
+        let parser = value_parser(ty);
+        let value_name = name.to_snake_case().to_uppercase();
+        args.push(quote! {
+            ::clap::Arg::new(#name)
+                .long(#name)
+                #alias
+                .value_name(#value_name)
+                .help(#help)
+                .required(true)
+                .value_parser(#parser)
+        });
+    }
+    let kebab = (alias != op.id).then(|| quote! { .visible_alias(#alias) });
+    quote! {
+        ::clap::Command::new(#id)
+            #kebab
+            .about(#summary)
+            .long_about(#long_about)
+            #(.arg(#args))*
+    }
+}
+
+/// `.visible_alias("kebab-case")`, when the spec's name is not already that.
+fn kebab_alias(name: &str) -> Option<TokenStream> {
+    let kebab = name.to_kebab_case();
+    (kebab != name).then(|| quote! { .visible_alias(#kebab) })
+}
+
+/// How a flag's text becomes the argument's type.
+fn value_parser(ty: &Type) -> TokenStream {
+    if is_ref_to(ty, "RequestId") {
+        quote! { ::clap::value_parser!(::otp_client::RequestId) }
+    } else if is_ref_to(ty, "Uuid") {
+        quote! { ::clap::value_parser!(::uuid::Uuid) }
+    } else {
+        quote! { ::clap::value_parser!(::std::string::String) }
+    }
+}
+
+/// The expression that gives a method its argument `param` from the parsed flags.
+fn argument(op: &Operation, param: &syn::Ident, ty: &Type) -> TokenStream {
+    if param == "body" {
+        let fields = op.body_properties.iter().map(|p| {
+            let name = &p.name;
+            let is_string = p.is_string;
+            quote! { (#name, #is_string) }
+        });
+        return quote! {
+            &match crate::body(matches, &[#(#fields),*]) {
+                ::std::result::Result::Ok(body) => body,
+                ::std::result::Result::Err(failure) => {
+                    return ::std::option::Option::Some(::std::result::Result::Err(failure))
+                }
+            }
+        };
+    }
+    let name = spec_name(op, param);
+    if is_ref_to(ty, "str") {
+        quote! { crate::flag::<::std::string::String>(matches, #name).as_str() }
+    } else if is_ref_to(ty, "RequestId") {
+        quote! { crate::flag::<::otp_client::RequestId>(matches, #name) }
+    } else if is_ref_to(ty, "Uuid") {
+        quote! { crate::flag::<::uuid::Uuid>(matches, #name) }
+    } else {
+        let message = format!("`{}`: no flag type for argument `{param}`", op.id);
+        quote! { ::std::compile_error!(#message) }
+    }
+}
