@@ -1,6 +1,7 @@
-//! Counts what one client costs, free of timing noise: run under
-//! `perf stat -e instructions` (or callgrind) with `sdk` or `raw` as the argument; the
-//! difference between the two runs is the SDK's work per call (the responder's is the same).
+//! Counts what one client costs, free of timing noise: run under callgrind (or
+//! `perf stat -e instructions`) with `sdk`, `raw` (getStatus), `sdk-check`, `raw-check`
+//! (checkCode) or `none` as the argument; (run − none) / CALLS is a call's cost, client and
+//! responder together.
 
 use otp_benches::*;
 
@@ -21,12 +22,17 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let (sdk, raw) = (sdk_client(addr), raw_client());
+        let body = otp_client::types::OtpHandlerCheckCodeRequestDto {
+            code: "1234".into(),
+        };
         for _ in 0..calls() {
             match which.as_str() {
                 "sdk" => assert!(sdk.get_status(&ID, RECIPIENT).await.unwrap().success),
                 "raw" => assert!(raw_get_status(&raw, &base).await.success),
+                "sdk-check" => assert!(sdk.check_code(&ID, &body).await.unwrap().success),
+                "raw-check" => assert!(raw_check_code(&raw, &base).await.success),
                 "none" => {}
-                other => panic!("sdk, raw or none, not {other}"),
+                other => panic!("sdk, raw, sdk-check, raw-check or none, not {other}"),
             }
         }
     });

@@ -40,6 +40,8 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
                 flatten(&path, field, out);
             }
         }
+        // An empty answer (`{}`) says nothing.
+        Value::Object(_) if prefix.is_empty() => {}
         Value::String(s) => out.push_str(&format!("{prefix}: {s}\n")),
         other => out.push_str(&format!("{prefix}: {other}\n")),
     }

@@ -33,6 +33,7 @@ pub(crate) fn command() -> Command {
             Arg::new("sandbox")
                 .long("sandbox")
                 .action(ArgAction::SetTrue)
+                .conflicts_with_all(["env", "token-file"])
                 .help("Against an embedded sandbox, with no setup (its code is 1234)"),
         )
 }

@@ -435,8 +435,12 @@ pub async fn resend(
         if s.attempts_left == 0 {
             return Err(app.error(OP, "AttemptsExpiredException"));
         }
-        if s.channel_started.elapsed() < app.state.config.resend_cooldown {
-            return Err(app.error(OP, "RestartCooldownActiveException"));
+        let waited = s.channel_started.elapsed();
+        if waited < app.state.config.resend_cooldown {
+            // How long is left, as the service could say it (`Retry-After`).
+            let mut reply = app.error(OP, "RestartCooldownActiveException");
+            reply.retry_after = Some(app.state.config.resend_cooldown - waited);
+            return Err(reply);
         }
     }
     if app.state.next_channel(&cell) {
@@ -525,8 +529,10 @@ pub async fn sandbox_fault(
                 .into_response();
         }
     };
-    app.state.inject(&request.operation, fault);
-    StatusCode::NO_CONTENT.into_response()
+    match app.state.inject(&request.operation, fault) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
 }
 
 /// `GET /sandbox/sessions`: every session's id and recipient (sandbox only, for soak tests'

@@ -21,6 +21,20 @@ pub use fault::Fault;
 pub use record::Exchange;
 pub use scenario::{Behaviour, SCENARIOS, Scenario};
 
+/// The operations the sandbox serves, by operationId: the spec's (a test checks).
+pub(crate) const OPERATIONS: &[&str] = &[
+    "getWidget",
+    "send",
+    "getChannel",
+    "getChannelLongPolling",
+    "getStatus",
+    "getStatusLongPolling",
+    "checkCode",
+    "checkStatusAndComplete",
+    "complete",
+    "resend",
+];
+
 /// The path prefix the API is served under.
 pub const API_PREFIX: &str = "/api/n/otp-handler";
 
@@ -81,6 +95,7 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
     let random = app.state.config.random_faults;
     let state = app.state.clone();
     let op = |operation: &'static str, route: MethodRouter<api::App>| {
+        debug_assert!(OPERATIONS.contains(&operation), "{operation}");
         route.layer(axum::middleware::from_fn_with_state(
             (state.clone(), operation),
             fault::injected,
@@ -263,7 +278,9 @@ impl Sandbox {
     }
 
     /// Injects `fault` into the next call of `operation` (its operationId, such as
-    /// `getChannel`); several queue up, one per call.
+    /// `getChannel`); several queue up, one per call. Panics on an operation the spec does
+    /// not have, or a status that is not one (a test's mistake, said at once rather than a
+    /// fault that never fires).
     ///
     /// ```no_run
     /// # fn run(sandbox: &otp_sandbox::Sandbox) {
@@ -274,7 +291,9 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn inject(&self, operation: &str, fault: Fault) {
-        self.state.inject(operation, fault);
+        if let Err(e) = self.state.inject(operation, fault) {
+            panic!("Sandbox::inject: {e}");
+        }
     }
 
     /// Every live session: (request id, recipient).
@@ -331,5 +350,16 @@ impl Drop for Sandbox {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sandbox_serves_the_specs_operations() {
+        let spec = otp_client_codegen::Spec::parse("openapi.yaml", include_str!("../openapi.yaml"))
+            .unwrap();
+        let ids: Vec<String> = spec.operations().into_iter().map(|o| o.id).collect();
+        assert_eq!(ids, super::OPERATIONS);
     }
 }

@@ -233,14 +233,27 @@ impl State {
         (slot.0 > limit).then(|| slot.1.saturating_duration_since(now))
     }
 
-    /// Queues `fault` for the next call of operation `operation`.
-    pub fn inject(&self, operation: &str, fault: Fault) {
-        self.faults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(operation.to_string())
-            .or_default()
-            .push_back(fault);
+    /// Queues `fault` for the next call of operation `operation`; refuses an operation the
+    /// spec does not have, or a status that is not one.
+    pub fn inject(&self, operation: &str, fault: Fault) -> Result<(), String> {
+        if !crate::OPERATIONS.contains(&operation) {
+            return Err(format!(
+                "no operation `{operation}`: one of {}",
+                crate::OPERATIONS.join(", ")
+            ));
+        }
+        if let Fault::Status(status) = fault
+            && !(100..=599).contains(&status)
+        {
+            return Err(format!("{status} is not an HTTP status"));
+        }
+        let mut faults = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let queue = faults.entry(operation.to_string()).or_default();
+        if queue.len() >= 1000 {
+            return Err(format!("1000 faults already wait for `{operation}`"));
+        }
+        queue.push_back(fault);
+        Ok(())
     }
 
     /// The fault queued for this call of `operation`, if any.

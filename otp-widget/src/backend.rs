@@ -16,9 +16,9 @@ use crate::{Captcha, routes};
 ///
 /// ```
 /// let client = otp_client::Client::builder("my-api-token").build()?;
-/// let widget = otp_widget::WidgetBackend::builder(client).build();
+/// let widget = otp_widget::WidgetBackend::builder(client).build()?;
 /// let app: axum::Router = axum::Router::new().nest("/otp/", widget.router());
-/// # Ok::<(), otp_client::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct WidgetBackend {
@@ -46,6 +46,7 @@ pub(crate) struct Shared {
     pub(crate) captcha: Option<Captcha>,
     pub(crate) captcha_http: reqwest::Client,
     pub(crate) phone_limit: Option<(u32, Duration)>,
+    pub(crate) request_limit: Option<(u32, Duration)>,
     pub(crate) store: Arc<dyn QuotaStore>,
     pub(crate) client_ip: ClientIpResolver,
     pub(crate) key_prefix: String,
@@ -59,6 +60,7 @@ impl WidgetBackend {
             client,
             captcha: None,
             phone_limit: Some((3, Duration::from_secs(60))),
+            request_limit: Some((300, Duration::from_secs(60))),
             store: None,
             proxies: TrustedProxies::none(),
             client_ip: None,
@@ -82,7 +84,8 @@ impl WidgetBackend {
 /// | setting | default |
 /// |---|---|
 /// | [`captcha`](Self::captcha) | none |
-/// | [`per_phone_limit`](Self::per_phone_limit) | 3 sends per phone number per minute (the service's own) |
+/// | [`per_phone_limit`](Self::per_phone_limit) | 3 sends per phone number per minute (the service's own); as many resends per session |
+/// | [`per_ip_request_limit`](Self::per_ip_request_limit) | 300 requests per client IP per minute, every route |
 /// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none: the socket peer is the client |
 /// | [`allowed_origins`](Self::allowed_origins) | none: no CORS headers (same origin only) |
@@ -93,14 +96,20 @@ pub struct WidgetBackendBuilder {
     client: otp_client::Client,
     captcha: Option<Captcha>,
     phone_limit: Option<(u32, Duration)>,
+    request_limit: Option<(u32, Duration)>,
     store: Option<Arc<dyn QuotaStore>>,
     proxies: TrustedProxies,
     client_ip: Option<ClientIpResolver>,
-    cors: Vec<HeaderValue>,
+    cors: Vec<String>,
     body_limit: usize,
     expose_complete: bool,
     key_prefix: String,
 }
+
+/// An origin given to [`WidgetBackendBuilder::allowed_origins`] that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an origin (scheme://host[:port], such as https://app.example)")]
+pub struct InvalidOrigin(pub String);
 
 impl fmt::Debug for WidgetBackendBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,10 +128,19 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// At most `sends` per phone number per `window` reach the service; more are answered
-    /// `RateLimitException` (429) with `Retry-After`. `None` turns the limit off.
+    /// At most `sends` per phone number per `window` reach the service, and as many
+    /// `resend`s per session; more are answered `RateLimitException` (429) with
+    /// `Retry-After`. `None` turns the limit off.
     pub fn per_phone_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
         self.phone_limit = limit;
+        self
+    }
+
+    /// At most this many requests per client IP per window, on every route (each spends
+    /// the service's quota of your token); more are answered `RateLimitException` (429).
+    /// `None` turns the limit off.
+    pub fn per_ip_request_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+        self.request_limit = limit;
         self
     }
 
@@ -153,7 +171,8 @@ impl WidgetBackendBuilder {
     }
 
     /// The origins (`https://app.example`) whose pages may call the routes from a browser
-    /// (CORS). None by default: only pages of the back end's own origin.
+    /// (CORS). None by default: only pages of the back end's own origin. An origin that is
+    /// not `scheme://host[:port]` fails [`build`](Self::build).
     pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -161,7 +180,7 @@ impl WidgetBackendBuilder {
     {
         self.cors = origins
             .into_iter()
-            .filter_map(|o| HeaderValue::from_str(o.as_ref()).ok())
+            .map(|o| o.as_ref().to_string())
             .collect();
         self
     }
@@ -174,6 +193,10 @@ impl WidgetBackendBuilder {
 
     /// Whether `POST /{requestId}/complete` is served (yes by default, as the vendor's SDK
     /// does). `checkStatusAndComplete` never is: the application finishes server-side.
+    ///
+    /// A browser that calls `complete` closes the session, and the application's
+    /// [`finish`](otp_client::Client::finish) then answers `NotVerified` (the service says
+    /// `false` after a completion): turn it off unless your widget needs it.
     pub fn expose_complete(mut self, expose: bool) -> Self {
         self.expose_complete = expose;
         self
@@ -186,8 +209,20 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// Builds the back end.
-    pub fn build(self) -> WidgetBackend {
+    /// Builds the back end; fails on an allowed origin that is not one.
+    pub fn build(self) -> Result<WidgetBackend, InvalidOrigin> {
+        let cors = self
+            .cors
+            .iter()
+            .map(|origin| {
+                let url = reqwest::Url::parse(origin).map_err(|_| InvalidOrigin(origin.clone()))?;
+                let canonical = url.origin().ascii_serialization();
+                if canonical == "null" || canonical != origin.trim_end_matches('/') {
+                    return Err(InvalidOrigin(origin.clone()));
+                }
+                HeaderValue::from_str(&canonical).map_err(|_| InvalidOrigin(origin.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let timeout = self
             .captcha
             .as_ref()
@@ -202,6 +237,7 @@ impl WidgetBackendBuilder {
             captcha: self.captcha,
             captcha_http,
             phone_limit: self.phone_limit,
+            request_limit: self.request_limit,
             store: self
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
@@ -209,10 +245,10 @@ impl WidgetBackendBuilder {
             key_prefix: self.key_prefix,
             expose_complete: self.expose_complete,
         };
-        WidgetBackend {
+        Ok(WidgetBackend {
             shared: Arc::new(shared),
-            cors: self.cors,
+            cors,
             body_limit: self.body_limit,
-        }
+        })
     }
 }

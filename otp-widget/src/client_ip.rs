@@ -13,13 +13,27 @@ use ipnet::IpNet;
 /// trusted forwarding headers ([`TrustedProxies`]); an application may put its own.
 pub type ClientIpResolver = Arc<dyn Fn(&Parts) -> Option<IpAddr> + Send + Sync>;
 
-/// The proxies (load balancers, CDNs) whose forwarding headers are believed.
+/// Which header the trusted proxies write the client's address in. Only that one is read:
+/// a proxy passes the others on from the browser as they came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, AWS ALB, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+    /// `X-Real-IP: client` (one address, set by the proxy).
+    XRealIp,
+}
+
+/// The proxies (load balancers, CDNs) whose forwarding header is believed.
 ///
 /// A request's client is its socket peer, unless the peer is a trusted proxy: then the
-/// forwarding headers (`Forwarded`, else `X-Forwarded-For`, else `X-Real-IP`) are read
-/// right to left, skipping trusted proxies, and the first address that is not one is the
-/// client. A header sent by anyone else is ignored, so a browser cannot choose its own
-/// address.
+/// header the proxies write ([`ProxyHeader`], `X-Forwarded-For` by default) is read right to
+/// left, skipping trusted proxies, and the first address that is not one is the client.
+/// Headers sent by anyone else, and other forwarding headers, are ignored, so a browser
+/// cannot choose its own address.
 ///
 /// ```
 /// use std::net::IpAddr;
@@ -35,12 +49,24 @@ pub type ClientIpResolver = Arc<dyn Fn(&Parts) -> Option<IpAddr> + Send + Sync>;
 /// assert_eq!(proxies.client(from_browser, &headers), from_browser);
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    nets: Vec<IpNet>,
+    header: ProxyHeader,
+}
 
 impl TrustedProxies {
-    /// Trusts the proxies in `nets`.
+    /// Trusts the proxies in `nets`, which write `X-Forwarded-For`.
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Self {
-        Self(nets.into_iter().collect())
+        Self {
+            nets: nets.into_iter().collect(),
+            header: ProxyHeader::default(),
+        }
+    }
+
+    /// The header the proxies write the client's address in.
+    pub fn header(mut self, header: ProxyHeader) -> Self {
+        self.header = header;
+        self
     }
 
     /// Trusts no proxy: the socket peer is always the client (the default).
@@ -50,7 +76,7 @@ impl TrustedProxies {
 
     fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
-        self.0.iter().any(|net| net.contains(&ip))
+        self.nets.iter().any(|net| net.contains(&ip))
     }
 
     /// The client of a request from `peer` with `headers`.
@@ -59,10 +85,12 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let hops = forwarded_for(headers)
-            .or_else(|| header_list(headers, "x-forwarded-for"))
-            .or_else(|| header_list(headers, "x-real-ip"))
-            .unwrap_or_default();
+        let hops = match self.header {
+            ProxyHeader::XForwardedFor => header_list(headers, "x-forwarded-for"),
+            ProxyHeader::Forwarded => forwarded_for(headers),
+            ProxyHeader::XRealIp => header_list(headers, "x-real-ip"),
+        }
+        .unwrap_or_default();
         let mut client = peer;
         for hop in hops.iter().rev() {
             match hop {
@@ -163,6 +191,7 @@ mod tests {
             headers(&[("x-real-ip", "1.1.1.1")]),
             headers(&[("forwarded", "for=1.1.1.1")]),
         ] {
+            let proxies = proxies.clone().header(ProxyHeader::Forwarded);
             assert_eq!(proxies.client(ip("203.0.113.5"), &h), ip("203.0.113.5"));
             assert_eq!(
                 TrustedProxies::none().client(ip("10.0.0.1"), &h),
@@ -186,32 +215,41 @@ mod tests {
             ("x-forwarded-for", "203.0.113.8"),
         ]);
         assert_eq!(proxies.client(peer, &h), ip("203.0.113.8"));
-        let h = headers(&[(
-            "forwarded",
-            "for=1.1.1.1;proto=https, for=\"[2001:db8:cafe::17]:4711\", for=\"198.51.100.4:80\"",
-        )]);
-        assert_eq!(proxies.client(peer, &h), ip("198.51.100.4"));
-        // Forwarded wins over X-Forwarded-For; X-Real-IP is the last resort.
+        // Only the header the proxies write: a forged other one changes nothing.
         let h = headers(&[
-            ("forwarded", "for=198.51.100.5"),
+            ("forwarded", "for=1.1.1.1"),
+            ("x-real-ip", "1.1.1.2"),
             ("x-forwarded-for", "198.51.100.6"),
         ]);
-        assert_eq!(proxies.client(peer, &h), ip("198.51.100.5"));
-        let h = headers(&[("x-real-ip", "198.51.100.7")]);
-        assert_eq!(proxies.client(peer, &h), ip("198.51.100.7"));
+        assert_eq!(proxies.client(peer, &h), ip("198.51.100.6"));
+        let rfc = proxies.clone().header(ProxyHeader::Forwarded);
+        let h = headers(&[
+            (
+                "forwarded",
+                "for=1.1.1.1;proto=https, for=\"[2001:db8:cafe::17]:4711\", for=\"198.51.100.4:80\"",
+            ),
+            ("x-forwarded-for", "1.1.1.1"),
+        ]);
+        assert_eq!(rfc.client(peer, &h), ip("198.51.100.4"));
+        let real = proxies.clone().header(ProxyHeader::XRealIp);
+        let h = headers(&[
+            ("x-real-ip", "198.51.100.7"),
+            ("x-forwarded-for", "1.1.1.1"),
+        ]);
+        assert_eq!(real.client(peer, &h), ip("198.51.100.7"));
         // Only proxies: the left-most of them.
         let h = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.1.1")]);
         assert_eq!(proxies.client(peer, &h), ip("10.9.9.9"));
         // An unreadable hop: the proxy that reported it.
         let h = headers(&[("forwarded", "for=unknown, for=10.2.2.2")]);
-        assert_eq!(proxies.client(peer, &h), ip("10.2.2.2"));
+        assert_eq!(rfc.client(peer, &h), ip("10.2.2.2"));
         // No header at all: the proxy itself.
         assert_eq!(proxies.client(peer, &HeaderMap::new()), peer);
         // IPv4 mapped into IPv6 is IPv4.
         assert_eq!(
             proxies.client(
                 ip("::ffff:10.0.0.1"),
-                &headers(&[("x-real-ip", "198.51.100.8")])
+                &headers(&[("x-forwarded-for", "198.51.100.8")])
             ),
             ip("198.51.100.8")
         );

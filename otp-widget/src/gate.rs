@@ -21,17 +21,21 @@ impl Shared {
         format!("{}:{kind}:{id}", self.key_prefix)
     }
 
-    /// The quota key of a client address. An IPv6 client is counted by its /64: one
+    /// What a client address is counted as. An IPv6 client is counted by its /64: one
     /// subscriber gets a whole /64, and could otherwise pick a fresh address per `send`.
-    fn ip_key(&self, ip: IpAddr) -> String {
-        let bucket = match ip {
+    fn ip_bucket(&self, ip: IpAddr) -> String {
+        match ip {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
-        };
-        self.key("ip", &bucket)
+        }
+    }
+
+    /// The free-sends quota key of a client address.
+    fn ip_key(&self, ip: IpAddr) -> String {
+        self.key("ip", &self.ip_bucket(ip))
     }
 
     /// The quota key of a phone number: its digits, hashed (the store never holds a phone
@@ -77,6 +81,12 @@ impl Shared {
                 let token = captcha_token
                     .filter(|t| !t.trim().is_empty())
                     .ok_or_else(not_confirmed)?;
+                // The provider first: only a token it confirms is remembered, so that junk
+                // tokens cannot fill the store.
+                if let Err(reason) = captcha.verify(&self.captcha_http, token, ip).await {
+                    tracing::info!(%ip, reason, "captcha refused");
+                    return Err(not_confirmed());
+                }
                 let spent = self.key("captcha", &hex::encode(Sha256::digest(token.as_bytes())));
                 if !self
                     .store
@@ -85,10 +95,6 @@ impl Shared {
                     .map_err(store_failed)?
                 {
                     tracing::info!(%ip, "captcha refused: the token was used before");
-                    return Err(not_confirmed());
-                }
-                if let Err(reason) = captcha.verify(&self.captcha_http, token, ip).await {
-                    tracing::info!(%ip, reason, "captcha refused");
                     return Err(not_confirmed());
                 }
             }
@@ -101,15 +107,55 @@ impl Shared {
                 .map_err(store_failed)?;
             if hit.count > u64::from(limit) {
                 tracing::info!(phone = %otp_client::mask_phone(phone), "per-phone send limit");
-                return Err(Refusal::of(
-                    ExceptionType::RateLimitException,
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
-                .retry_after(hit.resets_in));
+                return Err(rate_limited(hit.resets_in));
             }
         }
         Ok(())
     }
+}
+
+impl Shared {
+    /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
+    pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
+        let Some((limit, window)) = self.request_limit else {
+            return Ok(());
+        };
+        let hit = self
+            .store
+            .hit(&self.key("requests", &self.ip_bucket(ip)), window)
+            .await
+            .map_err(store_failed)?;
+        if hit.count > u64::from(limit) {
+            return Err(rate_limited(hit.resets_in));
+        }
+        Ok(())
+    }
+
+    /// Lets a `resend` of session `id` through: each one sends a message, so a session gets
+    /// the per-phone limit's number of them per window (the router does not know its phone).
+    pub(crate) async fn admit_resend(&self, id: &str) -> Result<(), Refusal> {
+        let Some((limit, window)) = self.phone_limit else {
+            return Ok(());
+        };
+        let hit = self
+            .store
+            .hit(&self.key("resend", id), window)
+            .await
+            .map_err(store_failed)?;
+        if hit.count > u64::from(limit) {
+            return Err(rate_limited(hit.resets_in));
+        }
+        Ok(())
+    }
+}
+
+/// `RateLimitException` (429), with how long to wait.
+fn rate_limited(wait: Duration) -> Refusal {
+    Refusal::of(
+        ExceptionType::RateLimitException,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .retry_after(wait)
 }
 
 /// A store that cannot answer refuses: the quotas fail closed.

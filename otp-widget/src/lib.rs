@@ -17,8 +17,9 @@
 //! own handler finishes the session server-side, with [`otp_client::Client::finish`].
 //!
 //! Beyond the vendor's Node SDK:
-//! - **the client's address** is the socket peer, and forwarding headers only from
-//!   [`TrustedProxies`] (the right-most hop that is not one);
+//! - **the client's address** is the socket peer, and the one forwarding header your
+//!   [`TrustedProxies`] write, only when they sent the request (the right-most hop that is
+//!   not one of them);
 //! - **a captcha** ([`Captcha`]: Google reCAPTCHA v2/v3, Yandex SmartCaptcha, Cloudflare
 //!   Turnstile) after N free sends per IP per window, checked with the provider (failing
 //!   closed), each token accepted once, the client IP passed on; `getWidget`'s answer says
@@ -53,7 +54,7 @@
 //! let client = otp_client::Client::builder(std::env::var("OTP_TOKEN")?).build()?;
 //! let widget = WidgetBackend::builder(client.clone())
 //!     .captcha(Captcha::yandex(std::env::var("CAPTCHA_SECRET")?).free_sends(3, Duration::from_secs(3600)))
-//!     .build();
+//!     .build()?;
 //! let app = Router::new()
 //!     .nest("/otp/", widget.router())
 //!     .route("/signup/finish", post(finish))
@@ -74,9 +75,9 @@ mod quota;
 mod reply;
 mod routes;
 
-pub use backend::{WidgetBackend, WidgetBackendBuilder};
+pub use backend::{InvalidOrigin, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
-pub use client_ip::{ClientIpResolver, TrustedProxies};
+pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies};
 #[cfg(feature = "redis")]
 pub use quota::RedisStore;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};

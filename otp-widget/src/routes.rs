@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
@@ -60,6 +60,10 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
         router = router.route(path, handler);
     }
     let mut router = router
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            per_ip_limit,
+        ))
         .fallback(|| async {
             Refusal::of(
                 ExceptionType::RequestNotFoundException,
@@ -99,8 +103,9 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
         "send" => post(
             move |State(s): State<AppState>,
                   ClientIp(ip): ClientIp,
+                  headers: HeaderMap,
                   body: Result<Bytes, BytesRejection>| async move {
-                send(s, ip, body, success).await
+                send(s, ip, &headers, body, success).await
             },
         ),
         "getChannel" => get(
@@ -136,9 +141,10 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
         "checkCode" => post(
             move |State(s): State<AppState>,
                   Path(id): Path<String>,
+                  headers: HeaderMap,
                   body: Result<Bytes, BytesRejection>| async move {
                 let id = session(&id)?;
-                let body: OtpHandlerCheckCodeRequestDto = json_body(body)?;
+                let body: OtpHandlerCheckCodeRequestDto = json_body(&headers, body)?;
                 Ok::<_, Refusal>(forward(success, s.client.check_code(&id, &body).await))
             },
         ),
@@ -151,6 +157,8 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
         "resend" => post(
             move |State(s): State<AppState>, Path(id): Path<String>| async move {
                 let id = session(&id)?;
+                // Each resend sends a message: counted like sends.
+                s.admit_resend(&id.to_string()).await?;
                 Ok::<_, Refusal>(forward(success, s.client.resend(&id).await))
             },
         ),
@@ -180,9 +188,22 @@ fn recipient(query: Option<&str>) -> Result<String, Refusal> {
 }
 
 /// A JSON body of type `T`, or the router's refusal.
+///
+/// Only `application/json`: a page of another origin can send `text/plain` without asking
+/// the browser's CORS checks first, so accepting it would let any site make its visitors
+/// `send`.
 fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, Refusal> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(Refusal::invalid().with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
     let bytes = body.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -229,10 +250,11 @@ struct SendBody {
 async fn send(
     s: AppState,
     ip: IpAddr,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     success: StatusCode,
 ) -> Result<Response, Refusal> {
-    let body: SendBody = json_body(body)?;
+    let body: SendBody = json_body(headers, body)?;
     if body.recipient.trim().is_empty() {
         return Err(Refusal::invalid());
     }
@@ -243,6 +265,24 @@ async fn send(
         recipient: body.recipient,
     };
     Ok(forward(success, s.client.send(&request).await))
+}
+
+/// Every route: the per-IP request limit.
+async fn per_ip_limit(
+    State(s): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let ip = match ClientIp::from_request_parts(&mut parts, &s).await {
+        Ok(ClientIp(ip)) => ip,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(refusal) = s.admit_request(ip).await {
+        return refusal.into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// The client's address, as the back end's resolver finds it.

@@ -43,7 +43,9 @@ async fn stack_on(
     configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
 ) -> Stack {
     let client = async_client_as(&sandbox.base_url(), DEFAULT_TOKEN);
-    let widget = configure(WidgetBackend::builder(client)).build();
+    let widget = configure(WidgetBackend::builder(client))
+        .build()
+        .expect("the back end builds");
     let addr = serve(Router::new().nest("/otp/", widget.router())).await;
     Stack {
         sandbox: Arc::new(sandbox),
@@ -135,7 +137,10 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
             let sb = sandbox(config_for(kind)).await;
             let reached = drive(&sb, &op.id, kind).await;
             let client = async_client_as(&sb.base_url(), reached.token);
-            let widget = WidgetBackend::builder(client).per_phone_limit(None).build();
+            let widget = WidgetBackend::builder(client)
+                .per_phone_limit(None)
+                .build()
+                .unwrap();
             let addr = serve(Router::new().nest("/otp/", widget.router())).await;
             let stack = Stack {
                 sandbox: Arc::new(sb),
@@ -510,11 +515,9 @@ async fn a_captcha_is_asked_after_the_free_sends_and_checked_with_the_provider()
         );
         // The provider got the secret, the token and the client's address.
         let calls = seen.lock().unwrap().clone();
-        assert_eq!(
-            calls.len(),
-            1,
-            "{name}: the reused token never reached the provider"
-        );
+        // The provider is asked first (so that junk tokens are never stored), and the reuse
+        // is refused even though this fake provider says yes twice.
+        assert_eq!(calls.len(), 2, "{name}");
         let form: std::collections::HashMap<_, _> = calls[0].iter().cloned().collect();
         let (token_field, ip_field) = if name == "yandex" {
             ("token", "ip")
@@ -684,7 +687,8 @@ async fn two_replicas_share_one_redis_quota() {
             .captcha(captcha)
             .per_phone_limit(Some((3, Duration::from_secs(60))))
             .store(store)
-            .build();
+            .build()
+            .unwrap();
         let addr = serve(Router::new().nest("/otp/", widget.router())).await;
         replicas.push(format!("http://{addr}/otp"));
     }
@@ -708,7 +712,11 @@ async fn two_replicas_share_one_redis_quota() {
     assert_eq!(send_with(&a, Some("shared-token"), &[]).await.0, 201);
     let (status, body) = send_with(&b, Some("shared-token"), &[]).await;
     assert!(captcha_refused(status, &body), "{body}");
-    assert_eq!(seen.lock().unwrap().len(), 1);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "asked twice, refused the second time"
+    );
     // The per-phone limit too: 3 sends of one number, whichever replica takes them.
     let phone = "+79995551234";
     let body = |token: &str| json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone, "captchaToken": token});
@@ -863,4 +871,134 @@ async fn cors_allows_only_the_configured_origins() {
     );
     let other = preflight("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_refused_before_anything_counts() {
+    let stack = stack(|b| b).await;
+    // What a page of another origin can send without the browser asking first.
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ] {
+        let response = stack
+            .browser
+            .post(format!("{}/", stack.url))
+            .header("content-type", content_type)
+            .body(format!(
+                r#"{{"widgetId":"{CODE_WIDGET}","recipient":"{RECIPIENT}"}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["type"], "ValidateError", "{content_type}");
+    }
+    assert_eq!(stack.sandbox.session_count(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn every_route_has_a_per_ip_request_limit() {
+    let stack = stack(|b| b.per_ip_request_limit(Some((3, Duration::from_secs(60))))).await;
+    let path = format!("/widget/{CODE_WIDGET}");
+    for _ in 0..3 {
+        assert_eq!(browse(&stack, "GET", &path, None, &[]).await.0, 200);
+    }
+    let (status, body, headers) = browse(&stack, "GET", &path, None, &[]).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["type"], "RateLimitException");
+    assert!(headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn resends_count_like_sends() {
+    let sb = Sandbox::start(SandboxConfig {
+        resend_cooldown: Duration::ZERO,
+        ..config()
+    })
+    .await
+    .unwrap();
+    let stack = stack_on(sb, |b| {
+        b.per_phone_limit(Some((1, Duration::from_secs(60))))
+    })
+    .await;
+    let (_, sent, _) = browse(
+        &stack,
+        "POST",
+        "/",
+        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
+        &[],
+    )
+    .await;
+    let id = sent["requestId"].as_str().unwrap().to_string();
+    assert_eq!(
+        browse(&stack, "POST", &format!("/{id}/resend"), None, &[])
+            .await
+            .0,
+        201
+    );
+    let (status, body, _) = browse(&stack, "POST", &format!("/{id}/resend"), None, &[]).await;
+    assert_eq!(status, 429, "the second resend of the window: {body}");
+}
+
+#[tokio::test]
+async fn a_browser_that_completes_the_session_leaves_nothing_to_finish() {
+    // Why `expose_complete(false)` is worth it: the service answers `false` after a completion.
+    let stack = stack(|b| b).await;
+    let (_, sent, _) = browse(
+        &stack,
+        "POST",
+        "/",
+        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
+        &[],
+    )
+    .await;
+    let id = sent["requestId"].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let code = stack.sandbox.code(&id).unwrap();
+    browse(
+        &stack,
+        "POST",
+        &format!("/{id}/checkCode"),
+        Some(json!({"code": code})),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        browse(&stack, "POST", &format!("/{id}/complete"), None, &[])
+            .await
+            .0,
+        201
+    );
+    let err = async_client_as(&stack.sandbox.base_url(), DEFAULT_TOKEN)
+        .finish(&id.parse().unwrap(), RECIPIENT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), otp_client::ErrorKind::NotVerified),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_allowed_origin_that_is_not_one_fails_the_build() {
+    let client = otp_client::Client::builder(DEFAULT_TOKEN).build().unwrap();
+    for bad in [
+        "app.example",
+        "https://app.example/path",
+        "*",
+        "javascript:alert(1)",
+    ] {
+        let err = WidgetBackend::builder(client.clone())
+            .allowed_origins([bad])
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains(bad), "{err}");
+    }
+    WidgetBackend::builder(client)
+        .allowed_origins(["https://app.example", "http://localhost:3000"])
+        .build()
+        .expect("origins");
 }

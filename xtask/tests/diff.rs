@@ -416,3 +416,15 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     }
     let _ = std::fs::remove_file(unparsable);
 }
+
+#[test]
+fn a_field_added_to_a_generated_struct_breaks_its_struct_literals() {
+    let base = fixtures().join("base.yaml");
+    let report = diff_json(&base, &fixtures().join("response-field-added.yaml"));
+    let rust = report["rust"].as_array().unwrap();
+    let added = rust
+        .iter()
+        .find(|r| r["kind"] == "added" && r["item"].as_str().unwrap().matches("::").count() == 2)
+        .unwrap_or_else(|| panic!("an added field: {rust:#?}"));
+    assert_eq!(added["breaking"], true, "{added}");
+}

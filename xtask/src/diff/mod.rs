@@ -45,6 +45,10 @@ pub struct RustChange {
     pub krate: String,
     /// How it changes.
     pub kind: ChangeKind,
+    /// Whether code that uses the crate may no longer compile: anything removed or changed,
+    /// and a field added to a struct with public fields (a struct literal lacks it) or a
+    /// variant added to an enum that is not `#[non_exhaustive]` (a `match` lacks it).
+    pub breaking: bool,
     /// The item, e.g. `Client::get_channel` or `types::ChannelSettings::lifetime`.
     pub item: String,
     /// Its old signature.
@@ -71,8 +75,7 @@ pub struct Report {
 impl Report {
     /// Whether anything breaks.
     pub fn is_breaking(&self) -> bool {
-        self.changes.iter().any(|c| c.breaking)
-            || self.rust.iter().any(|r| r.kind != ChangeKind::Added)
+        self.changes.iter().any(|c| c.breaking) || self.rust.iter().any(|r| r.breaking)
     }
 }
 

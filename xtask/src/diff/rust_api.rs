@@ -17,8 +17,21 @@ enum Public {
     Field(Type),
     /// A type: `struct` or `enum`.
     Type(&'static str),
-    /// A variant of an enum.
-    Variant,
+    /// A variant of an enum, and whether the enum is `#[non_exhaustive]`.
+    Variant { open: bool },
+}
+
+impl Public {
+    /// Whether adding it breaks code that uses the crate.
+    fn breaks_when_added(&self) -> bool {
+        match self {
+            // A struct literal of the type lacks the field.
+            Public::Field(_) => true,
+            // A `match` on the enum lacks the variant.
+            Public::Variant { open } => !open,
+            Public::Method(_) | Public::Type(_) => false,
+        }
+    }
 }
 
 impl Public {
@@ -41,7 +54,7 @@ impl Public {
                     .to_string()
             }
             Public::Type(kind) => (*kind).to_string(),
-            Public::Variant => "variant".to_string(),
+            Public::Variant { .. } => "variant".to_string(),
         }
     }
 }
@@ -79,6 +92,10 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, RustApiError> {
         let change = |kind, item: &str, old: Option<&Public>, new: Option<&Public>| RustChange {
             krate: krate.to_string(),
             kind,
+            breaking: match (kind, new) {
+                (ChangeKind::Added, Some(added)) => added.breaks_when_added(),
+                _ => true,
+            },
             item: item.to_string(),
             old: old.map(Public::render),
             new: new.map(Public::render),
@@ -156,8 +173,12 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
             Item::Enum(e) if module == "types" && matches!(e.vis, syn::Visibility::Public(_)) => {
                 let name = e.ident.to_string();
                 api.insert(format!("types::{name}"), Public::Type("enum"));
+                let open = e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
                 for v in &e.variants {
-                    api.insert(format!("types::{name}::{}", v.ident), Public::Variant);
+                    api.insert(
+                        format!("types::{name}::{}", v.ident),
+                        Public::Variant { open },
+                    );
                 }
             }
             _ => {}

@@ -29,11 +29,22 @@ fn demo(extra: &[&str]) -> (Running, String) {
         .unwrap()
         .join("examples");
     let binary = examples.join(format!("widget-demo{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: `cargo test --workspace` builds the examples (or `cargo build -p otp-widget --example widget-demo`)",
-        binary.display()
-    );
+    // `cargo test -p otp-widget` (or `--workspace`) builds this package's examples before
+    // its tests run; `--test browser` alone does not.
+    let rebuild =
+        "`cargo build -p otp-widget --example widget-demo`, or run `cargo test -p otp-widget`";
+    let built = std::fs::metadata(&binary)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| panic!("{} is missing: {rebuild}", binary.display()));
+    for source in ["examples/widget-demo.rs", "examples/widget-demo/index.html"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(source);
+        let changed = std::fs::metadata(&path).and_then(|m| m.modified()).unwrap();
+        assert!(
+            changed <= built,
+            "{} is older than {source}: {rebuild}",
+            binary.display()
+        );
+    }
     let mut child = Command::new(&binary)
         .args(["--listen", "127.0.0.1:0", "--fast"])
         .args(extra)
@@ -161,6 +172,8 @@ impl Browser {
                 "const r = document.getElementById('result'); \
                  return {state: r.dataset.state, result: r.textContent, \
                          attempts: document.getElementById('attempts').textContent, \
+                         channel: document.getElementById('channel').textContent, \
+                         cooldown: document.getElementById('cooldown').dataset.seen || '', \
                          log: document.getElementById('log').textContent};",
             );
             if dom["state"] != "pending" {
@@ -207,6 +220,18 @@ fn the_demo_verifies_a_phone_in_a_real_browser() {
             .contains("checkCode → 400 InvalidCodeException"),
         "{dom:#}"
     );
+
+    // Asked for again at once: the page waits out the cooldown the service gives, then the
+    // code comes by the next channel.
+    browser.open(&format!("{url}?auto&resend"));
+    let dom = browser.outcome();
+    assert_eq!(dom["state"], "verified", "{dom:#}");
+    assert_eq!(
+        dom["result"], "Verified: +7999***4563 (after a resend)",
+        "{dom:#}"
+    );
+    assert_eq!(dom["cooldown"], "yes", "the cooldown was shown: {dom:#}");
+    assert_eq!(dom["channel"], "We sent a code by VOICE.", "{dom:#}");
 
     // A codeless channel: the user confirms on the phone (the sandbox does, after a second).
     let (_codeless, url) = demo(&["--codeless"]);

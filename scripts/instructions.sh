@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Instructions per call (client and responder together), counted by callgrind: for each of
+# getStatus and checkCode, the SDK beside raw reqwest, and their ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${CALLS:-2000}
+cargo build -q --release -p otp-benches --example instructions
+bin=target/release/examples/instructions
+count() {
+  CALLS=$calls valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" 2>&1 \
+    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+none=$(count none)
+for pair in "getStatus:sdk:raw" "checkCode:sdk-check:raw-check"; do
+  IFS=: read -r op sdk raw <<<"$pair"
+  s=$(( ($(count "$sdk") - none) / calls ))
+  r=$(( ($(count "$raw") - none) / calls ))
+  awk -v op="$op" -v s="$s" -v r="$r" 'BEGIN { printf "%-10s sdk %7d  raw reqwest %7d  ratio %.3f\n", op, s, r, s / r }'
+done
