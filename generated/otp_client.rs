@@ -1788,7 +1788,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[0usize],
                     args,
-                    Box::pin(self.raw.get_widget(widget_id)),
+                    || Box::pin(self.raw.get_widget(widget_id)),
                 )
                 .await
         }
@@ -1807,7 +1807,7 @@ Sends a `POST` request to `/`
                 request_id: None,
                 strings: &[("recipient", body.recipient.as_str())],
             };
-            self.call(&super::OPERATIONS[1usize], args, Box::pin(self.raw.send(body)))
+            self.call(&super::OPERATIONS[1usize], args, || Box::pin(self.raw.send(body)))
                 .await
         }
         /**Get the current channel (Запросить текущий канал)
@@ -1830,7 +1830,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[2usize],
                     args,
-                    Box::pin(self.raw.get_channel(request_id)),
+                    || Box::pin(self.raw.get_channel(request_id)),
                 )
                 .await
         }
@@ -1856,7 +1856,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[3usize],
                     args,
-                    Box::pin(self.raw.get_channel_long_polling(request_id)),
+                    || Box::pin(self.raw.get_channel_long_polling(request_id)),
                 )
                 .await
         }
@@ -1880,7 +1880,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[4usize],
                     args,
-                    Box::pin(self.raw.get_status(request_id, recipient)),
+                    || Box::pin(self.raw.get_status(request_id, recipient)),
                 )
                 .await
         }
@@ -1908,7 +1908,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[5usize],
                     args,
-                    Box::pin(self.raw.get_status_long_polling(request_id, recipient)),
+                    || Box::pin(self.raw.get_status_long_polling(request_id, recipient)),
                 )
                 .await
         }
@@ -1932,7 +1932,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[6usize],
                     args,
-                    Box::pin(self.raw.check_code(request_id, body)),
+                    || Box::pin(self.raw.check_code(request_id, body)),
                 )
                 .await
         }
@@ -1968,7 +1968,9 @@ the answer was lost) otherwise.*/
             self.call(
                     &super::OPERATIONS[7usize],
                     args,
-                    Box::pin(self.raw.check_status_and_complete(request_id, recipient)),
+                    || Box::pin(
+                        self.raw.check_status_and_complete(request_id, recipient),
+                    ),
                 )
                 .await
         }
@@ -1997,7 +1999,7 @@ checks that the session was confirmed for the phone number.*/
             self.call(
                     &super::OPERATIONS[8usize],
                     args,
-                    Box::pin(self.raw.complete(request_id)),
+                    || Box::pin(self.raw.complete(request_id)),
                 )
                 .await
         }
@@ -2021,7 +2023,7 @@ Arguments:
             self.call(
                     &super::OPERATIONS[9usize],
                     args,
-                    Box::pin(self.raw.resend(request_id)),
+                    || Box::pin(self.raw.resend(request_id)),
                 )
                 .await
         }

@@ -56,8 +56,9 @@ pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStrea
                 pub async fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
                     let args = crate::call::Args { request_id: #request_id, strings: &[#(#strings),*] };
                     // Boxed: progenitor's future is large, and moving it with every poll
-                    // of the caller's would cost more than one allocation.
-                    self.call(&super::OPERATIONS[#index], args, Box::pin(self.raw.#name(#(#args),*))).await
+                    // of the caller's would cost more than one allocation. Made again only
+                    // when the call is retried.
+                    self.call(&super::OPERATIONS[#index], args, || Box::pin(self.raw.#name(#(#args),*))).await
                 }
             },
             Target::Blocking => quote! {

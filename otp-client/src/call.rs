@@ -4,7 +4,9 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use progenitor_client::ResponseValue;
@@ -16,7 +18,7 @@ use crate::mask::MaskedPhone;
 use crate::operation::{Escape, Operation};
 use crate::redact::Secrets;
 use crate::types::ErrorResponse;
-use crate::{Client, Error, RequestId};
+use crate::{Client, Error, NextStep, RequestId};
 
 /// The arguments of a call that the SDK itself looks at.
 #[derive(Debug, Clone, Copy)]
@@ -60,10 +62,10 @@ pub(crate) enum Fault {
 }
 
 impl CallContext {
-    fn new(operation: &'static Operation) -> Self {
+    fn new(operation: &'static Operation, maybe_sent: bool) -> Self {
         Self {
             operation,
-            maybe_sent: false,
+            maybe_sent,
             status: None,
             content_type: None,
             retry_after: None,
@@ -71,14 +73,6 @@ impl CallContext {
             body: Bytes::new(),
             fault: None,
         }
-    }
-
-    /// Forgets the previous attempt's response (but not whether it may have been sent).
-    pub(crate) fn next_attempt(&mut self) {
-        *self = Self {
-            maybe_sent: self.maybe_sent,
-            ..Self::new(self.operation)
-        };
     }
 }
 
@@ -93,15 +87,18 @@ pub(crate) fn with_context<R>(f: impl FnOnce(&mut CallContext) -> R) -> Option<R
 }
 
 impl Client {
-    /// Runs operation `operation`: checks `args`, runs `call` in a span, and maps its error.
-    pub(crate) async fn call<T, F>(
+    /// Runs operation `operation`: checks `args`, then sends the request `call` makes, in
+    /// a span, and maps its error; makes it again when the [`RetryPolicy`](crate::RetryPolicy)
+    /// and the error's next step say so (a request is only rebuilt when it is retried).
+    pub(crate) async fn call<T, F, Fut>(
         &self,
         operation: &'static Operation,
         args: Args<'_>,
         call: F,
     ) -> Result<T, Error>
     where
-        F: Future<Output = Result<ResponseValue<T>, raw::Error<ErrorResponse>>>,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, raw::Error<ErrorResponse>>>,
     {
         for (name, value) in args.strings {
             if value.trim().is_empty() {
@@ -128,37 +125,72 @@ impl Client {
         }
         async move {
             let started = Instant::now();
-            let (result, context) = CONTEXT
-                .scope(RefCell::new(CallContext::new(operation)), async {
-                    let result = call.await;
-                    (
-                        result,
-                        CONTEXT.with(|c| c.replace(CallContext::new(operation))),
+            let policy = &self.state().retry;
+            let mut attempt = 1;
+            let mut maybe_sent = false;
+            loop {
+                let (result, context) = CONTEXT
+                    .scope(
+                        RefCell::new(CallContext::new(operation, maybe_sent)),
+                        async {
+                            let result = call().await;
+                            (
+                                result,
+                                CONTEXT.with(|c| c.replace(CallContext::new(operation, false))),
+                            )
+                        },
                     )
-                })
-                .await;
-            let span = tracing::Span::current();
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            if let Some(status) = context.status {
-                span.record("http.status", status.as_u16());
-            }
-            match result {
-                Ok(value) => {
-                    tracing::debug!("otp-handler call succeeded");
-                    Ok(value.into_inner())
+                    .await;
+                if let Some(status) = context.status {
+                    tracing::Span::current().record("http.status", status.as_u16());
                 }
-                Err(raw_error) => {
-                    let secrets = Secrets {
-                        token: self.state().token(),
-                        values: args.strings,
-                    };
-                    let error = Error::from_raw(raw_error, context, secrets);
+                let raw_error = match result {
+                    Ok(value) => {
+                        tracing::Span::current()
+                            .record("latency_ms", started.elapsed().as_millis() as u64);
+                        tracing::debug!("otp-handler call succeeded");
+                        return Ok(value.into_inner());
+                    }
+                    Err(raw_error) => raw_error,
+                };
+                let secrets = Secrets {
+                    token: self.state().token(),
+                    values: args.strings,
+                };
+                let error = Error::from_raw(raw_error, context, secrets);
+                maybe_sent |= error.may_have_been_sent();
+                let delay = policy.delay(attempt, error.retry_after());
+                if attempt >= policy.max_attempts
+                    || !retryable(operation, &error)
+                    || started.elapsed() + delay > policy.deadline
+                {
+                    tracing::Span::current()
+                        .record("latency_ms", started.elapsed().as_millis() as u64);
                     tracing::debug!(error = %error, "otp-handler call failed");
-                    Err(error)
+                    return Err(error);
                 }
+                tracing::warn!(
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    status = error.status().map(|s| s.as_u16()),
+                    error = %error,
+                    "retrying"
+                );
+                tokio::time::sleep(delay).await;
+                attempt += 1;
             }
         }
         .instrument(span)
         .await
     }
+}
+
+/// Whether a failed call may simply be made again, by the next-step table: what it says to
+/// retry later, for a request that may be repeated (a `GET`), or that certainly did not
+/// reach the service. A request that timed out is not repeated: it would only time out
+/// again within the caller's patience.
+fn retryable(operation: &Operation, error: &Error) -> bool {
+    matches!(error.next_step(), NextStep::RetryLater { .. })
+        && !error.is_timeout()
+        && (operation.idempotent || !error.may_have_been_sent())
 }

@@ -1,20 +1,19 @@
-//! What happens to every request progenitor's client sends: the bearer token goes in,
-//! long-polling operations get their own timeout, failures on the way are retried as the
-//! [`RetryPolicy`](crate::RetryPolicy) says, and the response is read (up to the cap) and
-//! checked before progenitor decodes it.
-
-use std::time::Instant;
+//! What happens to every request progenitor's client sends: its URL is checked against its
+//! operation, the bearer token goes in, long-polling operations get their own timeout, and
+//! the response is read (up to the cap) and checked before progenitor decodes it.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
-use reqwest::{ResponseBuilderExt, StatusCode};
 
 use crate::call::{Fault, with_context};
 use crate::client::ClientState;
-use crate::error::is_retryable_status;
 use crate::generated::raw;
 use crate::redact::display_url;
 use crate::retry::retry_after;
+use reqwest::ResponseBuilderExt;
+
+/// The header progenitor puts on every request.
+const API_VERSION: &str = "api-version";
 use crate::types::ErrorResponse;
 
 impl ClientHooks<ClientState> for raw::Client {
@@ -39,68 +38,34 @@ impl ClientHooks<ClientState> for raw::Client {
                 "the request URL is not its operation's".into(),
             ));
         };
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, state.authorization.clone());
+        let headers = request.headers_mut();
+        // progenitor adds the spec's version as a header the service does not read.
+        headers.remove(API_VERSION);
+        headers.insert(AUTHORIZATION, state.authorization.clone());
         if long_polling {
             *request.timeout_mut() = Some(state.long_poll_timeout);
         }
         Ok(())
     }
 
+    /// Sends the request and reads its answer (retries are the call's, one level up).
     async fn exec(
         &self,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let state = self.inner();
-        let policy = &state.retry;
-        let idempotent = with_context(|c| c.operation.idempotent).unwrap_or(false);
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let spare = (attempt < policy.max_attempts)
-                .then(|| request.try_clone())
-                .flatten();
-            let result = match self.client().execute(request).await {
-                Ok(response) => {
-                    with_context(|c| c.maybe_sent = true);
-                    read(response, state.max_response_body).await
-                }
-                Err(e) => {
-                    if !e.is_connect() {
-                        with_context(|c| c.maybe_sent = true);
-                    }
-                    Err(e)
-                }
-            };
-            let retry = match &result {
-                Err(e) if e.is_connect() => Some(("connection failed", None)),
-                Err(e) if idempotent && !e.is_timeout() => Some(("connection broke", None)),
-                Ok(r) if idempotent && is_retryable_status(r.status()) => {
-                    Some(("service unavailable", retry_after(r.headers())))
-                }
-                _ => None,
-            };
-            let (Some((reason, asked)), Some(next)) = (retry, spare) else {
-                return result;
-            };
-            let delay = policy.delay(attempt, asked);
-            if started.elapsed() + delay > policy.deadline {
-                return result;
+        let limit = self.inner().max_response_body;
+        match self.client().execute(request).await {
+            Ok(response) => {
+                with_context(|c| c.maybe_sent = true);
+                read(response, limit).await
             }
-            let status = result.as_ref().ok().map(|r| r.status().as_u16());
-            tracing::warn!(
-                attempt,
-                delay_ms = delay.as_millis() as u64,
-                reason,
-                status,
-                "retrying"
-            );
-            tokio::time::sleep(delay).await;
-            with_context(|c| c.next_attempt());
-            request = next;
-            attempt += 1;
+            Err(e) => {
+                if !e.is_connect() {
+                    with_context(|c| c.maybe_sent = true);
+                }
+                Err(e)
+            }
         }
     }
 
@@ -119,72 +84,79 @@ impl ClientHooks<ClientState> for raw::Client {
 }
 
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let suffix = essence.len().checked_sub(5).and_then(|i| essence.get(i..));
+    essence.eq_ignore_ascii_case("application/json")
+        || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
 }
 
 /// Reads the body (never past `limit`), records what the call's error mapping needs, and
-/// hands progenitor an equivalent response.
+/// hands progenitor the same response with its body in memory.
 async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let location = if status.is_redirection() {
-        response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(display_url)
-    } else {
-        None
-    };
-    let asked = retry_after(response.headers());
-    with_context(|c| {
-        c.status = Some(status);
-        c.content_type = content_type.clone();
-        c.location = location;
-        c.retry_after = asked;
-    });
     let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
-    let mut body = bytes::BytesMut::new();
+    // Most answers come in one chunk: it is the body, with no copy.
+    let mut body = bytes::Bytes::new();
+    let mut more = bytes::BytesMut::new();
     while !too_large && let Some(chunk) = response.chunk().await? {
-        too_large = body.len() + chunk.len() > limit;
-        if !too_large {
-            body.extend_from_slice(&chunk);
+        too_large = body.len() + more.len() + chunk.len() > limit;
+        if too_large {
+            break;
+        }
+        if body.is_empty() && more.is_empty() {
+            body = chunk;
+        } else {
+            if more.is_empty() {
+                more.extend_from_slice(&body);
+            }
+            more.extend_from_slice(&chunk);
         }
     }
-    let body = body.freeze();
-    let fault = match &content_type {
+    let body = match (too_large, more.is_empty()) {
+        (true, _) => bytes::Bytes::new(),
+        (false, true) => body,
+        (false, false) => more.freeze(),
+    };
+    // Status, version, headers and extensions move over as they are; the URL, which reqwest
+    // keeps beside them (and would otherwise replace by parsing a placeholder), goes back in
+    // as the extension it reads.
+    let url = response.url().clone();
+    let mut response: http::Response<reqwest::Body> = response.into();
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        response
+            .extensions_mut()
+            .extend(carrier.into_parts().0.extensions);
+    }
+    let headers = response.headers();
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let fault = match content_type {
         _ if too_large => Some(Fault::TooLarge { limit }),
         Some(ct) if !is_json(ct) && !body.is_empty() => Some(Fault::NotJson),
         _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
         _ => None,
     };
-    let body = if too_large { bytes::Bytes::new() } else { body };
-    with_context(|c| {
-        c.fault = fault;
-        c.body = body.clone();
-    });
-    // The same response, its body now in memory: status, version, headers and URL move over.
-    let mut builder = http::Response::builder()
-        .status(status)
-        .version(response.version())
-        .url(response.url().clone());
-    if let Some(headers) = builder.headers_mut() {
-        *headers = std::mem::take(response.headers_mut());
+    // What an error needs of the answer; a success needs none of it.
+    if fault.is_some() || !status.is_success() {
+        let content_type = content_type.map(String::from);
+        let location = status
+            .is_redirection()
+            .then(|| headers.get(LOCATION).and_then(|v| v.to_str().ok()))
+            .flatten()
+            .map(display_url);
+        let asked = retry_after(headers);
+        let body = body.clone();
+        with_context(|c| {
+            c.content_type = content_type;
+            c.location = location;
+            c.retry_after = asked;
+            c.body = body;
+            c.fault = fault;
+        });
     }
-    Ok(builder
-        .body(body)
-        .map(reqwest::Response::from)
-        .unwrap_or_else(|_| empty(StatusCode::BAD_GATEWAY)))
+    with_context(|c| c.status = Some(status));
+    Ok(reqwest::Response::from(
+        response.map(|_| reqwest::Body::from(body)),
+    ))
 }
 
 /// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).
@@ -204,12 +176,4 @@ fn error_body(body: &[u8]) -> Option<ErrorResponse> {
         return None;
     }
     serde_json::from_value(value).ok()
-}
-
-/// An empty response: what progenitor gets should rebuilding a response from the parts of
-/// a valid one ever fail (it cannot), rather than a panic.
-fn empty(status: StatusCode) -> reqwest::Response {
-    let mut response = http::Response::new(bytes::Bytes::new());
-    *response.status_mut() = status;
-    reqwest::Response::from(response)
 }

@@ -1,6 +1,6 @@
 //! What to do after an error: one table of the vendor's rules, by exception type, and by
-//! status where the body names no type this version knows. The retry policy and the
-//! verification flow read the same table.
+//! status where the body names no type this version knows. The retries, the waiting helpers
+//! and the verification flow all read this table.
 
 use std::time::Duration;
 
@@ -104,12 +104,6 @@ fn for_status(status: StatusCode, retry_after: Option<Duration>) -> NextStep {
     }
 }
 
-/// Whether an answer with this status is worth the same request again, by the table: the
-/// one list of retryable statuses, which the retry policy reads.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(for_status(status, None), NextStep::RetryLater { .. })
-}
-
 pub(super) fn next_step(error: &Error) -> NextStep {
     let idempotent = error.0.operation.is_none_or(|op| op.idempotent);
     // An answer to a request that must not be repeated, from which it cannot be told
@@ -164,7 +158,7 @@ pub(super) fn next_step(error: &Error) -> NextStep {
             if outcome_unknown(*status) {
                 NextStep::OutcomeUnknown
             } else {
-                for_status(*status, None)
+                for_status(*status, error.retry_after())
             }
         }
     }

@@ -21,7 +21,9 @@ impl Error {
         secrets: Secrets<'_>,
     ) -> Self {
         let operation = context.operation;
-        Self::map(error, &context, secrets).with_operation(operation)
+        Self::map(error, &context, secrets)
+            .with_operation(operation)
+            .with_retry_after(context.retry_after)
     }
 
     fn map(error: raw::Error<ErrorResponse>, context: &CallContext, secrets: Secrets<'_>) -> Self {
@@ -94,7 +96,7 @@ impl Error {
                 }
                 api(status, response)
             }
-            raw::Error::InvalidResponsePayload(_, source) => match context.status {
+            raw::Error::InvalidResponsePayload(payload, source) => match context.status {
                 Some(StatusCode::UNAUTHORIZED) => {
                     Error::new(ErrorKind::Unauthorized { message: None })
                 }
@@ -105,7 +107,7 @@ impl Error {
                 // serde's message quotes the value it could not read: scrubbed too.
                 status => Error::new(ErrorKind::Decode {
                     status: status.unwrap_or(StatusCode::OK),
-                    body: body(),
+                    body: snippet(&payload, secrets),
                 })
                 .with_source(Scrubbed(scrub(&source.to_string(), secrets))),
             },

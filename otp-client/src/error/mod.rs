@@ -13,7 +13,6 @@ use crate::operation::Operation;
 use crate::types::{ChannelStatus, ExceptionType};
 
 pub use advice::NextStep;
-pub(crate) use advice::is_retryable_status;
 pub use transport::TransportFailure;
 
 /// An error from the otp-handler SDK.
@@ -40,6 +39,8 @@ pub struct Error(Box<Inner>);
 struct Inner {
     kind: ErrorKind,
     operation: Option<&'static Operation>,
+    /// `Retry-After`, when the answer had one.
+    retry_after: Option<Duration>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -173,6 +174,7 @@ impl Error {
         Self(Box::new(Inner {
             kind,
             operation: None,
+            retry_after: None,
             source: None,
         }))
     }
@@ -261,9 +263,15 @@ impl Error {
         }
     }
 
-    /// How long the service asked to wait before trying again, if it did (`Retry-After`).
+    /// How long the service (or a proxy) asked to wait before trying again, if it did
+    /// (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(|e| e.retry_after)
+        self.0.retry_after
+    }
+
+    pub(crate) fn with_retry_after(mut self, retry_after: Option<Duration>) -> Self {
+        self.0.retry_after = retry_after;
+        self
     }
 
     /// What to do next, from the one table of the vendor's rules (see [`NextStep`]).

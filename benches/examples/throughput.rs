@@ -1,0 +1,67 @@
+//! Calls per second with N concurrent callers (`getStatus`), the SDK beside raw reqwest,
+//! alternating in one process so that both see the same machine: `throughput 64 3` runs
+//! three rounds of (SDK, raw) for `SECONDS` (default 3) each and prints each round's
+//! figures and ratio.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use otp_benches::*;
+
+async fn rate<F, Fut>(concurrency: usize, seconds: f64, call: F) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let mut done = 0u64;
+    let mut inflight = futures::stream::FuturesUnordered::new();
+    for _ in 0..concurrency {
+        inflight.push(call());
+    }
+    while let Some(ok) = inflight.next().await {
+        assert!(ok);
+        done += 1;
+        if Instant::now() < end {
+            inflight.push(call());
+        }
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
+    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let seconds: f64 = std::env::var("SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
+    let addr = serve_in_background(responder());
+    let base = base_url(addr);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (sdk, raw) = (sdk_client(addr), raw_client());
+        // Warm both pools.
+        rate(concurrency, 0.5, || async { sdk.get_status(&ID, RECIPIENT).await.unwrap().success }).await;
+        rate(concurrency, 0.5, || async { raw_get_status(&raw, &base).await.success }).await;
+        for round in 1..=rounds {
+            let s = rate(concurrency, seconds, || async {
+                sdk.get_status(&ID, RECIPIENT).await.unwrap().success
+            })
+            .await;
+            let r = rate(concurrency, seconds, || async { raw_get_status(&raw, &base).await.success }).await;
+            println!(
+                "{concurrency} callers, round {round}: otp-client {:.1} k/s, raw reqwest {:.1} k/s, ratio {:.3}",
+                s / 1000.0,
+                r / 1000.0,
+                s / r
+            );
+        }
+    });
+}
