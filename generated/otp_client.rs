@@ -2037,6 +2037,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "get_widget",
         idempotent: true,
         long_polling: false,
+        success_status: Some(200u16),
+        error_decodes_as_success: true,
         path: &[
             crate::operation::Segment::Literal("widget"),
             crate::operation::Segment::Param("widgetId"),
@@ -2048,6 +2050,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "send",
         idempotent: false,
         long_polling: false,
+        success_status: Some(201u16),
+        error_decodes_as_success: false,
         path: &[crate::operation::Segment::Literal("")],
         query: &[],
     },
@@ -2056,6 +2060,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "get_channel",
         idempotent: true,
         long_polling: false,
+        success_status: Some(200u16),
+        error_decodes_as_success: true,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("channel"),
@@ -2067,6 +2073,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "get_channel_long_polling",
         idempotent: true,
         long_polling: true,
+        success_status: Some(200u16),
+        error_decodes_as_success: true,
         path: &[
             crate::operation::Segment::Literal("longPolling"),
             crate::operation::Segment::Param("requestId"),
@@ -2079,6 +2087,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "get_status",
         idempotent: true,
         long_polling: false,
+        success_status: Some(200u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("status"),
@@ -2090,6 +2100,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "get_status_long_polling",
         idempotent: true,
         long_polling: true,
+        success_status: Some(200u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Literal("longPolling"),
             crate::operation::Segment::Param("requestId"),
@@ -2102,6 +2114,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "check_code",
         idempotent: false,
         long_polling: false,
+        success_status: Some(201u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("checkCode"),
@@ -2113,6 +2127,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "check_status_and_complete",
         idempotent: false,
         long_polling: false,
+        success_status: Some(201u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("checkStatusAndComplete"),
@@ -2124,6 +2140,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "complete",
         idempotent: false,
         long_polling: false,
+        success_status: Some(201u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("complete"),
@@ -2135,6 +2153,8 @@ pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[
         method: "resend",
         idempotent: false,
         long_polling: false,
+        success_status: Some(201u16),
+        error_decodes_as_success: false,
         path: &[
             crate::operation::Segment::Param("requestId"),
             crate::operation::Segment::Literal("resend"),

@@ -233,9 +233,14 @@ fn operation_tokens(op: &Operation) -> TokenStream {
         method_name,
         http_method,
         long_polling,
+        error_decodes_as_success,
         ..
     } = op;
     let idempotent = http_method == "GET";
+    let success_status = match op.success {
+        Some((status, _)) => quote! { Some(#status) },
+        None => quote! { None },
+    };
     let segments = op.path.trim_start_matches('/').split('/').map(|segment| {
         match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(name) => quote! { crate::operation::Segment::Param(#name) },
@@ -253,6 +258,8 @@ fn operation_tokens(op: &Operation) -> TokenStream {
             method: #method_name,
             idempotent: #idempotent,
             long_polling: #long_polling,
+            success_status: #success_status,
+            error_decodes_as_success: #error_decodes_as_success,
             path: &[#(#segments),*],
             query: &[#(#query),*],
         }

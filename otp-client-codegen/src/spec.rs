@@ -47,6 +47,10 @@ pub struct Operation {
     pub body_properties: Vec<BodyProperty>,
     /// The success status and the name of its schema.
     pub success: Option<(u16, String)>,
+    /// Whether a body of the operation's error schema would also decode as its success
+    /// schema (which then requires nothing the error schema lacks): a client must look at a
+    /// success body before decoding it, where otherwise the decoder itself refuses one.
+    pub error_decodes_as_success: bool,
     /// The request body's schema name, if the body is a named schema.
     pub body_schema: Option<String>,
     /// The required string properties of the JSON request body, as the spec spells them: a
@@ -203,6 +207,62 @@ impl Spec {
         }
     }
 
+    /// The object schema named `name` under `components/schemas`.
+    fn object_schema(&self, name: &str) -> Option<&openapiv3::ObjectType> {
+        let schema = self
+            .openapi
+            .components
+            .as_ref()?
+            .schemas
+            .get(name)?
+            .as_item()?;
+        match &schema.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => Some(object),
+            _ => None,
+        }
+    }
+
+    /// The name of the JSON schema of the first response of `op` whose status `pick`s.
+    fn response_schema_name<'a>(
+        &'a self,
+        op: &'a openapiv3::Operation,
+        pick: impl Fn(u16) -> bool,
+    ) -> Option<&'a str> {
+        op.responses.responses.iter().find_map(|(code, resp)| {
+            if !pick(status_number(code)) {
+                return None;
+            }
+            let schema = self
+                .resolve_response(resp)?
+                .content
+                .get("application/json")?
+                .schema
+                .as_ref()?;
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    reference.strip_prefix("#/components/schemas/")
+                }
+                ReferenceOr::Item(_) => None,
+            }
+        })
+    }
+
+    /// See [`Operation::error_decodes_as_success`]; true where either schema is unknown.
+    fn error_decodes_as_success(&self, op: &openapiv3::Operation) -> bool {
+        let success = self.response_schema_name(op, |n| (200..300).contains(&n));
+        let error = self.response_schema_name(op, |n| n >= 400);
+        let (Some(success), Some(error)) = (
+            success.and_then(|name| self.object_schema(name)),
+            error.and_then(|name| self.object_schema(name)),
+        ) else {
+            return true;
+        };
+        success
+            .required
+            .iter()
+            .all(|name| error.properties.contains_key(name))
+    }
+
     fn body_schema_ref(op: &openapiv3::Operation) -> Option<&ReferenceOr<openapiv3::Schema>> {
         op.request_body
             .as_ref()
@@ -354,6 +414,7 @@ impl Spec {
                         .get(SDK_NOTE_EXTENSION)
                         .and_then(|v| v.as_str())
                         .map(str::to_string),
+                    error_decodes_as_success: self.error_decodes_as_success(op),
                     parameters,
                     success,
                     method_name: id.to_snake_case(),

@@ -61,3 +61,25 @@ fn an_operation_without_an_id_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn the_real_spec_says_which_success_bodies_an_error_body_would_pass_for() {
+    let spec = Spec::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../openapi/otp-handler.yaml"
+    ))
+    .unwrap();
+    let lenient: Vec<String> = spec
+        .operations()
+        .into_iter()
+        .filter(|op| op.error_decodes_as_success)
+        .map(|op| op.id)
+        .collect();
+    // Their success schemas require nothing, so `{type, message, httpStatus}` decodes as
+    // one; every other success requires `success` or `requestId`.
+    assert_eq!(
+        lenient,
+        ["getWidget", "getChannel", "getChannelLongPolling"],
+        "operations whose success body must be looked at before decoding"
+    );
+}

@@ -30,13 +30,21 @@ pub(crate) struct Args<'a> {
     pub strings: &'a [(&'static str, &'a str)],
 }
 
-/// What the client hooks learn about the call in progress.
+/// What the client hooks learn about the call in progress. It is moved in and out of its
+/// task-local slot at every poll, so what only an error needs is boxed apart.
 #[derive(Debug)]
 pub(crate) struct CallContext {
     pub operation: &'static Operation,
     /// Whether any attempt may have reached the service.
     pub maybe_sent: bool,
     pub status: Option<StatusCode>,
+    /// What an error needs of the answer; `None` on the way to a success.
+    pub answer: Option<Box<Answer>>,
+}
+
+/// What the error mapping needs of a response (or of a request that was not sent).
+#[derive(Debug, Default)]
+pub(crate) struct Answer {
     pub content_type: Option<String>,
     pub retry_after: Option<Duration>,
     /// Where a redirect pointed, scrubbed.
@@ -67,12 +75,13 @@ impl CallContext {
             operation,
             maybe_sent,
             status: None,
-            content_type: None,
-            retry_after: None,
-            location: None,
-            body: Bytes::new(),
-            fault: None,
+            answer: None,
         }
+    }
+
+    /// The fault recorded, if any.
+    pub(crate) fn fault(&self) -> Option<&Fault> {
+        self.answer.as_ref()?.fault.as_ref()
     }
 }
 

@@ -3,6 +3,7 @@
 //! configured base URL, and nowhere else.
 
 use reqwest::Url;
+use url::Position;
 
 /// One operation of the spec.
 #[derive(Debug, PartialEq, Eq)]
@@ -15,6 +16,11 @@ pub(crate) struct Operation {
     pub idempotent: bool,
     /// Whether the server holds the request until something changes.
     pub long_polling: bool,
+    /// The status of the operation's documented success, if it has one with a JSON body.
+    pub success_status: Option<u16>,
+    /// Whether an error body would decode as this operation's success body, so that the
+    /// response hook must look at a success body before progenitor decodes it.
+    pub error_decodes_as_success: bool,
     /// The path under the base URL, segment by segment.
     pub path: &'static [Segment],
     /// The query parameters, by name.
@@ -47,30 +53,27 @@ impl Operation {
     /// the codegen accepts only UUID-typed path parameters.
     pub(crate) fn check_url(&self, base: &Url, url: &Url) -> Result<(), Escape> {
         let escape = |parameter, reason| Err(Escape { parameter, reason });
+        if url.fragment().is_some() {
+            return escape(None, "the request URL has a fragment");
+        }
         // Both are serialized the same way (scheme, host, port, path): the base's
         // serialization as a prefix is the same origin and path, and leaves no room for
-        // credentials, which would come before the host.
-        let Some(rest) = url
-            .as_str()
-            .strip_prefix(base.as_str().trim_end_matches('/'))
+        // credentials, which would come before the host. (The URL keeps where its parts
+        // start: slicing by them scans nothing.)
+        let base = base.as_str();
+        let Some(rest) = url[..Position::AfterPath]
+            .strip_prefix(base.strip_suffix('/').unwrap_or(base))
             .and_then(|rest| rest.strip_prefix('/'))
         else {
             return escape(None, "the request would leave the base URL");
         };
-        let (rest, fragment) = rest
-            .split_once('#')
-            .map_or((rest, None), |(r, f)| (r, Some(f)));
-        if fragment.is_some() {
-            return escape(None, "the request URL has a fragment");
-        }
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut segments = rest.split('/');
+        let mut segments = rest.as_bytes().split(|&b| b == b'/');
         for expected in self.path {
             let Some(segment) = segments.next() else {
                 return escape(None, "the request path is shorter than the operation's");
             };
             match expected {
-                Segment::Literal(literal) if segment == *literal => {}
+                Segment::Literal(literal) if segment == literal.as_bytes() => {}
                 Segment::Literal(_) => {
                     return escape(None, "the request path is not the operation's");
                 }
@@ -91,20 +94,21 @@ impl Operation {
         }
         // The keys as sent, not decoded: a key spelled another way (`recip%69ent`) is not
         // the operation's, and is refused.
+        let query = url.query().unwrap_or("").as_bytes();
         let keys = || {
             query
-                .split('&')
+                .split(|&b| b == b'&')
                 .filter(|pair| !pair.is_empty())
-                .map(|pair| pair.split_once('=').map_or(pair, |(key, _)| key))
+                .map(|pair| pair.split(|&b| b == b'=').next().unwrap_or(pair))
         };
-        if keys().any(|key| !self.query.contains(&key)) {
+        if keys().any(|key| !self.query.iter().any(|name| name.as_bytes() == key)) {
             return escape(
                 None,
                 "the request has a query parameter the operation lacks",
             );
         }
         for name in self.query {
-            match keys().filter(|key| key == name).count() {
+            match keys().filter(|key| *key == name.as_bytes()).count() {
                 1 => {}
                 0 => return escape(Some(name), "it is missing from the query"),
                 _ => return escape(Some(name), "it appears more than once in the query"),
@@ -140,6 +144,8 @@ mod tests {
         method: "get_status",
         idempotent: true,
         long_polling: false,
+        success_status: Some(200),
+        error_decodes_as_success: false,
         path: &[Segment::Param("requestId"), Segment::Literal("status")],
         query: &["recipient"],
     };

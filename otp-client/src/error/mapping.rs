@@ -3,8 +3,9 @@
 use reqwest::StatusCode;
 
 use super::{ApiError, Error, ErrorKind, transport};
-use crate::call::{CallContext, Fault};
+use crate::call::{Answer, CallContext, Fault};
 use crate::generated::raw;
+use crate::hooks::error_body;
 use crate::redact::{Secrets, scrub};
 use crate::types::{ErrorResponse, ExceptionType};
 
@@ -20,18 +21,24 @@ impl Error {
         context: CallContext,
         secrets: Secrets<'_>,
     ) -> Self {
-        let operation = context.operation;
-        Self::map(error, &context, secrets)
-            .with_operation(operation)
-            .with_retry_after(context.retry_after)
+        let mut context = context;
+        let answer = context.answer.take().map_or_else(Answer::default, |a| *a);
+        Self::map(error, &context, &answer, secrets)
+            .with_operation(context.operation)
+            .with_retry_after(answer.retry_after)
     }
 
-    fn map(error: raw::Error<ErrorResponse>, context: &CallContext, secrets: Secrets<'_>) -> Self {
-        let body = || snippet(&context.body, secrets);
+    fn map(
+        error: raw::Error<ErrorResponse>,
+        context: &CallContext,
+        answer: &Answer,
+        secrets: Secrets<'_>,
+    ) -> Self {
+        let body = || snippet(&answer.body, secrets);
         let unexpected = |status: StatusCode| {
             Error::new(ErrorKind::UnexpectedResponse {
                 status,
-                content_type: context
+                content_type: answer
                     .content_type
                     .as_deref()
                     .map(|t| scrub_short(t, secrets)),
@@ -58,21 +65,21 @@ impl Error {
                     .map(|m| scrub(&m, secrets))
                     .unwrap_or_default(),
                 status,
-                retry_after: context.retry_after,
+                retry_after: answer.retry_after,
                 attempts_left: None,
             }))
         };
-        if let Some(Fault::Escape(escape)) = &context.fault {
+        if let Some(Fault::Escape(escape)) = &answer.fault {
             let name = escape.parameter.unwrap_or("request URL");
             return Error::invalid_argument(name, escape.reason);
         }
         if let Some(status) = context.status.filter(|s| s.is_redirection()) {
             return Error::new(ErrorKind::Redirect {
                 status,
-                location: context.location.as_deref().map(|l| scrub_short(l, secrets)),
+                location: answer.location.as_deref().map(|l| scrub_short(l, secrets)),
             });
         }
-        if let (Some(fault), Some(status)) = (&context.fault, context.status) {
+        if let (Some(fault), Some(status)) = (&answer.fault, context.status) {
             return match fault {
                 Fault::TooLarge { limit } => Error::new(ErrorKind::BodyTooLarge {
                     status,
@@ -101,9 +108,12 @@ impl Error {
                     Error::new(ErrorKind::Unauthorized { message: None })
                 }
                 // An error status with no body at all has no error body to decode.
-                Some(status) if !status.is_success() && context.body.is_empty() => {
+                Some(status) if !status.is_success() && answer.body.is_empty() => {
                     unexpected(status)
                 }
+                // A success that is an error, which the decoder refused (the response hook
+                // passes such a body on unread where it knows the decoder will).
+                Some(status) if let Some(response) = error_body(&payload) => api(status, response),
                 // serde's message quotes the value it could not read: scrubbed too.
                 status => Error::new(ErrorKind::Decode {
                     status: status.unwrap_or(StatusCode::OK),
@@ -116,7 +126,7 @@ impl Error {
                 // An undeclared status with a well-formed error body (a 429
                 // `RateLimitException`, a 500 `InternalServerErrorException`) is still an
                 // API error; a 401 is one whatever its body.
-                match serde_json::from_slice::<ErrorResponse>(&context.body) {
+                match serde_json::from_slice::<ErrorResponse>(&answer.body) {
                     Ok(parsed) if parsed.type_.is_some() || status == StatusCode::UNAUTHORIZED => {
                         api(status, parsed)
                     }
