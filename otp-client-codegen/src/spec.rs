@@ -222,14 +222,15 @@ impl Spec {
         }
     }
 
-    /// The name of the JSON schema of the first response of `op` whose status `pick`s.
-    fn response_schema_name<'a>(
+    /// The status and JSON schema of the first response of `op` whose status `pick`s.
+    fn response_schema<'a>(
         &'a self,
         op: &'a openapiv3::Operation,
         pick: impl Fn(u16) -> bool,
-    ) -> Option<&'a str> {
+    ) -> Option<(u16, &'a ReferenceOr<openapiv3::Schema>)> {
         op.responses.responses.iter().find_map(|(code, resp)| {
-            if !pick(status_number(code)) {
+            let n = status_number(code);
+            if !pick(n) {
                 return None;
             }
             let schema = self
@@ -238,13 +239,20 @@ impl Spec {
                 .get("application/json")?
                 .schema
                 .as_ref()?;
-            match schema {
-                ReferenceOr::Reference { reference } => {
-                    reference.strip_prefix("#/components/schemas/")
-                }
-                ReferenceOr::Item(_) => None,
-            }
+            Some((n, schema))
         })
+    }
+
+    /// The name of the JSON schema of the first response of `op` whose status `pick`s.
+    fn response_schema_name<'a>(
+        &'a self,
+        op: &'a openapiv3::Operation,
+        pick: impl Fn(u16) -> bool,
+    ) -> Option<&'a str> {
+        match self.response_schema(op, pick)?.1 {
+            ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/"),
+            ReferenceOr::Item(_) => None,
+        }
     }
 
     /// See [`Operation::error_decodes_as_success`]; true where either schema is unknown.
@@ -380,25 +388,15 @@ impl Spec {
                         )
                     })
                     .collect();
-                let success = op.responses.responses.iter().find_map(|(code, resp)| {
-                    let n = status_number(code);
-                    if !(200..300).contains(&n) {
-                        return None;
-                    }
-                    let schema = self
-                        .resolve_response(resp)?
-                        .content
-                        .get("application/json")?
-                        .schema
-                        .as_ref()?;
-                    match schema {
-                        ReferenceOr::Reference { reference } => Some((
-                            n,
-                            reference.rsplit('/').next().unwrap_or_default().to_string(),
-                        )),
-                        ReferenceOr::Item(_) => Some((n, String::new())),
-                    }
-                });
+                let success =
+                    self.response_schema(op, |n| (200..300).contains(&n))
+                        .map(|(n, schema)| match schema {
+                            ReferenceOr::Reference { reference } => (
+                                n,
+                                reference.rsplit('/').next().unwrap_or_default().to_string(),
+                            ),
+                            ReferenceOr::Item(_) => (n, String::new()),
+                        });
                 Operation {
                     parameter_descriptions,
                     body_properties: self.body_properties(op),
