@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Instructions per call (client and responder together), counted by callgrind: for each of
-# getStatus and checkCode, the SDK beside raw reqwest, and their ratio.
+# Instructions per call (every party together), counted by callgrind: for each of getStatus
+# and checkCode, the SDK beside raw reqwest, and their ratio; then a browser's getStatus
+# through otp-widget and through a bare axum + reqwest proxy, the cost each adds to the
+# direct call, and their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${CALLS:-2000}
@@ -17,3 +19,7 @@ for pair in "getStatus:sdk:raw" "checkCode:sdk-check:raw-check"; do
   r=$(( ($(count "$raw") - none) / calls ))
   awk -v op="$op" -v s="$s" -v r="$r" 'BEGIN { printf "%-10s sdk %7d  raw reqwest %7d  ratio %.3f\n", op, s, r, s / r }'
 done
+d=$(( ($(count browser-direct) - none) / calls ))
+b=$(( ($(count browser-bare) - none) / calls ))
+w=$(( ($(count browser-widget) - none) / calls ))
+awk -v d="$d" -v b="$b" -v w="$w" 'BEGIN { printf "proxied   direct %7d  bare proxy +%d  otp-widget +%d  ratio %.3f\n", d, b - d, w - d, (w - d) / (b - d) }'

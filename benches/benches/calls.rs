@@ -1,8 +1,8 @@
 //! The clients' cost beside raw reqwest, measured side by side in one run: one call
-//! (async and blocking), 64 concurrent callers, decoding, and the sandbox beside a bare
+//! (async and blocking), 64 and 256 concurrent callers, decoding, and the sandbox beside a bare
 //! responder. `cargo bench -p otp-benches --bench calls`.
 
-use std::time::Duration;
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use otp_benches::*;
@@ -11,18 +11,10 @@ use otp_client::types::{
     OtpHandlerGetStatusResponseDto,
 };
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn single_calls(c: &mut Criterion) {
     let addr = serve_in_background(responder());
     let base = base_url(addr);
-    let rt = runtime();
+    let rt = common::runtime();
     let (sdk, raw) = (sdk_client(addr), raw_client());
     let body = OtpHandlerCheckCodeRequestDto {
         code: "1234".into(),
@@ -72,30 +64,33 @@ fn single_calls(c: &mut Criterion) {
 
 const CONCURRENCY: usize = 64;
 
+/// 64 and 256 concurrent callers, each group the SDK beside raw reqwest.
 fn concurrent_calls(c: &mut Criterion) {
     let addr = serve_in_background(responder());
     let base = base_url(addr);
-    let rt = runtime();
+    let rt = common::runtime();
     let (sdk, raw) = (sdk_client(addr), raw_client());
-    let mut group = c.benchmark_group("64 concurrent getStatus");
-    group.throughput(Throughput::Elements(CONCURRENCY as u64));
-    group.bench_function("otp-client", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| sdk.get_status(&ID, RECIPIENT));
-            for r in futures::future::join_all(calls).await {
-                assert!(r.unwrap().success);
-            }
-        })
-    });
-    group.bench_function("raw reqwest", |b| {
-        b.to_async(&rt).iter(|| async {
-            let calls = (0..CONCURRENCY).map(|_| raw_get_status(&raw, &base));
-            for r in futures::future::join_all(calls).await {
-                assert!(r.success);
-            }
-        })
-    });
-    group.finish();
+    for callers in [CONCURRENCY, 256] {
+        let mut group = c.benchmark_group(format!("{callers} concurrent getStatus"));
+        group.throughput(Throughput::Elements(callers as u64));
+        group.bench_function("otp-client", |b| {
+            b.to_async(&rt).iter(|| async {
+                let calls = (0..callers).map(|_| sdk.get_status(&ID, RECIPIENT));
+                for r in futures::future::join_all(calls).await {
+                    assert!(r.unwrap().success);
+                }
+            })
+        });
+        group.bench_function("raw reqwest", |b| {
+            b.to_async(&rt).iter(|| async {
+                let calls = (0..callers).map(|_| raw_get_status(&raw, &base));
+                for r in futures::future::join_all(calls).await {
+                    assert!(r.success);
+                }
+            })
+        });
+        group.finish();
+    }
 }
 
 fn decoding(c: &mut Criterion) {
@@ -145,7 +140,7 @@ fn sandbox(c: &mut Criterion) {
         found
     });
     let bare = base_url(serve_in_background(responder()));
-    let rt = runtime();
+    let rt = common::runtime();
     let raw = raw_client();
     let get = |base: String, id: String| {
         let raw = raw.clone();
@@ -184,16 +179,9 @@ fn sandbox(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(40)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = common::config();
     targets = single_calls, concurrent_calls, decoding, sandbox
 }
 criterion_main!(benches);

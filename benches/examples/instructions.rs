@@ -1,8 +1,11 @@
-//! Counts what one client costs, free of timing noise: run under callgrind (or
+//! Counts what one call costs, free of timing noise: run under callgrind (or
 //! `perf stat -e instructions`) with `sdk`, `raw` (getStatus), `sdk-check`, `raw-check`
-//! (checkCode) or `none` as the argument; (run − none) / CALLS is a call's cost, client and
-//! responder together.
+//! (checkCode), `browser-direct`, `browser-bare`, `browser-widget` (a browser's getStatus
+//! straight to the responder, through a bare axum + reqwest proxy, through otp-widget) or
+//! `none` as the argument; (run − none) / CALLS is a call's cost, every party together.
+//! `scripts/instructions.sh` runs them all.
 
+use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget};
 use otp_benches::*;
 
 fn calls() -> usize {
@@ -16,6 +19,21 @@ fn main() {
     let which = std::env::args().nth(1).unwrap_or_else(|| "sdk".into());
     let addr = serve_in_background(responder());
     let base = base_url(addr);
+    // Both proxies start whatever is measured, so that `none` subtracts their start-up too.
+    let path = format!(
+        "/{REQUEST_ID}/status?recipient={}",
+        RECIPIENT.replace('+', "%2B")
+    );
+    let via_bare = format!(
+        "http://{}{path}",
+        serve_with_peers(bare(&base, TOKEN, false))
+    );
+    let via_widget = format!(
+        "http://{}{path}",
+        serve_with_peers(widget(&base, TOKEN, false))
+    );
+    let direct = format!("{base}{path}");
+    let authorization = format!("Bearer {TOKEN}");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,8 +49,13 @@ fn main() {
                 "raw" => assert!(raw_get_status(&raw, &base).await.success),
                 "sdk-check" => assert!(sdk.check_code(&ID, &body).await.unwrap().success),
                 "raw-check" => assert!(raw_check_code(&raw, &base).await.success),
+                "browser-direct" => {
+                    assert!(browser_get(&raw, &direct, Some(&authorization)).await)
+                }
+                "browser-bare" => assert!(browser_get(&raw, &via_bare, None).await),
+                "browser-widget" => assert!(browser_get(&raw, &via_widget, None).await),
                 "none" => {}
-                other => panic!("sdk, raw, sdk-check, raw-check or none, not {other}"),
+                other => panic!("not a mode: {other} (see the file's docs)"),
             }
         }
     });

@@ -1,6 +1,9 @@
 //! What the benchmarks share: a minimal local responder, and clients with the same settings
 //! on both sides of each comparison.
 
+pub mod held;
+pub mod proxy;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

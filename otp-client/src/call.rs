@@ -196,10 +196,43 @@ impl Client {
 
 /// Whether a failed call may simply be made again, by the next-step table: what it says to
 /// retry later, for a request that may be repeated (a `GET`), or that certainly did not
-/// reach the service. A request that timed out is not repeated: it would only time out
-/// again within the caller's patience.
+/// reach the service. A request that timed out once sent is not repeated: it would only
+/// time out again within the caller's patience (a connection not opened in time is).
 fn retryable(operation: &Operation, error: &Error) -> bool {
+    let sent = error.may_have_been_sent();
     matches!(error.next_step(), NextStep::RetryLater { .. })
-        && !error.is_timeout()
-        && (operation.idempotent || !error.may_have_been_sent())
+        && !(error.is_timeout() && sent)
+        && (operation.idempotent || !sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generated::OPERATIONS;
+    use crate::{ErrorKind, TransportFailure};
+
+    fn operation(id: &str) -> &'static Operation {
+        OPERATIONS.iter().find(|op| op.id == id).unwrap()
+    }
+
+    fn timed_out(maybe_sent: bool) -> Error {
+        Error::new(ErrorKind::Transport {
+            failure: TransportFailure::TimedOut,
+            maybe_sent,
+        })
+    }
+
+    #[test]
+    fn a_connection_not_opened_in_time_is_retried_for_every_operation() {
+        for id in ["getStatus", "send", "checkCode"] {
+            assert!(retryable(operation(id), &timed_out(false)), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_request_that_timed_out_once_sent_is_not_repeated() {
+        for id in ["getStatus", "send", "checkCode"] {
+            assert!(!retryable(operation(id), &timed_out(true)), "{id}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! the response is read (up to the cap) and checked before progenitor decodes it.
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 
 use crate::call::{Answer, Fault, with_context};
 use crate::client::ClientState;
@@ -61,27 +61,30 @@ impl ClientHooks<ClientState> for raw::Client {
         match self.client().execute(request).await {
             Ok(response) => {
                 let status = response.status();
-                let decoder_refuses_errors = with_context(|c| {
+                let (documented, decoder_refuses_errors) = with_context(|c| {
                     c.maybe_sent = true;
                     c.status = Some(status);
                     let op = c.operation;
-                    op.success_status == Some(status.as_u16()) && !op.error_decodes_as_success
-                });
+                    let documented = op.success_status == Some(status.as_u16());
+                    (documented, documented && !op.error_decodes_as_success)
+                })
+                .unwrap_or_default();
                 // The documented success, in JSON, of a known size within the cap, goes to
                 // progenitor as it came when its decoder refuses an error body (the error
-                // mapping then looks at the bytes the decoder kept): no second read, no
-                // rebuilt response.
-                let as_it_came = decoder_refuses_errors == Some(true)
+                // mapping then looks at the bytes the decoder kept), and it asks for no wait
+                // an error would carry: no second read, no rebuilt response.
+                let headers = response.headers();
+                let as_it_came = decoder_refuses_errors
+                    && !headers.contains_key(RETRY_AFTER)
                     && response.content_length().is_some_and(|n| n <= limit as u64)
-                    && response
-                        .headers()
+                    && headers
                         .get(CONTENT_TYPE)
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(is_json);
                 if as_it_came {
                     return Ok(response);
                 }
-                read(response, limit).await
+                read(response, limit, documented).await
             }
             Err(e) => {
                 if !e.is_connect() {
@@ -113,9 +116,14 @@ fn is_json(content_type: &str) -> bool {
         || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
 }
 
-/// Reads the body (never past `limit`), records what the call's error mapping needs, and
-/// hands progenitor the same response with its body in memory.
-async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+/// Reads the body (never past `limit`), records what the call's error mapping needs unless
+/// it is the operation's `documented` success, and hands progenitor the same response with
+/// its body in memory.
+async fn read(
+    mut response: reqwest::Response,
+    limit: usize,
+    documented: bool,
+) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
     let mut too_large = response.content_length().is_some_and(|n| n > limit as u64);
     // Most answers come in one chunk: it is the body, with no copy.
@@ -158,8 +166,8 @@ async fn read(mut response: reqwest::Response, limit: usize) -> reqwest::Result<
         _ if status.is_success() => error_body(&body).map(Fault::ErrorBody),
         _ => None,
     };
-    // What an error needs of the answer; a success needs none of it.
-    if fault.is_some() || !status.is_success() {
+    // What an error needs of the answer; the documented success needs none of it.
+    if fault.is_some() || !documented {
         let content_type = content_type.map(String::from);
         let location = status
             .is_redirection()

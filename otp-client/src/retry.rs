@@ -7,10 +7,12 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// How a [`Client`](crate::Client) retries a call that failed on the way.
 ///
 /// Retried: what the error's [`NextStep`](crate::NextStep) says to retry later, when the
-/// request certainly did not reach the service (a connection that could not be opened), or
-/// may be repeated (the idempotent `GET`s: a connection that broke, a 429, a 5xx). A `POST`
-/// (`send`, `checkCode`, …) is never sent twice once it may have arrived: one SMS per `send`,
-/// one attempt per `checkCode`; a request that timed out is not repeated. Retries wait with
+/// request certainly did not reach the service (a connection refused, or not opened in
+/// time), or may be repeated (the idempotent `GET`s: a connection that broke, a 429, a 5xx).
+/// A `POST` (`send`, `checkCode`, …) is never sent twice once it may have arrived: one SMS
+/// per `send`, one attempt per `checkCode`; a request that timed out after it was sent is
+/// not repeated. A name that does not resolve or a TLS handshake that fails is a
+/// configuration to fix, not retried. Retries wait with
 /// exponential backoff and full jitter, honour `Retry-After`, and stop at `deadline`.
 /// A long-poll re-issued on 408 is not a retry: the helpers do that.
 ///

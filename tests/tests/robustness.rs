@@ -351,3 +351,72 @@ fn the_default_environment_is_production_over_https() {
         "https://stage-online.sigmasms.ru/api/n/otp-handler"
     );
 }
+
+/// A 2xx that is not the operation's documented success keeps what the error needs: the
+/// error body it carries, or its content type and body.
+#[tokio::test]
+async fn an_undocumented_success_status_keeps_its_body_for_the_error() {
+    let limited = json!({"type": "RateLimitException", "message": "Слишком много запросов"});
+    let server = serve(ResponseTemplate::new(202).set_body_json(&limited)).await;
+    let client = async_client(&base_url(&server));
+    let err = client.get_status(&id(), RECIPIENT).await.unwrap_err();
+    assert!(
+        matches!(err.next_step(), NextStep::RetryLater { .. }),
+        "a 202 with a rate-limit body: {err:?}"
+    );
+
+    let created = json!({"requestId": REQUEST_ID});
+    let server = serve(ResponseTemplate::new(200).set_body_json(&created)).await;
+    let client = async_client(&base_url(&server));
+    let body = otp_client::types::OtpHandlerSendRequestDto {
+        widget_id: WIDGET_ID.parse().unwrap(),
+        recipient: RECIPIENT.into(),
+    };
+    let err = client.send(&body).await.unwrap_err();
+    match err.kind() {
+        ErrorKind::UnexpectedResponse {
+            status,
+            content_type,
+            body,
+        } => {
+            assert_eq!(status.as_u16(), 200);
+            assert_eq!(content_type.as_deref(), Some("application/json"));
+            assert!(body.contains("requestId"), "{body}");
+        }
+        other => panic!("send answered 200 instead of 201: {other:?}"),
+    }
+}
+
+/// The documented success status with an error body and `Retry-After`: the wait it asks for
+/// reaches the caller.
+#[tokio::test]
+async fn a_success_status_with_an_error_body_keeps_its_retry_after() {
+    let limited = json!({"type": "RateLimitException", "message": "Слишком много запросов", "httpStatus": 429});
+    let server = serve(
+        ResponseTemplate::new(200)
+            .set_body_json(&limited)
+            .insert_header("retry-after", "30"),
+    )
+    .await;
+    for which in BOTH {
+        let url = base_url(&server);
+        let err = match which {
+            Which::Async => async_client(&url)
+                .get_status(&id(), RECIPIENT)
+                .await
+                .unwrap_err(),
+            Which::Blocking => tokio::task::spawn_blocking(move || {
+                blocking_client(&url)
+                    .get_status(&id(), RECIPIENT)
+                    .unwrap_err()
+            })
+            .await
+            .unwrap(),
+        };
+        assert_eq!(
+            err.retry_after(),
+            Some(Duration::from_secs(30)),
+            "{which:?}: {err:?}"
+        );
+    }
+}

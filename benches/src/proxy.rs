@@ -1,0 +1,125 @@
+//! The two proxies the widget back end is measured between: the back end itself, and the
+//! bare reverse proxy a team would write by hand with axum and reqwest (the token added,
+//! status, content type and body passed back, nothing else).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// A browser's GET through either proxy (what the widget's script does when it polls a
+/// status), or the same GET straight to the service with the token (`authorization`).
+pub async fn browser_get(client: &reqwest::Client, url: &str, authorization: Option<&str>) -> bool {
+    let mut request = client.get(url);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let response = request.send().await.unwrap();
+    let ok = response.status() == StatusCode::OK;
+    ok && response.bytes().await.unwrap().starts_with(b"{")
+}
+
+/// The widget back end over the service at `upstream` (its base URL), with the settings a
+/// deployment keeps (the per-IP request limit counted in the default store, only raised so
+/// that one benchmarking address is never refused). With `upstream_h2`, it speaks HTTP/2 to
+/// the service (as over TLS to the real one), all calls on one connection.
+pub fn widget(upstream: &str, token: &str, upstream_h2: bool) -> Router {
+    let client = otp_client::Client::builder(token)
+        .base_url(upstream)
+        .long_poll_timeout(Duration::from_secs(600))
+        .http(move |b| {
+            if upstream_h2 {
+                b.http2_prior_knowledge()
+            } else {
+                b
+            }
+        })
+        .build()
+        .unwrap();
+    otp_widget::WidgetBackend::builder(client)
+        .per_ip_request_limit(Some((u32::MAX, Duration::from_secs(60))))
+        .build()
+        .unwrap()
+        .router()
+}
+
+struct Bare {
+    client: reqwest::Client,
+    upstream: String,
+    authorization: String,
+}
+
+/// The bare reverse proxy, by hand: every GET and POST forwarded to the same path under
+/// `upstream`, with the token; over HTTP/2 with `upstream_h2`, as [`widget`].
+pub fn bare(upstream: &str, token: &str, upstream_h2: bool) -> Router {
+    let builder = reqwest::Client::builder().timeout(Duration::from_secs(600));
+    let builder = if upstream_h2 {
+        builder.http2_prior_knowledge()
+    } else {
+        builder
+    };
+    let state = Arc::new(Bare {
+        client: builder.build().unwrap(),
+        upstream: upstream.trim_end_matches('/').to_string(),
+        authorization: format!("Bearer {token}"),
+    });
+    Router::new()
+        .route("/{*path}", get(forward).post(forward))
+        .with_state(state)
+}
+
+async fn forward(
+    State(bare): State<Arc<Bare>>,
+    method: axum::http::Method,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let sent = bare
+        .client
+        .request(method, format!("{}{path}", bare.upstream))
+        .header("authorization", &bare.authorization)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    let Ok(response) = sent else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = response.status();
+    let content_type = response.headers().get(CONTENT_TYPE).cloned();
+    match response.bytes().await {
+        Ok(body) => {
+            let mut reply = (status, body).into_response();
+            if let Some(ct) = content_type {
+                reply.headers_mut().insert(CONTENT_TYPE, ct);
+            }
+            reply
+        }
+        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+/// Serves `router` with the peer address each request came from (which the widget back end
+/// reads), on a loopback port, in the background.
+pub fn serve_with_peers(router: Router) -> SocketAddr {
+    crate::in_background(|| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+        addr
+    })
+}
