@@ -86,8 +86,16 @@ pub(crate) fn forward<T: serde::Serialize>(
     result: Result<T, Error>,
 ) -> Response {
     match result {
-        Ok(value) => match serde_json::to_value(value) {
-            Ok(body) => (success, Json(body)).into_response(),
+        Ok(value) => match serde_json::to_vec(&value) {
+            Ok(body) => (
+                success,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialize the service's answer");
                 Refusal::internal().into_response()

@@ -60,10 +60,6 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
         router = router.route(path, handler);
     }
     let mut router = router
-        .route_layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            per_ip_limit,
-        ))
         .fallback(|| async {
             Refusal::of(
                 ExceptionType::RequestNotFoundException,
@@ -96,26 +92,26 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
 fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
     Some(match id {
         "getWidget" => get(
-            move |State(s): State<AppState>, ClientIp(ip): ClientIp, Path(widget): Path<String>| async move {
+            move |State(s): State<AppState>, Admitted(ip): Admitted, Path(widget): Path<String>| async move {
                 get_widget(s, ip, widget, success).await
             },
         ),
         "send" => post(
             move |State(s): State<AppState>,
-                  ClientIp(ip): ClientIp,
+                  Admitted(ip): Admitted,
                   headers: HeaderMap,
                   body: Result<Bytes, BytesRejection>| async move {
                 send(s, ip, &headers, body, success).await
             },
         ),
         "getChannel" => get(
-            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 Ok::<_, Refusal>(forward(success, s.client.get_channel(&id).await))
             },
         ),
         "getChannelLongPolling" => get(
-            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 // Held as long as the service holds it; a browser that goes away drops this
                 // future, and the upstream call with it.
                 let id = session(&id)?;
@@ -126,13 +122,19 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
             },
         ),
         "getStatus" => get(
-            move |State(s): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery| async move {
+            move |State(s): State<AppState>,
+                  _: Admitted,
+                  Path(id): Path<String>,
+                  RawQuery(q): RawQuery| async move {
                 let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
                 Ok::<_, Refusal>(forward(success, s.client.get_status(&id, &phone).await))
             },
         ),
         "getStatusLongPolling" => get(
-            move |State(s): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery| async move {
+            move |State(s): State<AppState>,
+                  _: Admitted,
+                  Path(id): Path<String>,
+                  RawQuery(q): RawQuery| async move {
                 let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
                 let status = s.client.get_status_long_polling(&id, &phone).await;
                 Ok::<_, Refusal>(forward(success, status))
@@ -140,6 +142,7 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
         ),
         "checkCode" => post(
             move |State(s): State<AppState>,
+                  _: Admitted,
                   Path(id): Path<String>,
                   headers: HeaderMap,
                   body: Result<Bytes, BytesRejection>| async move {
@@ -149,13 +152,13 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
             },
         ),
         "complete" => post(
-            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 Ok::<_, Refusal>(forward(success, s.client.complete(&id).await))
             },
         ),
         "resend" => post(
-            move |State(s): State<AppState>, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 // Each resend sends a message: counted like sends.
                 s.admit_resend(&id.to_string()).await?;
@@ -267,22 +270,18 @@ async fn send(
     Ok(forward(success, s.client.send(&request).await))
 }
 
-/// Every route: the per-IP request limit.
-async fn per_ip_limit(
-    State(s): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ip = match ClientIp::from_request_parts(&mut parts, &s).await {
-        Ok(ClientIp(ip)) => ip,
-        Err(refusal) => return refusal.into_response(),
-    };
-    if let Err(refusal) = s.admit_request(ip).await {
-        return refusal.into_response();
+/// A request the per-IP request limit admits (every route takes one first, before it
+/// reads anything else of the request), with the client's address.
+pub(crate) struct Admitted(pub IpAddr);
+
+impl FromRequestParts<AppState> for Admitted {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Refusal> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, s).await?;
+        s.admit_request(ip).await?;
+        Ok(Self(ip))
     }
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
 }
 
 /// The client's address, as the back end's resolver finds it.

@@ -1,11 +1,13 @@
-//! The in-memory store: a bounded cache (moka) whose entries expire with their window.
+//! The in-memory store: a bounded cache (moka) whose entries expire with their window. Its
+//! synchronous cache: an update takes a short lock and never waits on I/O, so the async
+//! cache's wakers and event listeners would only add cost to every request.
 
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use moka::Expiry;
-use moka::future::Cache;
+use moka::sync::Cache;
 
 use super::{Hit, QuotaError, QuotaStore};
 
@@ -77,23 +79,18 @@ impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
         async move {
             let now = Instant::now();
-            let entry = self
-                .cache
-                .entry_by_ref(key)
-                .and_upsert_with(|current| {
-                    let slot = match current.map(|e| e.into_value()) {
-                        Some(slot) if slot.ends > now => Slot {
-                            count: slot.count + 1,
-                            ends: slot.ends,
-                        },
-                        _ => Slot {
-                            count: 1,
-                            ends: now + window,
-                        },
-                    };
-                    std::future::ready(slot)
-                })
-                .await;
+            let entry = self.cache.entry_by_ref(key).and_upsert_with(|current| {
+                match current.map(|e| e.into_value()) {
+                    Some(slot) if slot.ends > now => Slot {
+                        count: slot.count + 1,
+                        ends: slot.ends,
+                    },
+                    _ => Slot {
+                        count: 1,
+                        ends: now + window,
+                    },
+                }
+            });
             let slot = entry.into_value();
             Ok(Hit {
                 count: slot.count,
@@ -109,7 +106,6 @@ impl QuotaStore for MemoryStore {
             Ok(self
                 .cache
                 .get(key)
-                .await
                 .filter(|slot| slot.ends > now)
                 .map_or(0, |slot| slot.count))
         }
@@ -123,14 +119,10 @@ impl QuotaStore for MemoryStore {
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
         async move {
             let now = Instant::now();
-            let entry = self
-                .cache
-                .entry_by_ref(key)
-                .or_insert_with(std::future::ready(Slot {
-                    count: 1,
-                    ends: now + ttl,
-                }))
-                .await;
+            let entry = self.cache.entry_by_ref(key).or_insert_with(|| Slot {
+                count: 1,
+                ends: now + ttl,
+            });
             Ok(entry.is_fresh() || entry.value().ends <= now)
         }
         .boxed()
@@ -175,7 +167,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        store.cache.run_pending_tasks().await;
+        store.cache.run_pending_tasks();
         assert!(
             store.cache.entry_count() <= 100,
             "{}",
