@@ -1,7 +1,8 @@
 //! Calls per second with N concurrent callers (`getStatus`), the SDK beside raw reqwest,
-//! alternating in one process so that both see the same machine: `throughput 64 3` runs
-//! three rounds of (SDK, raw) for `SECONDS` (default 3) each and prints each round's
-//! figures and ratio.
+//! alternating in one process so that both see the same machine: `throughput 64 10` runs
+//! ten pairs of (SDK, raw), `ROUND_SECONDS` (default 1) each, and prints each pair's ratio
+//! and the run's: all the SDK's calls per second over all of raw reqwest's. Short pairs,
+//! many of them: a shared machine's load changes by the second, and both sides see it.
 
 use std::time::{Duration, Instant};
 
@@ -33,11 +34,11 @@ where
 fn main() {
     let mut args = std::env::args().skip(1);
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
-    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
-    let seconds: f64 = std::env::var("SECONDS")
+    let pairs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let seconds: f64 = std::env::var("ROUND_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(3.0);
+        .unwrap_or(1.0);
     let addr = serve_in_background(responder());
     let base = base_url(addr);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -50,18 +51,24 @@ fn main() {
         // Warm both pools.
         rate(concurrency, 0.5, || async { sdk.get_status(&ID, RECIPIENT).await.unwrap().success }).await;
         rate(concurrency, 0.5, || async { raw_get_status(&raw, &base).await.success }).await;
-        for round in 1..=rounds {
+        let (mut sdk_total, mut raw_total) = (0.0, 0.0);
+        let mut ratios = Vec::with_capacity(pairs);
+        for _ in 0..pairs {
             let s = rate(concurrency, seconds, || async {
                 sdk.get_status(&ID, RECIPIENT).await.unwrap().success
             })
             .await;
             let r = rate(concurrency, seconds, || async { raw_get_status(&raw, &base).await.success }).await;
-            println!(
-                "{concurrency} callers, round {round}: otp-client {:.1} k/s, raw reqwest {:.1} k/s, ratio {:.3}",
-                s / 1000.0,
-                r / 1000.0,
-                s / r
-            );
+            sdk_total += s;
+            raw_total += r;
+            ratios.push(format!("{:.2}", s / r));
         }
+        println!(
+            "{concurrency} callers, {pairs} pairs of {seconds} s: otp-client {:.1} k/s, raw reqwest {:.1} k/s, ratio {:.3} (pairs: {})",
+            sdk_total / pairs as f64 / 1000.0,
+            raw_total / pairs as f64 / 1000.0,
+            sdk_total / raw_total,
+            ratios.join(" ")
+        );
     });
 }
