@@ -1,8 +1,9 @@
 //! Counts what one call costs, free of timing noise: run under callgrind (or
 //! `perf stat -e instructions`) with `sdk`, `raw` (getStatus), `sdk-check`, `raw-check`
 //! (checkCode), `browser-direct`, `browser-bare`, `browser-widget` (a browser's getStatus
-//! straight to the responder, through a bare axum + reqwest proxy, through otp-widget) or
-//! `none` as the argument; (run − none) / CALLS is a call's cost, every party together.
+//! straight to the responder, through a bare axum + reqwest proxy, through otp-widget),
+//! `browser-widget-unlimited` (otp-widget without its per-IP request limit) or `none` as
+//! the argument; (run − none) / CALLS is a call's cost, every party together.
 //! `scripts/instructions.sh` runs them all.
 
 use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget};
@@ -30,7 +31,11 @@ fn main() {
     );
     let via_widget = format!(
         "http://{}{path}",
-        serve_with_peers(widget(&base, TOKEN, false))
+        serve_with_peers(widget(&base, TOKEN, false, true))
+    );
+    let via_unlimited = format!(
+        "http://{}{path}",
+        serve_with_peers(widget(&base, TOKEN, false, false))
     );
     let direct = format!("{base}{path}");
     let authorization = format!("Bearer {TOKEN}");
@@ -54,6 +59,9 @@ fn main() {
                 }
                 "browser-bare" => assert!(browser_get(&raw, &via_bare, None).await),
                 "browser-widget" => assert!(browser_get(&raw, &via_widget, None).await),
+                "browser-widget-unlimited" => {
+                    assert!(browser_get(&raw, &via_unlimited, None).await)
+                }
                 "none" => {}
                 other => panic!("not a mode: {other} (see the file's docs)"),
             }

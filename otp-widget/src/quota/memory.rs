@@ -1,7 +1,10 @@
 //! The in-memory store: a bounded cache (moka) whose entries expire with their window. Its
-//! synchronous cache: an update takes a short lock and never waits on I/O, so the async
-//! cache's wakers and event listeners would only add cost to every request.
+//! synchronous cache: nothing here waits on I/O, so the async cache's wakers and event
+//! listeners would only add cost to every request. A count is a read of the cache and an
+//! atomic increment; the cache is written once per window.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
@@ -20,7 +23,7 @@ use super::{Hit, QuotaError, QuotaStore};
 /// ```
 #[derive(Clone)]
 pub struct MemoryStore {
-    cache: Cache<String, Slot>,
+    cache: Cache<String, Arc<Slot>>,
 }
 
 impl std::fmt::Debug for MemoryStore {
@@ -31,24 +34,35 @@ impl std::fmt::Debug for MemoryStore {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A window: its count, counted in place (an update of the cache is a write, with its
+/// housekeeping, where a read of the slot and an atomic increment are cheap), and its end.
+#[derive(Debug)]
 struct Slot {
-    count: u64,
+    count: AtomicU64,
     ends: Instant,
+}
+
+impl Slot {
+    fn new(ends: Instant) -> Arc<Self> {
+        Arc::new(Self {
+            count: AtomicU64::new(0),
+            ends,
+        })
+    }
 }
 
 /// Each entry lives until its window ends, however often it is counted.
 struct UntilTheWindowEnds;
 
-impl Expiry<String, Slot> for UntilTheWindowEnds {
-    fn expire_after_create(&self, _: &String, slot: &Slot, now: Instant) -> Option<Duration> {
+impl Expiry<String, Arc<Slot>> for UntilTheWindowEnds {
+    fn expire_after_create(&self, _: &String, slot: &Arc<Slot>, now: Instant) -> Option<Duration> {
         Some(slot.ends.saturating_duration_since(now))
     }
 
     fn expire_after_update(
         &self,
         _: &String,
-        slot: &Slot,
+        slot: &Arc<Slot>,
         now: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
@@ -66,6 +80,11 @@ impl MemoryStore {
                 .build(),
         }
     }
+
+    /// The window of `key` that is open at `now`, if any.
+    fn open(&self, key: &str, now: Instant) -> Option<Arc<Slot>> {
+        self.cache.get(key).filter(|slot| slot.ends > now)
+    }
 }
 
 impl Default for MemoryStore {
@@ -79,21 +98,21 @@ impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
         async move {
             let now = Instant::now();
-            let entry = self.cache.entry_by_ref(key).and_upsert_with(|current| {
-                match current.map(|e| e.into_value()) {
-                    Some(slot) if slot.ends > now => Slot {
-                        count: slot.count + 1,
-                        ends: slot.ends,
-                    },
-                    _ => Slot {
-                        count: 1,
-                        ends: now + window,
-                    },
-                }
-            });
-            let slot = entry.into_value();
+            // A window is opened once (of callers racing to open it, one wins and all
+            // count in it), then counted in place.
+            let slot = match self.open(key, now) {
+                Some(slot) => slot,
+                None => self
+                    .cache
+                    .entry_by_ref(key)
+                    .and_upsert_with(|current| match current.map(|e| e.into_value()) {
+                        Some(slot) if slot.ends > now => slot,
+                        _ => Slot::new(now + window),
+                    })
+                    .into_value(),
+            };
             Ok(Hit {
-                count: slot.count,
+                count: slot.count.fetch_add(1, Ordering::Relaxed) + 1,
                 resets_in: slot.ends.saturating_duration_since(now),
             })
         }
@@ -102,12 +121,9 @@ impl QuotaStore for MemoryStore {
 
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
         async move {
-            let now = Instant::now();
             Ok(self
-                .cache
-                .get(key)
-                .filter(|slot| slot.ends > now)
-                .map_or(0, |slot| slot.count))
+                .open(key, Instant::now())
+                .map_or(0, |slot| slot.count.load(Ordering::Relaxed)))
         }
         .boxed()
     }
@@ -119,10 +135,10 @@ impl QuotaStore for MemoryStore {
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
         async move {
             let now = Instant::now();
-            let entry = self.cache.entry_by_ref(key).or_insert_with(|| Slot {
-                count: 1,
-                ends: now + ttl,
-            });
+            let entry = self
+                .cache
+                .entry_by_ref(key)
+                .or_insert_with(|| Slot::new(now + ttl));
             Ok(entry.is_fresh() || entry.value().ends <= now)
         }
         .boxed()
@@ -156,6 +172,40 @@ mod tests {
         assert!(!store.first_use("t", ttl).await.unwrap());
         tokio::time::sleep(ttl + Duration::from_millis(50)).await;
         assert!(store.first_use("t", ttl).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_hits_each_count_once_in_one_window() {
+        let store = MemoryStore::new(10);
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    for _ in 0..500 {
+                        seen.push(store.hit("k", Duration::from_secs(60)).await.unwrap().count);
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for task in tasks {
+            seen.extend(task.await.unwrap());
+        }
+        seen.sort_unstable();
+        let expected: Vec<u64> = (1..=4000).collect();
+        assert!(
+            seen == expected,
+            "counts seen: {} distinct of {}",
+            {
+                let mut d = seen.clone();
+                d.dedup();
+                d.len()
+            },
+            seen.len()
+        );
+        assert_eq!(store.count("k").await.unwrap(), 4000);
     }
 
     #[tokio::test]
