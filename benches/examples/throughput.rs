@@ -1,8 +1,9 @@
 //! Calls per second with N concurrent callers (`getStatus`), the SDK beside raw reqwest,
 //! alternating in one process so that both see the same machine: `throughput 64 10` runs
 //! ten pairs of (SDK, raw), `ROUND_SECONDS` (default 1) each, and prints each pair's ratio
-//! and the run's: all the SDK's calls per second over all of raw reqwest's. Short pairs,
-//! many of them: a shared machine's load changes by the second, and both sides see it.
+//! and the run's: the sum of the SDK's per-round rates over the sum of raw reqwest's.
+//! Short pairs, many of them: a shared machine's load changes by the second, and both sides
+//! see it.
 
 use std::time::{Duration, Instant};
 

@@ -90,7 +90,9 @@ pub fn with_rss(router: Router) -> Router {
 
 /// Serves `router` on `listener`, in HTTP/1.1 and in HTTP/2 without TLS (prior knowledge),
 /// with no limit on concurrent streams: one proxy connection carries 10,000 held polls, as
-/// one TLS connection to the service would (axum's `serve` keeps hyper's limit of 200).
+/// one TLS connection to the service would if the service allowed that many streams (an
+/// assumption: a service limiting streams to a few hundred would make the proxy open more
+/// connections). axum's `serve` keeps hyper's limit of 200.
 pub async fn serve_h1_and_h2c(listener: tokio::net::TcpListener, router: Router) {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder;

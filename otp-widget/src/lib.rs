@@ -26,6 +26,8 @@
 //!   `captchaIsRequired` and `captchaProvider`, as the SDK's does;
 //! - **a per-phone limit** (3 sends per minute by default) answered as `RateLimitException`
 //!   with `Retry-After` before the service is called;
+//! - **a per-IP request limit** on every route (300 per minute by default), answered the
+//!   same way;
 //! - **shared quotas**: the counts live in a [`QuotaStore`], in memory by default
 //!   ([`MemoryStore`], bounded and expiring) or in Redis (`RedisStore`, feature `redis`)
 //!   so that replicas share them;

@@ -13,7 +13,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// 40 samples of 4 s after 1 s of warm-up: enough to see a few percent on a noisy machine.
+/// 40 samples over 4 s after 1 s of warm-up. Ratios between groups measured this way move
+/// with the machine's load (see BENCHMARKS.md): the paired `throughput` example and the
+/// instruction counts are the comparisons to trust.
 pub fn config() -> Criterion {
     Criterion::default()
         .sample_size(40)
