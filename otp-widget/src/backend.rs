@@ -223,12 +223,8 @@ impl WidgetBackendBuilder {
                 HeaderValue::from_str(&canonical).map_err(|_| InvalidOrigin(origin.clone()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let timeout = self
-            .captcha
-            .as_ref()
-            .map_or(Duration::from_secs(5), Captcha::timeout_value);
+        // Each verification sets the captcha's own timeout.
         let captcha_http = reqwest::Client::builder()
-            .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();

@@ -153,10 +153,6 @@ impl Captcha {
         self.window
     }
 
-    pub(crate) fn timeout_value(&self) -> Duration {
-        self.timeout
-    }
-
     /// Asks the provider whether `token` was solved by the browser at `ip`.
     pub(crate) async fn verify(
         &self,

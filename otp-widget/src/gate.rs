@@ -33,14 +33,7 @@ impl Shared {
     fn ip_key(&self, kind: &str, ip: IpAddr) -> String {
         let mut key = self.key(kind, "");
         match ip {
-            IpAddr::V4(v4) => {
-                for (i, octet) in v4.octets().into_iter().enumerate() {
-                    if i > 0 {
-                        key.push('.');
-                    }
-                    push_decimal(&mut key, octet);
-                }
-            }
+            IpAddr::V4(v4) => push_ipv4(&mut key, v4),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
                 let _ = write!(key, "{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]);
@@ -110,50 +103,45 @@ impl Shared {
                 }
             }
         }
-        if let Some((limit, window)) = self.phone_limit {
-            let hit = self
-                .store
-                .hit(&self.phone_key(phone), window)
-                .await
-                .map_err(store_failed)?;
-            if hit.count > u64::from(limit) {
-                tracing::info!(phone = %otp_client::mask_phone(phone), "per-phone send limit");
-                return Err(rate_limited(hit.resets_in));
-            }
-        }
-        Ok(())
+        self.count_against(self.phone_limit, "per-phone send limit", || {
+            self.phone_key(phone)
+        })
+        .await
     }
 }
 
 impl Shared {
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
-        let Some((limit, window)) = self.request_limit else {
-            return Ok(());
-        };
-        let hit = self
-            .store
-            .hit(&self.ip_key("requests", ip), window)
-            .await
-            .map_err(store_failed)?;
-        if hit.count > u64::from(limit) {
-            return Err(rate_limited(hit.resets_in));
-        }
-        Ok(())
+        self.count_against(self.request_limit, "per-IP request limit", || {
+            self.ip_key("requests", ip)
+        })
+        .await
     }
 
     /// Lets a `resend` of session `id` through: each one sends a message, so a session gets
     /// the per-phone limit's number of them per window (the router does not know its phone).
     pub(crate) async fn admit_resend(&self, id: &str) -> Result<(), Refusal> {
-        let Some((limit, window)) = self.phone_limit else {
+        self.count_against(self.phone_limit, "per-session resend limit", || {
+            self.key("resend", id)
+        })
+        .await
+    }
+
+    /// Counts one more event under the key `key` makes, against `limit` events per window
+    /// (none: nothing is counted); past it, `RateLimitException` with how long to wait.
+    async fn count_against(
+        &self,
+        limit: Option<(u32, Duration)>,
+        name: &'static str,
+        key: impl FnOnce() -> String,
+    ) -> Result<(), Refusal> {
+        let Some((limit, window)) = limit else {
             return Ok(());
         };
-        let hit = self
-            .store
-            .hit(&self.key("resend", id), window)
-            .await
-            .map_err(store_failed)?;
+        let hit = self.store.hit(&key(), window).await.map_err(store_failed)?;
         if hit.count > u64::from(limit) {
+            tracing::debug!(limit = name, "over the limit: refusing");
             return Err(rate_limited(hit.resets_in));
         }
         Ok(())
@@ -175,6 +163,16 @@ fn store_failed(e: QuotaError) -> Refusal {
     Refusal::internal()
 }
 
+/// Appends `ip` as its `Display` writes it.
+fn push_ipv4(out: &mut String, ip: std::net::Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(out, octet);
+    }
+}
+
 /// Appends `n` in decimal.
 fn push_decimal(out: &mut String, n: u8) {
     if n >= 100 {
@@ -194,14 +192,9 @@ mod tests {
     fn an_ipv4_digit_by_digit_is_what_its_display_writes() {
         for octet in [0u8, 7, 9, 10, 42, 99, 100, 199, 200, 255] {
             let ip = std::net::Ipv4Addr::new(octet, 255 - octet, 1, octet);
-            let mut written = String::new();
-            for (i, o) in ip.octets().into_iter().enumerate() {
-                if i > 0 {
-                    written.push('.');
-                }
-                push_decimal(&mut written, o);
-            }
-            assert_eq!(written, ip.to_string());
+            let mut written = String::from("prefix:");
+            push_ipv4(&mut written, ip);
+            assert_eq!(written, format!("prefix:{ip}"));
         }
     }
 }

@@ -2,8 +2,10 @@
 //!
 //! The back end of the Sigma SMS otp-handler browser widget, as an `axum::Router`: the
 //! routes the widget calls, each forwarded to the service with the server's token, so the
-//! token never reaches the browser. The service's answers pass through as they are (status
-//! and JSON); the router's own refusals use the service's error shape,
+//! token never reaches the browser. The service's answers pass through with their status and
+//! their JSON as the spec gives it (decoded into the spec's types and written again; fields
+//! the spec keeps as `extra` stay); the router's own refusals, such as a service that cannot
+//! be reached (502 `NoConnectionException`), use the service's error shape,
 //! `{type, message, httpStatus}`.
 //!
 //! Relative to wherever it is mounted, it serves the spec's paths (mount it with a
@@ -83,3 +85,8 @@ pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies};
 #[cfg(feature = "redis")]
 pub use quota::RedisStore;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
+
+/// The README's example, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

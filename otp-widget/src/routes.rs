@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
 use otp_client::RequestId;
 use otp_client::types::{ExceptionType, OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
@@ -48,15 +48,17 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
         if NEVER_EXPOSED.contains(&id) || (id == "complete" && !shared.expose_complete) {
             continue;
         }
-        let Some(handler) = handler(id, StatusCode::from_u16(success).unwrap_or(StatusCode::OK))
-        else {
+        let method = Method::from_bytes(http.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok());
+        let success = StatusCode::from_u16(success).unwrap_or(StatusCode::OK);
+        let Some(handler) = method.and_then(|method| handler(id, method, success)) else {
             tracing::warn!(
                 operation = id,
                 "an operation of the spec without a widget route"
             );
             continue;
         };
-        debug_assert!(matches!(http, "GET" | "POST"), "{id}: {http}");
         router = router.route(path, handler);
     }
     let mut router = router
@@ -88,15 +90,18 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     router.with_state(shared)
 }
 
-/// The handler of operation `id`, answering `success` when it succeeds.
-fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
+/// The handler of operation `id`, for the spec's `method`, answering `success` when it
+/// succeeds.
+fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<MethodRouter<AppState>> {
     Some(match id {
-        "getWidget" => get(
+        "getWidget" => on(
+            method,
             move |State(s): State<AppState>, Admitted(ip): Admitted, Path(widget): Path<String>| async move {
                 get_widget(s, ip, widget, success).await
             },
         ),
-        "send" => post(
+        "send" => on(
+            method,
             move |State(s): State<AppState>,
                   Admitted(ip): Admitted,
                   headers: HeaderMap,
@@ -104,13 +109,15 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
                 send(s, ip, &headers, body, success).await
             },
         ),
-        "getChannel" => get(
+        "getChannel" => on(
+            method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 Ok::<_, Refusal>(forward(success, s.client.get_channel(&id).await))
             },
         ),
-        "getChannelLongPolling" => get(
+        "getChannelLongPolling" => on(
+            method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 // Held as long as the service holds it; a browser that goes away drops this
                 // future, and the upstream call with it.
@@ -121,7 +128,8 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
                 ))
             },
         ),
-        "getStatus" => get(
+        "getStatus" => on(
+            method,
             move |State(s): State<AppState>,
                   _: Admitted,
                   Path(id): Path<String>,
@@ -130,7 +138,8 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
                 Ok::<_, Refusal>(forward(success, s.client.get_status(&id, &phone).await))
             },
         ),
-        "getStatusLongPolling" => get(
+        "getStatusLongPolling" => on(
+            method,
             move |State(s): State<AppState>,
                   _: Admitted,
                   Path(id): Path<String>,
@@ -140,7 +149,8 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
                 Ok::<_, Refusal>(forward(success, status))
             },
         ),
-        "checkCode" => post(
+        "checkCode" => on(
+            method,
             move |State(s): State<AppState>,
                   _: Admitted,
                   Path(id): Path<String>,
@@ -151,13 +161,15 @@ fn handler(id: &str, success: StatusCode) -> Option<MethodRouter<AppState>> {
                 Ok::<_, Refusal>(forward(success, s.client.check_code(&id, &body).await))
             },
         ),
-        "complete" => post(
+        "complete" => on(
+            method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 Ok::<_, Refusal>(forward(success, s.client.complete(&id).await))
             },
         ),
-        "resend" => post(
+        "resend" => on(
+            method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
                 // Each resend sends a message: counted like sends.

@@ -247,9 +247,9 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
         &[],
     )
     .await;
-    assert!(status == 404 || status == 405, "{status} {body}");
+    assert_eq!(status, 404, "{body}");
     assert!(
-        error_shape("RequestNotFoundException", 404)(&body) || status == 405,
+        error_shape("RequestNotFoundException", 404)(&body),
         "{body}"
     );
     let verified = async_client_as(&stack.sandbox.base_url(), DEFAULT_TOKEN)
@@ -592,7 +592,7 @@ async fn a_captcha_fails_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarding_headers_count_only_from_trusted_proxies() {
-    let (url, _) = fake_provider(Provider::No).await;
+    let (url, seen) = fake_provider(Provider::No).await;
     let captcha = || {
         Captcha::google("s")
             .verify_url(&url)
@@ -644,10 +644,14 @@ async fn forwarding_headers_count_only_from_trusted_proxies() {
     })
     .await;
     assert_eq!(send_with(&custom, None, &[]).await.0, 201);
-    assert!(captcha_refused(
-        send_with(&custom, None, &[]).await.0,
-        &send_with(&custom, None, &[]).await.1
-    ));
+    let (status, body) = send_with(&custom, Some("tok-custom"), &[]).await;
+    assert!(captcha_refused(status, &body), "{status} {body}");
+    // The provider was told the address the application's resolver gave.
+    let asked = seen.lock().unwrap().last().cloned().unwrap_or_default();
+    assert!(
+        asked.contains(&("remoteip".to_string(), "203.0.113.50".to_string())),
+        "the provider saw {asked:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -874,7 +878,7 @@ async fn cors_allows_only_the_configured_origins() {
 }
 
 #[tokio::test]
-async fn a_body_that_is_not_json_is_refused_before_anything_counts() {
+async fn a_body_that_is_not_json_is_refused_before_the_service_is_called() {
     let stack = stack(|b| b).await;
     // What a page of another origin can send without the browser asking first.
     for content_type in [
@@ -910,6 +914,23 @@ async fn every_route_has_a_per_ip_request_limit() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["type"], "RateLimitException");
     assert!(headers.contains_key("retry-after"));
+    // With no request allowed, every route refuses before the service is called.
+    let closed = self::stack(|b| b.per_ip_request_limit(Some((0, Duration::from_secs(60))))).await;
+    let args = Args {
+        widget_id: CODE_WIDGET.to_string(),
+        ..Args::default()
+    };
+    for op in spec().operations() {
+        if op.id == "checkStatusAndComplete" {
+            continue;
+        }
+        let (method, path, body) = route(&op, &args);
+        let (status, answer, headers) = browse(&closed, &method, &path, body, &[]).await;
+        assert_eq!(status, 429, "{}: {answer}", op.id);
+        assert_eq!(answer["type"], "RateLimitException", "{}", op.id);
+        assert!(headers.contains_key("retry-after"), "{}", op.id);
+    }
+    assert_eq!(closed.sandbox.session_count(), 0, "nothing was sent");
 }
 
 #[tokio::test]

@@ -10,13 +10,16 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use moka::Expiry;
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use super::{Hit, QuotaError, QuotaStore};
 
-/// A [`QuotaStore`] in this process's memory: bounded (the least used keys go first when it
-/// is full) and expiring (each key when its window ends). One replica only: several
-/// replicas share quotas through `RedisStore`.
+/// A [`QuotaStore`] in this process's memory: bounded (when it is full, the least recently
+/// used key goes, and a new key is always kept) and expiring (each key when its window
+/// ends). A flood of more keys than it holds can still push out a count or a spent captcha
+/// token's mark: size it above the keys one window sees. One replica only: several replicas
+/// share quotas through `RedisStore`.
 ///
 /// ```
 /// let store = otp_widget::MemoryStore::new(100_000);
@@ -76,6 +79,10 @@ impl MemoryStore {
         Self {
             cache: Cache::builder()
                 .max_capacity(max_keys)
+                // Least recently used goes first. moka's default (TinyLFU) may refuse to
+                // store a new key when full: a fresh window or a spent token's mark would
+                // be forgotten at once.
+                .eviction_policy(EvictionPolicy::lru())
                 .expire_after(UntilTheWindowEnds)
                 .build(),
         }
@@ -139,7 +146,8 @@ impl QuotaStore for MemoryStore {
                 .cache
                 .entry_by_ref(key)
                 .or_insert_with(|| Slot::new(now + ttl));
-            Ok(entry.is_fresh() || entry.value().ends <= now)
+            // An entry whose time is up is not returned: a mark still there is still spent.
+            Ok(entry.is_fresh())
         }
         .boxed()
     }
@@ -222,6 +230,14 @@ mod tests {
             store.cache.entry_count() <= 100,
             "{}",
             store.cache.entry_count()
+        );
+        // Full, it still keeps a new mark: a spent token stays spent.
+        let ttl = Duration::from_secs(60);
+        assert!(store.first_use("token", ttl).await.unwrap());
+        store.cache.run_pending_tasks();
+        assert!(
+            !store.first_use("token", ttl).await.unwrap(),
+            "a full store forgot a spent token"
         );
     }
 }
