@@ -42,6 +42,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// The call failed.
     Call(otp_client::Error),
+    /// Neither: `otp` itself could not go on.
+    Other(String),
 }
 
 impl Failure {
@@ -49,6 +51,7 @@ impl Failure {
         use otp_client::ErrorKind as K;
         match self {
             Failure::Usage(_) => Exit::Usage,
+            Failure::Other(_) => Exit::Other,
             Failure::Call(e) => match e.kind() {
                 K::InvalidArgument { .. } => Exit::Usage,
                 K::Config(_) => Exit::Other,
@@ -64,7 +67,7 @@ pub(crate) fn answer<T: serde::Serialize>(
     result: Result<T, otp_client::Error>,
 ) -> Result<Value, Failure> {
     let value = result.map_err(Failure::Call)?;
-    serde_json::to_value(value).map_err(|e| Failure::Usage(format!("the answer: {e}")))
+    serde_json::to_value(value).map_err(|e| Failure::Other(format!("the answer: {e}")))
 }
 
 /// The value of a required flag (clap has checked it is there and parsed).

@@ -50,7 +50,7 @@ fn flatten(prefix: &str, value: &Value, out: &mut String) {
 /// Prints a failure as one line on stderr; the exit code that says what kind it was.
 pub(crate) fn failure(failure: &Failure) -> Exit {
     match failure {
-        Failure::Usage(message) => eprintln!("error: {message}"),
+        Failure::Usage(message) | Failure::Other(message) => eprintln!("error: {message}"),
         // The SDK's text: the operation, the exception type, its English text and the
         // service's own words; never a token or a phone number.
         Failure::Call(e) => eprintln!("error: {e}"),

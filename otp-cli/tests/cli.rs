@@ -310,8 +310,15 @@ fn completions_cover_every_subcommand() {
         let output = otp(None, &["completions", shell], "");
         assert!(output.status.success(), "{shell}");
         let script = stdout(&output);
+        // Each subcommand where the shell's script lists subcommands (a bare name would
+        // match `complete`, a word of every script, and `send` inside `resend`).
         for op in spec().operations() {
-            assert!(script.contains(&op.id), "{shell}: {}", op.id);
+            let entry = match shell {
+                "bash" => format!("otp,{})", op.id),
+                "zsh" => format!("'{}:", op.id),
+                _ => format!("-a \"{}\"", op.id),
+            };
+            assert!(script.contains(&entry), "{shell}: no {entry}");
         }
         assert!(script.contains("verify"), "{shell}");
     }

@@ -1,6 +1,8 @@
 //! What happens to every request progenitor's client sends: its URL is checked against its
 //! operation, the bearer token goes in, long-polling operations get their own timeout, and
-//! the response is read (up to the cap) and checked before progenitor decodes it.
+//! the response is read (up to the cap) and checked before progenitor decodes it, except the
+//! operation's documented JSON success within the cap, which goes to progenitor unread when
+//! its decoder refuses an error body (see `exec`).
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
@@ -10,11 +12,11 @@ use crate::client::ClientState;
 use crate::generated::raw;
 use crate::redact::display_url;
 use crate::retry::retry_after;
+use crate::types::ErrorResponse;
 use reqwest::ResponseBuilderExt;
 
 /// The header progenitor puts on every request.
 const API_VERSION: &str = "api-version";
-use crate::types::ErrorResponse;
 
 impl ClientHooks<ClientState> for raw::Client {
     /// Checks the URL against the operation's before anything else; only then does the
@@ -185,7 +187,6 @@ async fn read(
         };
         with_context(|c| c.answer = Some(Box::new(answer)));
     }
-    with_context(|c| c.status = Some(status));
     Ok(reqwest::Response::from(
         response.map(|_| reqwest::Body::from(body)),
     ))

@@ -111,15 +111,17 @@ impl Error {
                 Some(status) if !status.is_success() && answer.body.is_empty() => {
                     unexpected(status)
                 }
-                // A success that is an error, which the decoder refused (the response hook
-                // passes such a body on unread where it knows the decoder will).
-                Some(status) if let Some(response) = error_body(&payload) => api(status, response),
-                // serde's message quotes the value it could not read: scrubbed too.
-                status => Error::new(ErrorKind::Decode {
-                    status: status.unwrap_or(StatusCode::OK),
-                    body: snippet(&payload, secrets),
-                })
-                .with_source(Scrubbed(scrub(&source.to_string(), secrets))),
+                status => match status.zip(error_body(&payload)) {
+                    // A success that is an error, which the decoder refused (the response
+                    // hook passes such a body on unread where it knows the decoder will).
+                    Some((status, response)) => api(status, response),
+                    // serde's message quotes the value it could not read: scrubbed too.
+                    None => Error::new(ErrorKind::Decode {
+                        status: status.unwrap_or(StatusCode::OK),
+                        body: snippet(&payload, secrets),
+                    })
+                    .with_source(Scrubbed(scrub(&source.to_string(), secrets))),
+                },
             },
             raw::Error::UnexpectedResponse(response) => {
                 let status = response.status();

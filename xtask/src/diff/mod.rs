@@ -30,7 +30,8 @@ pub struct Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
-    /// It appears: callers are not affected.
+    /// It appears: callers are not affected, except where it is a field of a struct with
+    /// public fields or a variant of a closed enum (see [`RustChange::breaking`]).
     Added,
     /// It disappears: callers that use it no longer compile.
     Removed,

@@ -35,8 +35,9 @@ fn grouped(changes: &[Change], breaking: bool) -> Vec<(String, Vec<&Change>)> {
 impl Report {
     /// The verdict in one line, with the semver advice.
     pub fn summary(&self) -> String {
-        let breaking = self.changes.iter().filter(|c| c.breaking).count();
-        let other = self.changes.len() - breaking;
+        let breaking = self.changes.iter().filter(|c| c.breaking).count()
+            + self.rust.iter().filter(|r| r.breaking).count();
+        let other = self.changes.len() + self.rust.len() - breaking;
         let bump = if self.is_breaking() {
             "a breaking release (minor while 0.x, else major)"
         } else if self.changes.is_empty() {
