@@ -70,7 +70,6 @@ fn spec_name(op: &Operation, param: &syn::Ident) -> String {
 
 fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str) -> TokenStream {
     let id = &op.id;
-    let alias = op.id.to_kebab_case();
     let long_about = if description.is_empty() {
         summary.to_string()
     } else {
@@ -125,7 +124,7 @@ fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str)
                 .value_parser(#parser)
         });
     }
-    let kebab = (alias != op.id).then(|| quote! { .visible_alias(#alias) });
+    let kebab = kebab_alias(&op.id);
     quote! {
         ::clap::Command::new(#id)
             #kebab

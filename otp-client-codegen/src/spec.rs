@@ -216,10 +216,7 @@ impl Spec {
             .schemas
             .get(name)?
             .as_item()?;
-        match &schema.schema_kind {
-            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => Some(object),
-            _ => None,
-        }
+        object_type(schema)
     }
 
     /// The status and JSON schema of the first response of `op` whose status `pick`s.
@@ -249,10 +246,7 @@ impl Spec {
         op: &'a openapiv3::Operation,
         pick: impl Fn(u16) -> bool,
     ) -> Option<&'a str> {
-        match self.response_schema(op, pick)?.1 {
-            ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/"),
-            ReferenceOr::Item(_) => None,
-        }
+        schema_name(self.response_schema(op, pick)?.1)
     }
 
     /// See [`Operation::error_decodes_as_success`]; true where either schema is unknown.
@@ -284,16 +278,10 @@ impl Spec {
         &'a self,
         op: &'a openapiv3::Operation,
     ) -> Option<&'a openapiv3::ObjectType> {
-        let schema = match Self::body_schema_ref(op)? {
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/schemas/")
-                .and_then(|name| self.openapi.components.as_ref()?.schemas.get(name))
-                .and_then(|s| s.as_item())?,
-            ReferenceOr::Item(s) => s,
-        };
-        match &schema.schema_kind {
-            openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => Some(object),
-            _ => None,
+        let schema = Self::body_schema_ref(op)?;
+        match schema_name(schema) {
+            Some(name) => self.object_schema(name),
+            None => object_type(schema.as_item()?),
         }
     }
 
@@ -311,10 +299,7 @@ impl Spec {
                     .and_then(|s| s.schema_data.description.clone())
                     .unwrap_or_default(),
                 required: object.required.contains(name),
-                is_string: matches!(
-                    schema.as_item().map(|s| &s.schema_kind),
-                    Some(openapiv3::SchemaKind::Type(openapiv3::Type::String(_)))
-                ),
+                is_string: string_type(schema).is_some(),
             })
             .collect()
     }
@@ -327,11 +312,11 @@ impl Spec {
             .required
             .iter()
             .filter(|name| {
-                matches!(
-                    object.properties.get(*name).and_then(|p| p.as_item()).map(|p| &p.schema_kind),
-                    Some(openapiv3::SchemaKind::Type(openapiv3::Type::String(s)))
-                        if matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Empty)
-                )
+                object
+                    .properties
+                    .get(*name)
+                    .and_then(string_type)
+                    .is_some_and(|s| matches!(s.format, openapiv3::VariantOrUnknownOrEmpty::Empty))
             })
             .cloned()
             .collect()
@@ -362,7 +347,7 @@ impl Spec {
                         .unwrap_or_default();
                     exceptions.extend(examples.into_iter().map(|e| (n, e)));
                 }
-                let parameters = op
+                let (parameters, parameter_descriptions) = op
                     .parameters
                     .iter()
                     .filter_map(|p| self.resolve_parameter(p))
@@ -373,30 +358,19 @@ impl Spec {
                             openapiv3::Parameter::Header { .. } => "header",
                             openapiv3::Parameter::Cookie { .. } => "cookie",
                         };
-                        (p.parameter_data_ref().name.clone(), location.to_string())
-                    })
-                    .collect();
-                let parameter_descriptions = op
-                    .parameters
-                    .iter()
-                    .filter_map(|p| self.resolve_parameter(p))
-                    .map(|p| {
                         let data = p.parameter_data_ref();
                         (
-                            data.name.clone(),
-                            data.description.clone().unwrap_or_default(),
+                            (data.name.clone(), location.to_string()),
+                            (
+                                data.name.clone(),
+                                data.description.clone().unwrap_or_default(),
+                            ),
                         )
                     })
-                    .collect();
-                let success =
-                    self.response_schema(op, |n| (200..300).contains(&n))
-                        .map(|(n, schema)| match schema {
-                            ReferenceOr::Reference { reference } => (
-                                n,
-                                reference.rsplit('/').next().unwrap_or_default().to_string(),
-                            ),
-                            ReferenceOr::Item(_) => (n, String::new()),
-                        });
+                    .unzip();
+                let success = self
+                    .response_schema(op, |n| (200..300).contains(&n))
+                    .map(|(n, schema)| (n, schema_name(schema).unwrap_or_default().to_string()));
                 Operation {
                     parameter_descriptions,
                     body_properties: self.body_properties(op),
@@ -454,5 +428,29 @@ fn status_number(code: &StatusCode) -> u16 {
     match code {
         StatusCode::Code(n) => *n,
         StatusCode::Range(r) => *r * 100,
+    }
+}
+
+/// The name of a schema under `components/schemas` that `schema` refers to.
+fn schema_name(schema: &ReferenceOr<openapiv3::Schema>) -> Option<&str> {
+    match schema {
+        ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/"),
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+/// `schema` as an object type, if it is one.
+fn object_type(schema: &openapiv3::Schema) -> Option<&openapiv3::ObjectType> {
+    match &schema.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) => Some(object),
+        _ => None,
+    }
+}
+
+/// A property's schema as a string type, if it is one given in place.
+fn string_type(schema: &ReferenceOr<Box<openapiv3::Schema>>) -> Option<&openapiv3::StringType> {
+    match &schema.as_item()?.schema_kind {
+        openapiv3::SchemaKind::Type(openapiv3::Type::String(s)) => Some(s),
+        _ => None,
     }
 }
