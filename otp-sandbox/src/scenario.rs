@@ -26,6 +26,22 @@ pub enum Behaviour {
     Slow,
 }
 
+impl Behaviour {
+    /// The scenario number whose sessions behave this way.
+    ///
+    /// ```
+    /// use otp_sandbox::Behaviour;
+    /// assert_eq!(Behaviour::Codeless.phone(), "+70000000001");
+    /// ```
+    pub fn phone(self) -> &'static str {
+        SCENARIOS
+            .iter()
+            .find(|s| s.behaviour == self)
+            .map(|s| s.phone)
+            .expect("every behaviour has a scenario number")
+    }
+}
+
 /// One scenario number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scenario {

@@ -23,12 +23,13 @@ fn env(name: &str, default: u64) -> u64 {
 
 /// Resident memory of process `pid` (`self` for this one), in KiB.
 fn rss_of(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("the soak reads memory from /proc/{pid}/status: {e}"));
+    status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+        .unwrap_or_else(|| panic!("no VmRSS in /proc/{pid}/status"))
 }
 
 /// The most sessions the sandbox keeps: the soak starts many more.
@@ -139,7 +140,6 @@ async fn soak() {
         .port();
     let server = start_sandbox(port);
     let sandbox_pid = server.0.id().to_string();
-    let rss = |who: &str| rss_of(who);
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::builder(otp_sandbox::DEFAULT_TOKEN)
         .base_url(format!("{base}/api/n/otp-handler"))
@@ -197,25 +197,24 @@ async fn soak() {
     for w in workers {
         w.await.expect("no worker panicked");
     }
-    let rss_end = (rss("self"), rss(&sandbox_pid));
+    let rss_end = (rss_of("self"), rss_of(&sandbox_pid));
     let rss_start = rss_warm.lock().unwrap().unwrap_or(rss_end);
-    let stats: serde_json::Value = probe
-        .get(format!("{base}/sandbox/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = |path: &str| {
+        let request = probe.get(format!("{base}{path}"));
+        async move {
+            request
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let stats = get("/sandbox/stats").await;
 
-    let sessions: Vec<serde_json::Value> = probe
-        .get(format!("{base}/sandbox/sessions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sessions: Vec<serde_json::Value> =
+        serde_json::from_value(get("/sandbox/sessions").await).unwrap();
     let t = tally.lock().unwrap();
     let mut per_recipient: HashMap<String, Vec<String>> = HashMap::new();
     for s in &sessions {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::*;
 use otp_client::types::{ChannelStatus, ChannelType, CodeType};
-use otp_client::{ErrorKind, NextStep, TransportFailure};
+use otp_client::{Error, ErrorKind, NextStep, TransportFailure};
 use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -68,18 +68,11 @@ async fn an_html_500_from_a_proxy_is_an_unexpected_response() {
             let err = call(which, &base_url(&server), &op.id, &Args::default())
                 .await
                 .unwrap_err();
-            match err.kind() {
-                ErrorKind::UnexpectedResponse {
-                    status,
-                    content_type,
-                    body,
-                } => {
-                    assert_eq!(status.as_u16(), 500);
-                    assert_eq!(content_type.as_deref(), Some("text/html"));
-                    assert!(body.contains("Bad Gateway"));
-                }
-                other => panic!("{which:?} {}: {other:?}", op.id),
-            }
+            let ctx = format!("{which:?} {}", op.id);
+            let (status, content_type, body) = unexpected(&err, &ctx);
+            assert_eq!(status, 500, "{ctx}");
+            assert_eq!(content_type, Some("text/html"), "{ctx}");
+            assert!(body.contains("Bad Gateway"), "{ctx}: {body}");
             assert!(err.to_string().contains("500"), "{err}");
         }
     }
@@ -357,33 +350,31 @@ fn the_default_environment_is_production_over_https() {
 #[tokio::test]
 async fn an_undocumented_success_status_keeps_its_body_for_the_error() {
     let limited = json!({"type": "RateLimitException", "message": "Слишком много запросов"});
-    let server = serve(ResponseTemplate::new(202).set_body_json(&limited)).await;
-    let client = async_client(&base_url(&server));
-    let err = client.get_status(&id(), RECIPIENT).await.unwrap_err();
-    assert!(
-        matches!(err.next_step(), NextStep::RetryLater { .. }),
-        "a 202 with a rate-limit body: {err:?}"
-    );
-
+    let rate_limited = serve(ResponseTemplate::new(202).set_body_json(&limited)).await;
     let created = json!({"requestId": REQUEST_ID});
-    let server = serve(ResponseTemplate::new(200).set_body_json(&created)).await;
-    let client = async_client(&base_url(&server));
-    let body = otp_client::types::OtpHandlerSendRequestDto {
-        widget_id: WIDGET_ID.parse().unwrap(),
-        recipient: RECIPIENT.into(),
-    };
-    let err = client.send(&body).await.unwrap_err();
-    match err.kind() {
-        ErrorKind::UnexpectedResponse {
-            status,
-            content_type,
-            body,
-        } => {
-            assert_eq!(status.as_u16(), 200);
-            assert_eq!(content_type.as_deref(), Some("application/json"));
-            assert!(body.contains("requestId"), "{body}");
-        }
-        other => panic!("send answered 200 instead of 201: {other:?}"),
+    let created = serve(ResponseTemplate::new(200).set_body_json(&created)).await;
+    for which in BOTH {
+        let err = call(
+            which,
+            &base_url(&rate_limited),
+            "getStatus",
+            &Args::default(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err.next_step(), NextStep::RetryLater { .. }),
+            "{which:?}: a 202 with a rate-limit body: {err:?}"
+        );
+
+        let err = call(which, &base_url(&created), "send", &Args::default())
+            .await
+            .unwrap_err();
+        let ctx = format!("{which:?}: send answered 200 instead of 201");
+        let (status, content_type, body) = unexpected(&err, &ctx);
+        assert_eq!(status, 200, "{ctx}");
+        assert_eq!(content_type, Some("application/json"), "{ctx}");
+        assert!(body.contains("requestId"), "{ctx}: {body}");
     }
 }
 
@@ -399,24 +390,26 @@ async fn a_success_status_with_an_error_body_keeps_its_retry_after() {
     )
     .await;
     for which in BOTH {
-        let url = base_url(&server);
-        let err = match which {
-            Which::Async => async_client(&url)
-                .get_status(&id(), RECIPIENT)
-                .await
-                .unwrap_err(),
-            Which::Blocking => tokio::task::spawn_blocking(move || {
-                blocking_client(&url)
-                    .get_status(&id(), RECIPIENT)
-                    .unwrap_err()
-            })
+        let err = call(which, &base_url(&server), "getStatus", &Args::default())
             .await
-            .unwrap(),
-        };
+            .unwrap_err();
         assert_eq!(
             err.retry_after(),
             Some(Duration::from_secs(30)),
             "{which:?}: {err:?}"
         );
+    }
+}
+
+/// The status, content type and body of an `UnexpectedResponse`; a panic naming what `err`
+/// is otherwise.
+fn unexpected<'e>(err: &'e Error, ctx: &str) -> (u16, Option<&'e str>, &'e str) {
+    match err.kind() {
+        ErrorKind::UnexpectedResponse {
+            status,
+            content_type,
+            body,
+        } => (status.as_u16(), content_type.as_deref(), body.as_str()),
+        other => panic!("{ctx}: expected an unexpected response, got {other:?}"),
     }
 }

@@ -27,14 +27,6 @@ fn client(sandbox: &Sandbox) -> otp_client::Client {
     async_client_as(&sandbox.base_url(), sandbox.token())
 }
 
-fn phone(behaviour: Behaviour) -> &'static str {
-    SCENARIOS
-        .iter()
-        .find(|s| s.behaviour == behaviour)
-        .map(|s| s.phone)
-        .unwrap()
-}
-
 #[test]
 fn the_readme_table_is_the_sandboxs_list() {
     let readme = include_str!("../../otp-sandbox/README.md");
@@ -255,7 +247,12 @@ async fn a_test_can_force_what_it_needs() {
 
 #[test]
 fn the_blocking_client_uses_the_same_api_without_a_runtime_of_its_own() {
-    let sb = Sandbox::spawn(SandboxConfig::fast()).unwrap();
+    // No simulated user: only the test's `confirm` confirms the codeless session.
+    let sb = Sandbox::spawn(SandboxConfig {
+        codeless_confirm_delay: None,
+        ..SandboxConfig::fast()
+    })
+    .unwrap();
     let c = otp_client_blocking::Client::builder(sb.token())
         .base_url(sb.base_url())
         .build()
@@ -265,7 +262,7 @@ fn the_blocking_client_uses_the_same_api_without_a_runtime_of_its_own() {
     s.check_code(&sb.code(s.request_id()).unwrap()).unwrap();
     assert_eq!(s.finish().unwrap().recipient(), RECIPIENT);
     let s = c
-        .start_verification(CODE_WIDGET, phone(Behaviour::Codeless))
+        .start_verification(CODE_WIDGET, Behaviour::Codeless.phone())
         .unwrap();
     s.wait_for_channel_selected(WAIT).unwrap();
     assert!(sb.confirm(s.request_id()));
@@ -335,7 +332,7 @@ fn a_fault_for_an_operation_that_does_not_exist_is_said_at_once() {
 #[tokio::test]
 async fn the_default_send_limit_is_the_services() {
     let sb = Sandbox::start(SandboxConfig {
-        send_limit: Some((3, Duration::from_secs(60))),
+        send_limit: SandboxConfig::default().send_limit,
         ..SandboxConfig::fast()
     })
     .await

@@ -171,7 +171,7 @@ pub async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
         "RestartCooldownActiveException" => session_args(&start(CODE_WIDGET).await),
         // The scenario number whose sends are always rate-limited.
         "RateLimitException" => Args {
-            recipient: "+70000000006".into(),
+            recipient: otp_sandbox::Behaviour::RateLimited.phone().into(),
             ..Args::default()
         },
         "SessionAlreadyConfirmedException" => {
