@@ -58,14 +58,22 @@ pub(crate) fn cli_tokens(spec: &Spec, methods: &[RawMethod]) -> TokenStream {
     }
 }
 
-/// The spec's name of a method's argument.
-fn spec_name(op: &Operation, param: &syn::Ident) -> String {
+/// The spec's name of a method's argument (progenitor names an argument by its parameter's
+/// name in snake case), or a `compile_error!` that says which argument has none: a flag must
+/// never be named other than the spec names it.
+fn spec_name(op: &Operation, param: &syn::Ident) -> Result<String, TokenStream> {
     op.parameters
         .iter()
         .map(|(name, _)| name)
         .find(|name| *param == name.to_snake_case())
         .cloned()
-        .unwrap_or_else(|| param.to_string())
+        .ok_or_else(|| {
+            let message = format!(
+                "`{}`: the generated argument `{param}` matches no parameter of the spec",
+                op.id
+            );
+            quote! { ::std::compile_error!(#message) }
+        })
 }
 
 fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str) -> TokenStream {
@@ -104,7 +112,13 @@ fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str)
             });
             continue;
         }
-        let name = spec_name(op, param);
+        let name = match spec_name(op, param) {
+            Ok(name) => name,
+            Err(error) => {
+                args.push(error);
+                continue;
+            }
+        };
         let alias = kebab_alias(&name);
         let help = op
             .parameter_descriptions
@@ -168,7 +182,10 @@ fn argument(op: &Operation, param: &syn::Ident, ty: &Type) -> TokenStream {
             }
         };
     }
-    let name = spec_name(op, param);
+    let name = match spec_name(op, param) {
+        Ok(name) => name,
+        Err(error) => return error,
+    };
     if is_ref_to(ty, "str") {
         quote! { crate::flag::<::std::string::String>(matches, #name).as_str() }
     } else if is_ref_to(ty, "RequestId") {

@@ -8,7 +8,7 @@ use reqwest::header::HeaderValue;
 
 use crate::client::{BEARER, ClientState};
 use crate::generated::raw;
-use crate::operation::under;
+use crate::operation::below;
 use crate::redact::display_url;
 use crate::{Client, Error, RetryPolicy};
 
@@ -310,7 +310,7 @@ fn redirect_policy(base_url: &reqwest::Url, max: usize) -> reqwest::redirect::Po
     }
     let base_url = base_url.clone();
     reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() <= max && under(&base_url, attempt.url()) {
+        if attempt.previous().len() <= max && below(&base_url, attempt.url()).is_some() {
             attempt.follow()
         } else {
             attempt.stop()

@@ -56,15 +56,7 @@ impl Operation {
         if url.fragment().is_some() {
             return escape(None, "the request URL has a fragment");
         }
-        // Both are serialized the same way (scheme, host, port, path): the base's
-        // serialization as a prefix is the same origin and path, and leaves no room for
-        // credentials, which would come before the host. (The URL keeps where its parts
-        // start: slicing by them scans nothing.)
-        let base = base.as_str();
-        let Some(rest) = url[..Position::AfterPath]
-            .strip_prefix(base.strip_suffix('/').unwrap_or(base))
-            .and_then(|rest| rest.strip_prefix('/'))
-        else {
+        let Some(rest) = below(base, url) else {
             return escape(None, "the request would leave the base URL");
         };
         let mut segments = rest.as_bytes().split(|&b| b == b'/');
@@ -118,21 +110,17 @@ impl Operation {
     }
 }
 
-/// Whether `url` is under `base`: the same origin, and a path below the base path.
-pub(crate) fn under(base: &Url, url: &Url) -> bool {
-    let base_path = base.path().trim_end_matches('/');
-    same_origin(url, base)
-        && url
-            .path()
-            .strip_prefix(base_path)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// Whether two URLs have the same origin: scheme, host and port.
-pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host() == b.host()
-        && a.port_or_known_default() == b.port_or_known_default()
+/// The path below the base URL (without its leading `/`) when `url` has the base URL's
+/// scheme, host, port and path as its prefix, with no credentials; `None` otherwise.
+pub(crate) fn below<'u>(base: &Url, url: &'u Url) -> Option<&'u str> {
+    // Both are serialized the same way (scheme, host, port, path): the base's
+    // serialization as a prefix is the same origin and path, and leaves no room for
+    // credentials, which would come before the host. (The URL keeps where its parts start:
+    // slicing by them scans nothing.)
+    let base = base.as_str();
+    url[..Position::AfterPath]
+        .strip_prefix(base.strip_suffix('/').unwrap_or(base))?
+        .strip_prefix('/')
 }
 
 #[cfg(test)]
@@ -184,6 +172,27 @@ mod tests {
         ];
         for url in escapes {
             assert!(check(url).is_err(), "{url} was accepted");
+        }
+    }
+
+    #[test]
+    fn below_is_the_base_urls_origin_and_path_and_nothing_else() {
+        let base = Url::parse("https://api.example/api/n/otp-handler").unwrap();
+        let below = |url: &str| below(&base, &Url::parse(url).unwrap()).map(str::to_owned);
+        assert_eq!(
+            below("https://API.example:443/api/n/otp-handler/a/status?x=1").as_deref(),
+            Some("a/status")
+        );
+        for url in [
+            "http://api.example/api/n/otp-handler/a",
+            "https://api.example.evil/api/n/otp-handler/a",
+            "https://api.example:444/api/n/otp-handler/a",
+            "https://u@api.example/api/n/otp-handler/a",
+            "https://api.example/api/n/otp-handler",
+            "https://api.example/api/n/otp-handlerx/a",
+            "https://api.example/api/n/x",
+        ] {
+            assert_eq!(below(url), None, "{url} is not below the base URL");
         }
     }
 }

@@ -106,10 +106,18 @@ pub struct WidgetBackendBuilder {
     key_prefix: String,
 }
 
-/// An origin given to [`WidgetBackendBuilder::allowed_origins`] that is not one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an origin (scheme://host[:port], such as https://app.example)")]
-pub struct InvalidOrigin(pub String);
+/// Why [`WidgetBackendBuilder::build`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// An origin given to [`WidgetBackendBuilder::allowed_origins`] is not one.
+    #[error("`{0}` is not an origin (scheme://host[:port], such as https://app.example)")]
+    InvalidOrigin(String),
+    /// The HTTP client that asks the captcha provider could not be built (its TLS backend
+    /// failed to initialise).
+    #[error("the HTTP client for the captcha provider could not be built")]
+    CaptchaClient(#[source] reqwest::Error),
+}
 
 impl fmt::Debug for WidgetBackendBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -209,25 +217,29 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// Builds the back end; fails on an allowed origin that is not one.
-    pub fn build(self) -> Result<WidgetBackend, InvalidOrigin> {
+    /// Builds the back end; fails on an allowed origin that is not one, or when the captcha
+    /// provider's HTTP client cannot be built.
+    pub fn build(self) -> Result<WidgetBackend, BuildError> {
         let cors = self
             .cors
             .iter()
             .map(|origin| {
-                let url = reqwest::Url::parse(origin).map_err(|_| InvalidOrigin(origin.clone()))?;
+                let url = reqwest::Url::parse(origin)
+                    .map_err(|_| BuildError::InvalidOrigin(origin.clone()))?;
                 let canonical = url.origin().ascii_serialization();
                 if canonical == "null" || canonical != origin.trim_end_matches('/') {
-                    return Err(InvalidOrigin(origin.clone()));
+                    return Err(BuildError::InvalidOrigin(origin.clone()));
                 }
-                HeaderValue::from_str(&canonical).map_err(|_| InvalidOrigin(origin.clone()))
+                HeaderValue::from_str(&canonical)
+                    .map_err(|_| BuildError::InvalidOrigin(origin.clone()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // Each verification sets the captcha's own timeout.
+        // Each verification sets the captcha's own timeout. No fallback to a default client:
+        // that one would follow redirects.
         let captcha_http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
+            .map_err(BuildError::CaptchaClient)?;
         let shared = Shared {
             client: self.client,
             captcha: self.captcha,

@@ -79,7 +79,7 @@ mod quota;
 mod reply;
 mod routes;
 
-pub use backend::{InvalidOrigin, WidgetBackend, WidgetBackendBuilder};
+pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
 pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies};
 #[cfg(feature = "redis")]

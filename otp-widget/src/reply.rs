@@ -4,9 +4,9 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use otp_client::types::ExceptionType;
+use otp_client::types::{ErrorResponse, ExceptionType};
 use otp_client::{Error, ErrorKind};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// An answer in the service's error shape.
 #[derive(Debug)]
@@ -62,11 +62,11 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let body = json!({
-            "type": self.kind.as_str(),
-            "message": self.message,
-            "httpStatus": self.status.as_u16(),
-        });
+        let body = ErrorResponse {
+            type_: Some(self.kind),
+            message: Some(self.message),
+            http_status: Some(self.status.as_u16().into()),
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -112,7 +112,7 @@ pub(crate) fn refusal_for(error: &Error) -> Refusal {
             kind: api.kind.clone(),
             status: api.status,
             message: api.message.clone(),
-            retry_after: api.retry_after,
+            retry_after: error.retry_after(),
         },
         ErrorKind::Transport { .. } => {
             tracing::warn!(error = %error, "the service cannot be reached");

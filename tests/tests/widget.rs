@@ -90,6 +90,27 @@ async fn browse(
     (status, body, headers)
 }
 
+/// The browser's `send` of `phone`, with a captcha token when one is given.
+async fn send(
+    stack: &Stack,
+    phone: &str,
+    captcha: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut body = json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone});
+    if let Some(token) = captcha {
+        body["captchaToken"] = json!(token);
+    }
+    browse(stack, "POST", "/", Some(body), headers).await
+}
+
+/// A session started through the router: its request id.
+async fn start(stack: &Stack, phone: &str) -> String {
+    let (status, body, _) = send(stack, phone, None, &[]).await;
+    assert_eq!(status, 201, "send {phone}: {body}");
+    body["requestId"].as_str().expect("a requestId").to_string()
+}
+
 /// The browser's call for operation `op` with `args`, as the vendor's widget makes it.
 fn route(op: &otp_client_codegen::Operation, args: &Args) -> (String, String, Option<Value>) {
     let path = op
@@ -176,27 +197,12 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
 
     // The successes, one flow through every route.
     let stack = stack(|b| b).await;
-    let send = |phone: &'static str| {
-        let stack = &stack;
-        async move {
-            let (status, body, _) = browse(
-                stack,
-                "POST",
-                "/",
-                Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone})),
-                &[],
-            )
-            .await;
-            assert_eq!(status, 201, "{body}");
-            body["requestId"].as_str().unwrap().to_string()
-        }
-    };
     let (status, widget, _) =
         browse(&stack, "GET", &format!("/widget/{CODE_WIDGET}"), None, &[]).await;
     assert_eq!(status, 200);
     assert_eq!(widget["name"], "Sandbox: code");
     assert_eq!(widget["captchaIsRequired"], false, "{widget}");
-    let id = send(RECIPIENT).await;
+    let id = start(&stack, RECIPIENT).await;
     let (status, channel, _) = browse(
         &stack,
         "GET",
@@ -257,7 +263,7 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
         .await
         .expect("the application's own finish");
     assert_eq!(verified.recipient(), RECIPIENT);
-    let other = send("+79990000002").await;
+    let other = start(&stack, "+79990000002").await;
     let (status, body, _) = browse(&stack, "POST", &format!("/{other}/resend"), None, &[]).await;
     assert_eq!(status, 409, "the cooldown: {body}");
     let (status, body, _) = browse(&stack, "POST", &format!("/{other}/complete"), None, &[]).await;
@@ -364,23 +370,11 @@ async fn the_routers_own_refusals_have_the_services_shape() {
 #[tokio::test]
 async fn the_per_phone_limit_answers_429_with_retry_after_before_the_service() {
     let stack = stack(|b| b.per_phone_limit(Some((2, Duration::from_millis(700))))).await;
-    let send = |phone: &'static str| {
-        let stack = &stack;
-        async move {
-            browse(
-                stack,
-                "POST",
-                "/",
-                Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone})),
-                &[],
-            )
-            .await
-        }
-    };
-    assert_eq!(send("+79990000001").await.0, 201);
+    let send_number = |phone: &'static str| send(&stack, phone, None, &[]);
+    assert_eq!(send_number("+79990000001").await.0, 201);
     // The same number written another way is the same number.
-    assert_eq!(send("+7 999 000-00-01").await.0, 201);
-    let (status, body, headers) = send("+79990000001").await;
+    assert_eq!(send_number("+7 999 000-00-01").await.0, 201);
+    let (status, body, headers) = send_number("+79990000001").await;
     assert_eq!(status, 429, "{body}");
     assert_eq!(
         body,
@@ -396,9 +390,9 @@ async fn the_per_phone_limit_answers_429_with_retry_after_before_the_service() {
         "the third never reached the service"
     );
     // Another number is not limited; the window ends.
-    assert_eq!(send("+79990000002").await.0, 201);
+    assert_eq!(send_number("+79990000002").await.0, 201);
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(send("+79990000001").await.0, 201);
+    assert_eq!(send_number("+79990000001").await.0, 201);
 }
 
 // --- Captchas --------------------------------------------------------------------------------
@@ -452,12 +446,10 @@ async fn fake_provider(mode: Provider) -> (String, Arc<Mutex<Vec<Vec<(String, St
     (format!("http://{addr}/verify"), seen)
 }
 
+/// The browser's `send` of a number no other call of this file sends.
 async fn send_with(stack: &Stack, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Value) {
-    let mut body = json!({"widgetId": CODE_WIDGET.to_string(), "recipient": format!("+7999{:07}", rand_phone())});
-    if let Some(token) = token {
-        body["captchaToken"] = json!(token);
-    }
-    let (status, body, _) = browse(stack, "POST", "/", Some(body), headers).await;
+    let phone = format!("+7999{:07}", rand_phone());
+    let (status, body, _) = send(stack, &phone, token, headers).await;
     (status, body)
 }
 
@@ -723,13 +715,11 @@ async fn two_replicas_share_one_redis_quota() {
     );
     // The per-phone limit too: 3 sends of one number, whichever replica takes them.
     let phone = "+79995551234";
-    let body = |token: &str| json!({"widgetId": CODE_WIDGET.to_string(), "recipient": phone, "captchaToken": token});
     for (i, stack) in [&a, &b, &a].into_iter().enumerate() {
-        let (status, answer, _) =
-            browse(stack, "POST", "/", Some(body(&format!("p{i}"))), &[]).await;
+        let (status, answer, _) = send(stack, phone, Some(&format!("p{i}")), &[]).await;
         assert_eq!(status, 201, "send {i}: {answer}");
     }
-    let (status, answer, headers) = browse(&b, "POST", "/", Some(body("p3")), &[]).await;
+    let (status, answer, headers) = send(&b, phone, Some("p3"), &[]).await;
     assert_eq!(status, 429, "{answer}");
     assert!(headers.contains_key("retry-after"));
     // Nothing in Redis holds the phone number.
@@ -777,15 +767,7 @@ async fn a_long_poll_is_held_as_long_as_the_service_holds_it_and_dropped_with_th
     .await
     .unwrap();
     let stack = stack_on(sb, |b| b).await;
-    let (_, sent, _) = browse(
-        &stack,
-        "POST",
-        "/",
-        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
-        &[],
-    )
-    .await;
-    let id = sent["requestId"].as_str().unwrap().to_string();
+    let id = start(&stack, RECIPIENT).await;
     // Until the channel is sent, each long-poll answers a change.
     loop {
         let (status, channel, _) = browse(
@@ -945,15 +927,7 @@ async fn resends_count_like_sends() {
         b.per_phone_limit(Some((1, Duration::from_secs(60))))
     })
     .await;
-    let (_, sent, _) = browse(
-        &stack,
-        "POST",
-        "/",
-        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
-        &[],
-    )
-    .await;
-    let id = sent["requestId"].as_str().unwrap().to_string();
+    let id = start(&stack, RECIPIENT).await;
     assert_eq!(
         browse(&stack, "POST", &format!("/{id}/resend"), None, &[])
             .await
@@ -968,15 +942,7 @@ async fn resends_count_like_sends() {
 async fn a_browser_that_completes_the_session_leaves_nothing_to_finish() {
     // Why `expose_complete(false)` is worth it: the service answers `false` after a completion.
     let stack = stack(|b| b).await;
-    let (_, sent, _) = browse(
-        &stack,
-        "POST",
-        "/",
-        Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": RECIPIENT})),
-        &[],
-    )
-    .await;
-    let id = sent["requestId"].as_str().unwrap().to_string();
+    let id = start(&stack, RECIPIENT).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let code = stack.sandbox.code(&id).unwrap();
     browse(
@@ -1016,6 +982,10 @@ fn an_allowed_origin_that_is_not_one_fails_the_build() {
             .allowed_origins([bad])
             .build()
             .unwrap_err();
+        assert!(
+            matches!(&err, otp_widget::BuildError::InvalidOrigin(o) if o == bad),
+            "{bad}: {err:?}"
+        );
         assert!(err.to_string().contains(bad), "{err}");
     }
     WidgetBackend::builder(client)

@@ -115,7 +115,7 @@ pub(super) fn next_step(error: &Error) -> NextStep {
     };
     match error.kind() {
         ErrorKind::Api(api) if outcome_unknown(api.status) => NextStep::OutcomeUnknown,
-        ErrorKind::Api(api) => match for_exception(&api.kind, api.retry_after) {
+        ErrorKind::Api(api) => match for_exception(&api.kind, error.retry_after()) {
             // No attempt left: the vendor's "while attempts remain" is over.
             Some(NextStep::AskCodeAgain { .. }) if api.attempts_left == Some(0) => {
                 NextStep::StartOver
@@ -124,7 +124,7 @@ pub(super) fn next_step(error: &Error) -> NextStep {
                 attempts_left: api.attempts_left,
             },
             Some(step) => step,
-            None => for_status(api.status, api.retry_after),
+            None => for_status(api.status, error.retry_after()),
         },
         ErrorKind::Unauthorized { .. } | ErrorKind::Config(_) | ErrorKind::Redirect { .. } => {
             NextStep::FixConfiguration

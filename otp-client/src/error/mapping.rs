@@ -65,7 +65,6 @@ impl Error {
                     .map(|m| scrub(&m, secrets))
                     .unwrap_or_default(),
                 status,
-                retry_after: answer.retry_after,
                 attempts_left: None,
             }))
         };

@@ -132,10 +132,9 @@ pub struct ApiError {
     /// The vendor's message (in Russian), verbatim but for the call's secrets, which are
     /// scrubbed.
     pub message: String,
-    /// The HTTP status of the response.
+    /// The HTTP status of the response. (`Retry-After`, when the answer had one, is
+    /// [`Error::retry_after`].)
     pub status: StatusCode,
-    /// How long the service asked to wait (`Retry-After`), if it did.
-    pub retry_after: Option<Duration>,
     /// For a wrong code, how many more codes the user may enter, when known.
     pub attempts_left: Option<u32>,
 }
