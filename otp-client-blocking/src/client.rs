@@ -168,7 +168,7 @@ impl ClientBuilder {
         }
     }
 
-    /// Follows up to `max` redirects, only to the base URL's own origin (none by default);
+    /// Follows up to `max` redirects, only to URLs below the base URL (none by default);
     /// see [`otp_client::ClientBuilder::follow_same_origin_redirects`].
     pub fn follow_same_origin_redirects(self, max: usize) -> Self {
         Self {

@@ -112,12 +112,9 @@ fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str)
             });
             continue;
         }
-        let name = match spec_name(op, param) {
-            Ok(name) => name,
-            Err(error) => {
-                args.push(error);
-                continue;
-            }
+        // An argument without a spec name is said once, where it is called (`argument`).
+        let Ok(name) = spec_name(op, param) else {
+            continue;
         };
         let alias = kebab_alias(&name);
         let help = op

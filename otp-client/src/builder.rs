@@ -187,10 +187,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Follows up to `max` redirects, and only to the base URL's own origin (scheme, host and
-    /// port: never from https to http). The service never redirects, so none is followed by
-    /// default: a redirect is an [`ErrorKind::Redirect`](crate::ErrorKind::Redirect). A
-    /// redirect elsewhere is never followed, whatever `max` is; no `Referer` is ever sent.
+    /// Follows up to `max` redirects, and only to URLs below the base URL (its scheme, host,
+    /// port and path, and no credentials: never from https to http). The service never
+    /// redirects, so none is followed by default: a redirect is an
+    /// [`ErrorKind::Redirect`](crate::ErrorKind::Redirect). A redirect elsewhere is never
+    /// followed, whatever `max` is; no `Referer` is ever sent.
     pub fn follow_same_origin_redirects(mut self, max: usize) -> Self {
         self.redirects = max;
         self

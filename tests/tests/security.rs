@@ -383,6 +383,35 @@ async fn redirects_are_followed_only_when_asked_and_never_out_of_the_base_url() 
             .any(|r| r.target.starts_with("/moved/")),
         "nothing followed out of the base path"
     );
+
+    // Under the base URL but with credentials added: not the base URL, never followed.
+    let credentials = RecordingServer::start(|r: &Received| {
+        if r.target.starts_with("/api/n/otp-handler/v2/") {
+            return Answer::json("200 OK", r#"{"success":true}"#);
+        }
+        let host = r.header("host").unwrap_or_default();
+        let location = format!("location: http://u:p@{host}/api/n/otp-handler/v2/x\r\n");
+        Answer::with("307 Temporary Redirect", "text/plain", "", &location)
+    })
+    .await;
+    let err = otp_client::Client::builder(TOKEN)
+        .base_url(&credentials.base_url)
+        .follow_same_origin_redirects(5)
+        .build()
+        .unwrap()
+        .get_status(&id(), RECIPIENT)
+        .await
+        .expect_err("a redirect that adds credentials is not followed");
+    assert!(
+        matches!(err.kind(), ErrorKind::Redirect { .. }),
+        "a redirect that adds credentials: {err:?}"
+    );
+    assert_eq!(
+        credentials.received().len(),
+        1,
+        "only the first request reached the server: {:#?}",
+        credentials.received()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
