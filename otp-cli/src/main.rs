@@ -189,7 +189,10 @@ async fn run(matches: &ArgMatches) -> Exit {
     match name {
         "completions" => {
             let shell = *flag::<clap_complete::Shell>(sub, "shell");
-            clap_complete::generate(shell, &mut command(), "otp", &mut std::io::stdout());
+            // Written whole, then to stdout: clap_complete panics on a write that fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "otp", &mut script);
+            output::stdout(&script);
             Exit::Ok
         }
         "verify" => verify::run(matches, sub).await,

@@ -1,23 +1,37 @@
 //! What `otp` prints: the service's JSON (or a short text), and one line per failure.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use clap::ArgMatches;
 use serde_json::Value;
 
 use crate::{Exit, Failure};
 
+/// Whether `--output text` was asked for.
+pub(crate) fn wants_text(matches: &ArgMatches) -> bool {
+    matches.get_one::<String>("output").map(String::as_str) == Some("text")
+}
+
 /// Prints a call's answer on stdout, as `--output` says.
 pub(crate) fn answer(matches: &ArgMatches, value: &Value) {
-    if matches.get_one::<String>("output").map(String::as_str) == Some("text") {
-        print!("{}", text(value));
+    if wants_text(matches) {
+        stdout(text(value).as_bytes());
     } else if std::io::stdout().is_terminal() {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+        let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
+        stdout(format!("{pretty}\n").as_bytes());
     } else {
-        println!("{value}");
+        stdout(format!("{value}\n").as_bytes());
+    }
+}
+
+/// Writes to stdout. A reader that went away (`otp … | head`) is not an error of `otp`'s:
+/// what it did not read is dropped, where `print!` would panic.
+pub(crate) fn stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the answer: {e}");
     }
 }
 

@@ -108,11 +108,19 @@ pub(crate) async fn run(global: &ArgMatches, matches: &ArgMatches) -> Exit {
     }
     match flow(&client, widget, &phone, &mut prompt).await {
         Ok(verified) => {
-            println!(
-                "verified {} (session {})",
-                otp_client::mask_phone(verified.recipient()),
-                verified.request_id()
-            );
+            // The proof, as `--output` says; the phone masked either way.
+            let recipient = otp_client::mask_phone(verified.recipient());
+            if output::wants_text(global) {
+                let line = format!("verified {recipient} (session {})\n", verified.request_id());
+                output::stdout(line.as_bytes());
+            } else {
+                let proof = serde_json::json!({
+                    "verified": true,
+                    "requestId": verified.request_id(),
+                    "recipient": recipient,
+                });
+                output::answer(global, &proof);
+            }
             Exit::Ok
         }
         Err(failure) => output::failure(&failure),

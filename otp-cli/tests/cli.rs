@@ -233,6 +233,74 @@ fn failures_are_one_line_with_an_exit_code_of_their_kind() {
         );
         assert!(stderr(&output).contains("error"), "{}", stderr(&output));
     }
+    // A mistyped `--env`, plain http to a remote host, credentials in the URL: usage
+    // errors in the command line's words, the credentials not repeated.
+    let secret_url = env.replace("http://", "http://user:hunter2@");
+    for (env, says) in [
+        ("staging", "--env takes production, stage or a base URL"),
+        (
+            "ftp://example.com/x",
+            "--env takes production, stage or a base URL",
+        ),
+        (
+            "http://example.com/api",
+            "plain http to a host that is not loopback",
+        ),
+        (secret_url.as_str(), "credentials"),
+    ] {
+        let output = otp(
+            token,
+            &[
+                "--env",
+                env,
+                "getWidget",
+                "--widgetId",
+                &CODE_WIDGET.to_string(),
+            ],
+            "",
+        );
+        let line = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "--env {env}: {line}");
+        assert!(line.contains(says), "--env {env}: {line}");
+        assert!(
+            !line.contains("allow_insecure_http"),
+            "a library's words: {line}"
+        );
+        assert!(!line.contains("hunter2"), "the password was shown: {line}");
+    }
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_nothing_badly() {
+    // `otp … | head`: stdout's reader is gone before `otp` writes.
+    let (_sb, env) = sandbox();
+    let widget = CODE_WIDGET.to_string();
+    for args in [
+        vec!["completions", "bash"],
+        vec!["completions", "fish"],
+        vec!["completions", "zsh"],
+        vec![
+            "--env",
+            env.as_str(),
+            "getWidget",
+            "--widgetId",
+            widget.as_str(),
+        ],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_otp"))
+            .args(&args)
+            .env("OTP_TOKEN", otp_sandbox::DEFAULT_TOKEN)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let errors = stderr(&output);
+        assert!(!errors.contains("panicked"), "otp {args:?}: {errors}");
+        assert_eq!(output.status.code(), Some(0), "otp {args:?}: {errors}");
+    }
 }
 
 #[test]
@@ -284,13 +352,29 @@ fn verify_runs_the_whole_flow_against_an_embedded_sandbox() {
         "0000\n1234\n",
     );
     assert!(output.status.success(), "{}", stderr(&output));
+    let proof: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
+    assert_eq!(proof["verified"], true, "{proof}");
+    assert_eq!(proof["recipient"], "+7999***4563", "{proof}");
     assert!(
-        stdout(&output).starts_with("verified +7999***4563"),
-        "{}",
-        stdout(&output)
+        proof["requestId"]
+            .as_str()
+            .is_some_and(|id| id.parse::<uuid::Uuid>().is_ok()),
+        "{proof}"
     );
     let prompt = stderr(&output);
     assert!(prompt.contains("wrong code: 2 attempt(s) left"), "{prompt}");
+    // `--output text`: one line.
+    let output = otp(
+        None,
+        &["verify", "--sandbox", "--phone", PHONE, "-o", "text"],
+        "1234\n",
+    );
+    assert!(
+        stdout(&output).starts_with("verified +7999***4563 (session "),
+        "{}",
+        stdout(&output)
+    );
     // Asked for a resend within the cooldown: told to wait, then the code.
     let output = otp(
         None,

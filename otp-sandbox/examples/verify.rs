@@ -7,9 +7,10 @@
 //! cargo run --example verify -- --codeless # a codeless channel (sim_push)
 //! ```
 //!
-//! Given a base URL, a token, a widget id and a phone (flags or the environment variables
-//! OTP_BASE_URL, OTP_TOKEN, OTP_WIDGET_ID, OTP_PHONE), it runs against that service and
-//! asks for the code on the terminal.
+//! Given a base URL, a widget id and a phone (flags, or the environment variables
+//! OTP_BASE_URL, OTP_WIDGET_ID, OTP_PHONE) and the token in OTP_TOKEN (never a flag: it would
+//! land in the shell's history), it runs against that service and asks for the code on the
+//! terminal.
 
 use std::future::Future;
 use std::io::Write;
@@ -19,6 +20,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use otp_client::{Client, NextStep};
 use otp_sandbox::{Sandbox, SandboxConfig};
 
+const USAGE: &str = "\
+usage: cargo run --example verify [-- --codeless]
+       OTP_TOKEN=… cargo run --example verify -- --base-url URL --widget-id UUID --phone PHONE
+
+With no --base-url it runs against a sandbox started in this process. The flags may come
+from OTP_BASE_URL, OTP_WIDGET_ID and OTP_PHONE; the token only from OTP_TOKEN.";
+
 struct Target {
     base_url: String,
     token: String,
@@ -27,36 +35,69 @@ struct Target {
     sandbox: Option<Sandbox>,
 }
 
-fn flag(args: &[String], name: &str, env: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .or_else(|| std::env::var(env).ok())
+/// The command line: the flags this example knows, each once; anything else is refused
+/// (a mistyped `--base-ur` must not fall back to the sandbox unnoticed).
+#[derive(Default)]
+struct Flags {
+    codeless: bool,
+    help: bool,
+    base_url: Option<String>,
+    widget_id: Option<String>,
+    phone: Option<String>,
+}
+
+fn flags() -> anyhow::Result<Flags> {
+    let mut flags = Flags::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--codeless" => {
+                flags.codeless = true;
+                continue;
+            }
+            "-h" | "--help" => {
+                flags.help = true;
+                continue;
+            }
+            "--base-url" => &mut flags.base_url,
+            "--widget-id" => &mut flags.widget_id,
+            "--phone" => &mut flags.phone,
+            "--token" => anyhow::bail!("the token is read from OTP_TOKEN, never from a flag"),
+            other => anyhow::bail!("unknown argument `{other}`\n\n{USAGE}"),
+        };
+        let value = args
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("{arg} needs a value\n\n{USAGE}"))?;
+        *slot = Some(value);
+    }
+    Ok(flags)
+}
+
+fn from_env(flag: Option<String>, env: &str) -> Option<String> {
+    flag.or_else(|| std::env::var(env).ok())
         .filter(|v| !v.is_empty())
 }
 
-async fn target() -> anyhow::Result<Target> {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(base_url) = flag(&args, "--base-url", "OTP_BASE_URL") {
-        let need = |name, env| {
-            flag(&args, name, env)
+async fn target(flags: Flags) -> anyhow::Result<Target> {
+    if let Some(base_url) = from_env(flags.base_url, "OTP_BASE_URL") {
+        let need = |value: Option<String>, name: &str, env: &str| {
+            from_env(value, env)
                 .ok_or_else(|| anyhow::anyhow!("{name} (or {env}) is required with --base-url"))
         };
         return Ok(Target {
             base_url,
-            token: need("--token", "OTP_TOKEN")?,
-            widget_id: need("--widget-id", "OTP_WIDGET_ID")?.parse()?,
-            phone: need("--phone", "OTP_PHONE")?,
+            token: need(None, "OTP_TOKEN", "OTP_TOKEN")?,
+            widget_id: need(flags.widget_id, "--widget-id", "OTP_WIDGET_ID")?.parse()?,
+            phone: need(flags.phone, "--phone", "OTP_PHONE")?,
             sandbox: None,
         });
     }
     let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-    let codeless = args.iter().any(|a| a == "--codeless");
     println!("Embedded sandbox at {}", sandbox.base_url());
     Ok(Target {
         base_url: sandbox.base_url(),
         token: otp_sandbox::DEFAULT_TOKEN.into(),
-        widget_id: if codeless {
+        widget_id: if flags.codeless {
             otp_sandbox::CODELESS_WIDGET
         } else {
             otp_sandbox::CODE_WIDGET
@@ -79,7 +120,7 @@ async fn waiting<T>(what: &str, work: impl Future<Output = T>) -> T {
 }
 
 fn ask_code() -> anyhow::Result<String> {
-    print!("   Enter the code you received: ");
+    print!("4. Enter the code you received: ");
     std::io::stdout().flush()?;
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
@@ -88,7 +129,12 @@ fn ask_code() -> anyhow::Result<String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let target = target().await?;
+    let flags = flags()?;
+    if flags.help {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let target = target(flags).await?;
     let client = Client::builder(&target.token)
         .base_url(&target.base_url)
         .build()?;

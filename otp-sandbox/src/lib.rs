@@ -85,7 +85,7 @@ pub const HELPER_ENDPOINTS: &[(&str, &str, &str)] = &[
     (
         "POST",
         "/sandbox/notify",
-        r#"every held long-poll answers now: 200 {"notified": N}"#,
+        r#"every session changes now, so every held long-poll answers: 200 {"notified": N} (N: the sessions changed)"#,
     ),
 ];
 

@@ -54,6 +54,9 @@ struct Args {
     /// The longest delay a faulty request gets.
     #[arg(long, value_parser = humantime, default_value = "200ms")]
     fault_delay: Duration,
+    /// How long every answer about a session of the slow scenario number takes.
+    #[arg(long, value_parser = humantime, default_value = "2s")]
+    slow_delay: Duration,
 }
 
 /// Parses `3/60s` (at most 3 per 60 s) or `off`.
@@ -133,7 +136,11 @@ fn humantime(s: &str) -> Result<Duration, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
+        // Colours on a terminal only: not as escape codes in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "otp_sandbox=info".into()),
@@ -157,6 +164,7 @@ async fn main() -> anyhow::Result<()> {
         send_limit: send_limit(&args.send_limit).map_err(anyhow::Error::msg)?,
         session_ttl: args.session_ttl,
         max_sessions: args.max_sessions,
+        slow_delay: args.slow_delay,
         ..SandboxConfig::default()
     };
     if let Some(path) = &args.widgets {

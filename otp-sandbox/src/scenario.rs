@@ -94,7 +94,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         phone: "+70000000007",
         behaviour: Behaviour::Slow,
-        summary: "a slow service: every answer about it takes the configured slow_delay",
+        summary: "a slow service: every answer about it takes the configured slow_delay (--slow-delay, 2 s by default)",
     },
 ];
 

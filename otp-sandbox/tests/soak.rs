@@ -62,6 +62,7 @@ fn start_sandbox(port: u16) -> Server {
         .args(["--max-sessions", &CAP.to_string(), "--send-limit", "off"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("the sandbox binary starts");
     Server(child)

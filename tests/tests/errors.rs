@@ -264,6 +264,9 @@ async fn rate_limits_server_errors_and_unknown_types_have_their_next_step_too() 
             }
             .unwrap_err();
             assert_eq!(err.next_step(), expected, "{which:?}: {err}");
+            // How long to wait is in the error's text when the service said it.
+            let says_wait = err.to_string().contains("asked to wait 7 s (Retry-After)");
+            assert_eq!(says_wait, err.retry_after().is_some(), "{which:?}: {err}");
         }
     }
 }

@@ -361,8 +361,17 @@ impl fmt::Display for Error {
                 "HTTP {}: the answer exceeds the {limit}-byte cap",
                 status.as_u16()
             ),
+        }?;
+        match self.0.retry_after {
+            Some(wait) => write!(f, "; asked to wait {} s (Retry-After)", wait_seconds(wait)),
+            None => Ok(()),
         }
     }
+}
+
+/// Whole seconds, rounded up: a wait is never shown shorter than it is.
+fn wait_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 impl fmt::Debug for Error {
