@@ -175,7 +175,7 @@ impl Sandbox {
     }
 
     /// Starts a sandbox on a free loopback port, on a runtime of its own: for tests without
-    /// one (the blocking client's).
+    /// one (the blocking client's). It may be called, and dropped, inside a runtime too.
     ///
     /// ```
     /// let sandbox = otp_sandbox::Sandbox::spawn(otp_sandbox::SandboxConfig::fast())?;
@@ -194,7 +194,15 @@ impl Sandbox {
             .thread_name("otp-sandbox")
             .enable_all()
             .build()?;
-        let mut sandbox = runtime.block_on(Self::start(config))?;
+        // Started on its runtime and awaited from here with a plain channel: `block_on`
+        // would panic when the caller is itself inside a runtime.
+        let (tx, rx) = std::sync::mpsc::channel();
+        runtime.spawn(async move {
+            let _ = tx.send(Self::start(config).await);
+        });
+        let mut sandbox = rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the sandbox's runtime stopped before it started"))??;
         sandbox.runtime = Some(runtime);
         Ok(sandbox)
     }

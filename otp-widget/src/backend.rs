@@ -73,7 +73,10 @@ impl WidgetBackend {
 
     /// The routes, relative to wherever they are mounted (`Router::nest("/otp/", …)`: with
     /// the trailing slash, `send` is `POST /otp/`).
-    /// It fits in a router of any state.
+    /// It fits in a router of any state. Serve the application with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` (or give the builder a
+    /// [`client_ip`](WidgetBackendBuilder::client_ip) resolver): without a client address
+    /// every request is refused (500).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         routes::router(self.shared.clone(), &self.cors, self.body_limit)
     }

@@ -14,9 +14,19 @@
 //! `GET /widget/{widgetId}`, `POST /` (`{widgetId, recipient, captchaToken?}`),
 //! `GET /{requestId}/channel`, `GET /longPolling/{requestId}/channel`,
 //! `GET /{requestId}/status?recipient=`, `GET /longPolling/{requestId}/status?recipient=`,
-//! `POST /{requestId}/checkCode`, `POST /{requestId}/complete` (unless turned off) and
-//! `POST /{requestId}/resend`. `checkStatusAndComplete` is never served: the application's
-//! own handler finishes the session server-side, with [`otp_client::Client::finish`].
+//! `POST /{requestId}/checkCode` (`{code}`), `POST /{requestId}/complete` (unless turned
+//! off) and `POST /{requestId}/resend`. `checkStatusAndComplete` is never served: the
+//! application's own handler finishes the session server-side, with
+//! [`otp_client::Client::finish`].
+//!
+//! **Serve it with the peer address**: `axum::serve(listener,
+//! app.into_make_service_with_connect_info::<SocketAddr>())`, as below. The quotas count by
+//! client address, and without it (or a [`client_ip`](WidgetBackendBuilder::client_ip)
+//! resolver of your own) the router knows none and refuses every request with 500
+//! `InternalServerErrorException`, logging why at `ERROR`.
+//!
+//! Your application depends on `otp-client` (the client the router forwards through),
+//! `axum` and `tokio` itself.
 //!
 //! Beyond the vendor's Node SDK:
 //! - **the client's address** is the socket peer, and the one forwarding header your
@@ -49,7 +59,10 @@
 //! async fn finish(State(client): State<otp_client::Client>, Json(f): Json<Finish>) -> StatusCode {
 //!     let Ok(id) = f.request_id.parse() else { return StatusCode::BAD_REQUEST };
 //!     match client.finish(&id, &f.phone).await {
-//!         Ok(verified) => { /* sign the user in as verified.recipient() */ StatusCode::NO_CONTENT }
+//!         Ok(verified) => {
+//!             let _phone = verified.recipient(); // sign the user in with this number
+//!             StatusCode::NO_CONTENT
+//!         }
 //!         Err(_) => StatusCode::FORBIDDEN,
 //!     }
 //! }

@@ -269,6 +269,20 @@ fn the_blocking_client_uses_the_same_api_without_a_runtime_of_its_own() {
     s.wait_for_success_status(WAIT).unwrap();
 }
 
+#[tokio::test]
+async fn a_sandbox_on_its_own_runtime_starts_and_drops_inside_a_runtime_too() {
+    // A `#[tokio::test]` that reaches for `spawn`: no "runtime within a runtime" panic.
+    let sb = Sandbox::spawn(SandboxConfig::fast()).expect("spawned inside a runtime");
+    let c = client(&sb);
+    let s = c.start_verification(CODE_WIDGET, RECIPIENT).await.unwrap();
+    s.wait_for_channel_selected(WAIT).await.unwrap();
+    s.check_code(&sb.code(s.request_id()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.finish().await.unwrap().recipient(), RECIPIENT);
+    drop(sb);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_number_of_sessions_is_capped() {
     let sb = Sandbox::start(SandboxConfig {
