@@ -8,37 +8,14 @@ use crate::Failure;
 /// The environment variable that holds the token.
 pub(crate) const TOKEN_VARIABLE: &str = "OTP_TOKEN";
 
-/// The service `--env` names: production (the default), stage, or a base URL; anything
-/// else is a usage error that says what `--env` takes.
-pub(crate) fn environment(matches: &ArgMatches) -> Result<Environment, Failure> {
-    let url = match matches.get_one::<String>("env").map(String::as_str) {
-        None | Some("production") => return Ok(Environment::Production),
-        Some("stage") => return Ok(Environment::Stage),
-        Some(url) => url,
-    };
-    // What the user typed may hold credentials: only the scheme and host are quoted.
-    let parsed = url::Url::parse(url).ok().filter(|u| u.has_host());
-    let Some(parsed) = parsed.filter(|u| matches!(u.scheme(), "https" | "http")) else {
-        return Err(Failure::Usage(
-            "--env takes production, stage or a base URL such as \
-             https://host/api/n/otp-handler"
-                .into(),
-        ));
-    };
-    let host = parsed.host_str().unwrap_or_default();
-    let loopback = host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if parsed.scheme() == "http" && !loopback {
-        return Err(Failure::Usage(format!(
-            "--env http://{host}…: plain http to a host that is not loopback would send the \
-             token in clear; use https"
-        )));
+/// The service `--env` names: production (the default), stage, or a base URL (which the
+/// client's builder checks).
+pub(crate) fn environment(matches: &ArgMatches) -> Environment {
+    match matches.get_one::<String>("env").map(String::as_str) {
+        None | Some("production") => Environment::Production,
+        Some("stage") => Environment::Stage,
+        Some(url) => Environment::Custom(url.to_string()),
     }
-    Ok(Environment::Custom(url.to_string()))
 }
 
 /// The token, from `--token-file` or `OTP_TOKEN`.
@@ -55,14 +32,21 @@ pub(crate) fn token(matches: &ArgMatches) -> Result<String, Failure> {
     })
 }
 
-/// The client for `--env`, with the token. What the builder refuses (a base URL with
-/// credentials or a query, a token that is not visible ASCII) came from the command line
-/// or the token's file: a usage error.
+/// The client for `--env`, with the token. What the builder refuses (a base URL that is
+/// not one, plain http to a remote host, credentials or a query in it; a token that is not
+/// visible ASCII) came from the command line or the token's file: a usage error, in the
+/// builder's words (which never show the URL's credentials), with what `--env` takes.
 pub(crate) fn client(matches: &ArgMatches) -> Result<Client, Failure> {
+    let environment = environment(matches);
+    let custom = matches!(environment, Environment::Custom(_));
     Client::builder(token(matches)?)
-        .environment(environment(matches)?)
+        .environment(environment)
         .build()
         .map_err(|e| match e.kind() {
+            otp_client::ErrorKind::Config(_) if custom => Failure::Usage(format!(
+                "{e} (--env takes production, stage or a base URL such as \
+                 https://host/api/n/otp-handler)"
+            )),
             otp_client::ErrorKind::Config(_) => Failure::Usage(e.to_string()),
             _ => Failure::Call(e),
         })

@@ -284,7 +284,7 @@ impl ClientBuilder {
             "http" if self.allow_insecure_http || is_loopback(&url) => {}
             "http" => {
                 return Err(Error::config(format!(
-                    "base URL `{shown}` is plain http to a host that is not loopback: the token would travel in clear (use https, or allow_insecure_http(true))"
+                    "base URL `{shown}` is plain http to a host that is not loopback: the token would travel in clear; use https"
                 )));
             }
             other => {
