@@ -184,6 +184,12 @@ configured widget, by Sigma SMS. Transcribed by hand from the vendor's reference
 (`shared/docs/otp-handler/`); the vendor's Russian error messages are kept verbatim
 as examples.
 
+This project's extensions: `x-widget` (`browser` or `server-only`) says whether the
+widget back end (otp-widget) exposes an operation to browsers; `x-long-polling` marks an
+operation the server holds; `x-extensible-enum` an enum that keeps unknown values;
+`x-sdk-note` a note for the SDK's docs; `x-not-in-reference` a response the vendor's
+reference does not list, with the reason it is here.
+
 
 Version: 1.0.0*/
     pub struct Client {
@@ -2187,9 +2193,10 @@ pub(crate) mod ops {
     pub(crate) const RESEND: &crate::operation::Operation = &super::OPERATIONS[9usize];
 }
 /// Expands `$callback! { {id: …, method: …, params: [...], http: …, path: …,
-/// success: …, long_polling: …, summary: …} … }`: one entry per operation of the
-/// spec, in its order, with the method's argument names (`body` for a request body)
-/// and the success status. Tests and tools expand it to reach every operation without
+/// success: …, long_polling: …, widget: …, summary: …} … }`: one entry per operation
+/// of the spec, in its order, with the method's argument names (`body` for a request
+/// body), the success status and the spec's `x-widget` (`browser`, `server_only`, or
+/// `unmarked` where the spec does not say). Tests and tools expand it to reach every operation without
 /// a list of their own; a callback that needs only the first fields matches the rest
 /// with `$($rest:tt)*`.
 ///
@@ -2205,39 +2212,41 @@ macro_rules! for_each_operation {
     ($callback:ident) => {
         $callback ! { { id : "getWidget", method : get_widget, params : [widget_id], http
         : "GET", path : "/widget/{widgetId}", success : 200u16, long_polling : false,
-        summary : "Get the widget's data (Получить данные формы)", } {
-        id : "send", method : send, params : [body], http : "POST", path : "/", success :
-        201u16, long_polling : false, summary :
+        widget : browser, summary :
+        "Get the widget's data (Получить данные формы)", } { id :
+        "send", method : send, params : [body], http : "POST", path : "/", success :
+        201u16, long_polling : false, widget : browser, summary :
         "Request an authentication (Запросить аутентификацию)", }
         { id : "getChannel", method : get_channel, params : [request_id], http : "GET",
-        path : "/{requestId}/channel", success : 200u16, long_polling : false, summary :
+        path : "/{requestId}/channel", success : 200u16, long_polling : false, widget :
+        browser, summary :
         "Get the current channel (Запросить текущий канал)", } { id
         : "getChannelLongPolling", method : get_channel_long_polling, params :
         [request_id], http : "GET", path : "/longPolling/{requestId}/channel", success :
-        200u16, long_polling : true, summary :
+        200u16, long_polling : true, widget : browser, summary :
         "Get the current channel, long-polling (Запросить текущий канал (long-polling))",
         } { id : "getStatus", method : get_status, params : [request_id, recipient], http
         : "GET", path : "/{requestId}/status", success : 200u16, long_polling : false,
-        summary :
+        widget : browser, summary :
         "Get the verification status (Запросить статус авторизации)",
         } { id : "getStatusLongPolling", method : get_status_long_polling, params :
         [request_id, recipient], http : "GET", path : "/longPolling/{requestId}/status",
-        success : 200u16, long_polling : true, summary :
+        success : 200u16, long_polling : true, widget : browser, summary :
         "Get the verification status, long-polling (Запросить статус авторизации (long-polling))",
         } { id : "checkCode", method : check_code, params : [request_id, body], http :
         "POST", path : "/{requestId}/checkCode", success : 201u16, long_polling : false,
-        summary :
+        widget : browser, summary :
         "Check the code the user entered (Проверить введенный пользователем код)",
         } { id : "checkStatusAndComplete", method : check_status_and_complete, params :
         [request_id, recipient], http : "POST", path :
         "/{requestId}/checkStatusAndComplete", success : 201u16, long_polling : false,
-        summary :
+        widget : server_only, summary :
         "Check the status and complete the verification (Проверить статус и завершить процесс авторизации)",
         } { id : "complete", method : complete, params : [request_id], http : "POST",
-        path : "/{requestId}/complete", success : 201u16, long_polling : false, summary :
-        "Complete the session", } { id : "resend", method : resend, params :
-        [request_id], http : "POST", path : "/{requestId}/resend", success : 201u16,
-        long_polling : false, summary :
+        path : "/{requestId}/complete", success : 201u16, long_polling : false, widget :
+        browser, summary : "Complete the session", } { id : "resend", method : resend,
+        params : [request_id], http : "POST", path : "/{requestId}/resend", success :
+        201u16, long_polling : false, widget : browser, summary :
         "Resend the code for the session (Переотправить код для запроса)",
         } }
     };

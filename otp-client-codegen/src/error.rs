@@ -42,6 +42,18 @@ pub enum CodegenError {
         /// What is wrong.
         message: String,
     },
+    /// `OTP_HANDLER_SPEC` cannot be used as it is set.
+    Override {
+        /// What is wrong, and what to set instead.
+        message: String,
+    },
+    /// The spec lacks what the hand-written layer of the crates relies on.
+    Incompatible {
+        /// The spec's path.
+        path: PathBuf,
+        /// Each missing piece, with what needs it.
+        missing: Vec<crate::compat::Missing>,
+    },
     /// progenitor refused the spec (or panicked on it).
     Generator {
         /// The spec's path.
@@ -85,6 +97,20 @@ impl fmt::Display for CodegenError {
                 )
             }
             Self::Invalid { path, at, message } => write!(f, "{}: {at}: {message}", path.display()),
+            Self::Override { message } => write!(f, "{message}"),
+            Self::Incompatible { path, missing } => {
+                write!(
+                    f,
+                    "{}: this spec lacks or changes {} thing(s) the otp-client crates rely on; restore \
+                     them in the spec, or stay on the otp-client release that matches it:",
+                    path.display(),
+                    missing.len()
+                )?;
+                for m in missing {
+                    write!(f, "\n  - {m}")?;
+                }
+                Ok(())
+            }
             Self::Generator { path, message } => {
                 write!(
                     f,

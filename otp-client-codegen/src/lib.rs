@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod cli;
+mod compat;
 mod error;
 mod facade;
 mod open_enum;
@@ -29,11 +30,12 @@ use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
 
+pub use compat::{Missing, check_compatibility};
 pub use error::CodegenError;
 pub use open_enum::{EXTENSIBLE_ENUM_EXTENSION, OpenEnum, open_enums};
 pub use spec::{
     BodyProperty, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation,
-    SDK_NOTE_EXTENSION, Spec,
+    SDK_NOTE_EXTENSION, Spec, WIDGET_EXTENSION, WidgetExposure,
 };
 
 /// What to generate.
@@ -180,6 +182,14 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
         let name = &m.name;
         let http = &op.http_method;
         let long_polling = op.long_polling;
+        let widget = quote::format_ident!(
+            "{}",
+            match op.widget {
+                Some(spec::WidgetExposure::Browser) => "browser",
+                Some(spec::WidgetExposure::ServerOnly) => "server_only",
+                None => "unmarked",
+            }
+        );
         let path = &op.path;
         let params = m.params.iter().map(|(n, _)| n);
         let success = op.success.as_ref().map_or(200, |(status, _)| *status);
@@ -198,15 +208,17 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
                 path: #path,
                 success: #success,
                 long_polling: #long_polling,
+                widget: #widget,
                 summary: #summary,
             }
         }
     });
     quote! {
         /// Expands `$callback! { {id: …, method: …, params: [...], http: …, path: …,
-        /// success: …, long_polling: …, summary: …} … }`: one entry per operation of the
-        /// spec, in its order, with the method's argument names (`body` for a request body)
-        /// and the success status. Tests and tools expand it to reach every operation without
+        /// success: …, long_polling: …, widget: …, summary: …} … }`: one entry per operation
+        /// of the spec, in its order, with the method's argument names (`body` for a request
+        /// body), the success status and the spec's `x-widget` (`browser`, `server_only`, or
+        /// `unmarked` where the spec does not say). Tests and tools expand it to reach every operation without
         /// a list of their own; a callback that needs only the first fields matches the rest
         /// with `$($rest:tt)*`.
         ///
@@ -327,22 +339,130 @@ fn progenitor_tokens(spec: &Spec) -> Result<TokenStream, CodegenError> {
     })
 }
 
-/// Everything a client crate's `build.rs` does: generate `target` from the crate's
-/// `openapi.yaml` into `OUT_DIR`, and rerun when the spec changes. On a bad spec it stops
-/// the build with the error's one-line description.
+/// The environment variable that points the build at another spec than the bundled one: an
+/// absolute path (cargo's `[env]` with `relative = true` makes one from a path relative to the
+/// config file).
+pub const SPEC_ENV: &str = "OTP_HANDLER_SPEC";
+
+/// The `links` name of `otp-client`: its build script tells the crates that depend on it which
+/// spec it was generated from (`DEP_OTP_CLIENT_SPEC`), so that every crate of one build
+/// generates from the same spec.
+const SPEC_METADATA_ENV: &str = "DEP_OTP_CLIENT_SPEC";
+
+/// The copy of the spec that `otp-client` was generated from, in its `OUT_DIR`: what
+/// `otp_client::SPEC` holds.
+pub const SPEC_COPY_FILE: &str = "openapi.yaml";
+
+/// Everything a client crate's `build.rs` does: generate `target` into `OUT_DIR`, and rerun
+/// when the spec changes. On a bad or incompatible spec it stops the build with one message
+/// (the error's description).
+///
+/// `otp-client` ([`Target::Async`]) generates from the file named by `OTP_HANDLER_SPEC` when
+/// it is set, else from the spec it bundles; it checks the spec against what the hand-written
+/// layer needs ([`check_compatibility`]) and passes the spec on to the crates built on it.
+/// The others ([`Target::Blocking`], [`Target::Cli`]) generate from the spec `otp-client` was
+/// generated from, so one build never mixes two specs.
 pub fn build(target: Target) {
-    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
-    let spec_path = manifest_dir.join(CRATE_SPEC_FILE);
+    if let Err(e) = build_target(target) {
+        // One line per line of the message: cargo shows each `cargo::error`.
+        for line in e.to_string().lines() {
+            println!("cargo::error={line}");
+        }
+    }
+}
+
+fn build_target(target: Target) -> Result<(), CodegenError> {
+    let out_dir = out_dir();
+    let spec_path = match target {
+        Target::Async => overriding_or_bundled_spec()?,
+        Target::Blocking | Target::Cli => {
+            println!("cargo::rerun-if-env-changed={SPEC_METADATA_ENV}");
+            PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
+                CodegenError::Override {
+                    message: format!(
+                        "{} must depend on otp-client directly: its build script says which \
+                         spec the client was generated from ({SPEC_METADATA_ENV} is not set)",
+                        target.crate_name()
+                    ),
+                }
+            })?)
+        }
+    };
     println!("cargo::rerun-if-changed={}", spec_path.display());
-    if let Err(e) = generate_into(&spec_path, target, &out_dir) {
+    let spec = Spec::load(&spec_path)?;
+    check_compatibility(&spec)?;
+    let generated = generate(&spec, target)?;
+    write(&out_dir.join(target.file_name()), &generated.code)?;
+    if target == Target::Async {
+        let copy = copy_spec(&spec_path, &out_dir)?;
+        println!("cargo::metadata=spec={}", copy.display());
+    }
+    Ok(())
+}
+
+/// For the `build.rs` of a crate that serves or reads the spec without generating a client
+/// (the sandbox): copies the spec `otp-client` is generated from (`OTP_HANDLER_SPEC`, or the
+/// crate's bundled `openapi.yaml`) to `OUT_DIR/openapi.yaml`, for `include_str!`.
+pub fn build_spec_copy() {
+    let result = overriding_or_bundled_spec().and_then(|path| {
+        println!("cargo::rerun-if-changed={}", path.display());
+        check_compatibility(&Spec::load(&path)?)?;
+        copy_spec(&path, &out_dir())
+    });
+    if let Err(e) = result {
         println!("cargo::error={e}");
     }
 }
 
-fn generate_into(spec_path: &Path, target: Target, out_dir: &Path) -> Result<(), CodegenError> {
-    let spec = Spec::load(spec_path)?;
-    let generated = generate(&spec, target)?;
-    let out = out_dir.join(target.file_name());
-    std::fs::write(&out, generated.code).map_err(|source| CodegenError::Write { path: out, source })
+fn out_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default())
+}
+
+/// The file `OTP_HANDLER_SPEC` names, else the crate's bundled spec.
+fn overriding_or_bundled_spec() -> Result<PathBuf, CodegenError> {
+    println!("cargo::rerun-if-env-changed={SPEC_ENV}");
+    match std::env::var_os(SPEC_ENV).filter(|p| !p.is_empty()) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            if path.is_relative() {
+                return Err(CodegenError::Override {
+                    message: format!(
+                        "{SPEC_ENV}={} is relative, and a build script cannot tell to what: \
+                         give an absolute path, or set it in .cargo/config.toml as \
+                         `[env] {SPEC_ENV} = {{ value = \"{}\", relative = true }}`",
+                        path.display(),
+                        path.display()
+                    ),
+                });
+            }
+            Ok(path)
+        }
+        None => Ok(
+            PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
+                .join(CRATE_SPEC_FILE),
+        ),
+    }
+}
+
+/// Copies the spec at `path` into `out_dir` as [`SPEC_COPY_FILE`].
+fn copy_spec(path: &Path, out_dir: &Path) -> Result<PathBuf, CodegenError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let copy = out_dir.join(SPEC_COPY_FILE);
+    write(&copy, &text)?;
+    Ok(copy)
+}
+
+/// Writes `text` to `path` unless it already holds it (so that the crates whose build reads
+/// the file are not rebuilt for nothing).
+fn write(path: &Path, text: &str) -> Result<(), CodegenError> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(|source| CodegenError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -12,6 +12,37 @@ use crate::CodegenError;
 /// The vendor extension that marks a long-polling operation.
 pub const LONG_POLLING_EXTENSION: &str = "x-long-polling";
 
+/// The extension that says whether the widget back end exposes an operation to browsers:
+/// `browser` or `server-only`.
+pub const WIDGET_EXTENSION: &str = "x-widget";
+
+/// What `x-widget` says of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WidgetExposure {
+    /// `browser`: the widget back end serves it to browsers.
+    Browser,
+    /// `server-only`: only the application's own back end calls it.
+    ServerOnly,
+}
+
+impl WidgetExposure {
+    /// The extension's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Browser => "browser",
+            Self::ServerOnly => "server-only",
+        }
+    }
+
+    fn parse(value: &serde_json::Value) -> Option<Self> {
+        match value.as_str()? {
+            "browser" => Some(Self::Browser),
+            "server-only" => Some(Self::ServerOnly),
+            _ => None,
+        }
+    }
+}
+
 /// A loaded and checked OpenAPI document.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -39,6 +70,9 @@ pub struct Operation {
     pub exceptions: Vec<(u16, String)>,
     /// Whether the server holds the call (`x-long-polling: true`).
     pub long_polling: bool,
+    /// Whether the widget back end exposes it (`x-widget`); `None` where the spec does not
+    /// say, and the widget then does not expose it.
+    pub widget: Option<WidgetExposure>,
     /// The path and query parameters: (name as the spec spells it, `path` or `query`).
     pub parameters: Vec<(String, String)>,
     /// Each parameter's description, by name.
@@ -137,6 +171,16 @@ impl Spec {
             let at = format!("{} {path}", method.to_uppercase());
             if op.operation_id.as_deref().unwrap_or("").is_empty() {
                 return Err(self.invalid(at, "the operation has no operationId"));
+            }
+            if let Some(value) = op.extensions.get(WIDGET_EXTENSION)
+                && WidgetExposure::parse(value).is_none()
+            {
+                return Err(self.invalid(
+                    at,
+                    format!(
+                        "{WIDGET_EXTENSION} is {value}, where it takes `browser` or `server-only`"
+                    ),
+                ));
             }
             // progenitor needs one schema for all errors (and one for all successes).
             for (kind, range) in [("success", 200..300), ("error", 400..600)] {
@@ -396,6 +440,10 @@ impl Spec {
                     statuses,
                     undocumented_statuses,
                     exceptions,
+                    widget: op
+                        .extensions
+                        .get(WIDGET_EXTENSION)
+                        .and_then(WidgetExposure::parse),
                     long_polling: op
                         .extensions
                         .get(LONG_POLLING_EXTENSION)

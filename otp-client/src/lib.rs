@@ -24,6 +24,15 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/otp_client.rs"));
 }
 
+/// The OpenAPI document this client was generated from: the bundled spec, or the file that
+/// `OTP_HANDLER_SPEC` named at build time (see the README's "When the vendor changes the
+/// API"). The sandbox and the CLI read it, so that they serve and describe the same API.
+///
+/// ```
+/// assert!(otp_client::SPEC.starts_with("openapi: 3.0"));
+/// ```
+pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
+
 pub use builder::{ClientBuilder, Environment};
 pub use client::Client;
 pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};

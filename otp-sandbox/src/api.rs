@@ -565,3 +565,42 @@ pub async fn sandbox_notify(AxumState(app): AxumState<App>) -> Response {
     let n = app.state.notify_all();
     Json(json!({"notified": n})).into_response()
 }
+
+/// The simulation of operation `id`, answering the spec's `method`, with the id as a
+/// `'static` name for the fault queue: the one list of what the sandbox simulates. `None`
+/// for an operation it does not simulate (the router answers it with a 501).
+pub(crate) fn simulated(
+    id: &str,
+    method: axum::routing::MethodFilter,
+) -> Option<(&'static str, axum::routing::MethodRouter<App>)> {
+    use axum::routing::on;
+    Some(match id {
+        "getWidget" => ("getWidget", on(method, get_widget)),
+        "send" => ("send", on(method, send)),
+        "getChannel" => ("getChannel", on(method, get_channel)),
+        "getChannelLongPolling" => (
+            "getChannelLongPolling",
+            on(method, get_channel_long_polling),
+        ),
+        "getStatus" => ("getStatus", on(method, get_status)),
+        "getStatusLongPolling" => ("getStatusLongPolling", on(method, get_status_long_polling)),
+        "checkCode" => ("checkCode", on(method, check_code)),
+        "checkStatusAndComplete" => (
+            "checkStatusAndComplete",
+            on(method, check_status_and_complete),
+        ),
+        "complete" => ("complete", on(method, complete)),
+        "resend" => ("resend", on(method, resend)),
+        _ => return None,
+    })
+}
+
+/// The answer to an operation of the spec the sandbox does not simulate: a 501 in the
+/// service's error shape, naming it.
+pub(crate) fn not_simulated(message: &str) -> Response {
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        Json(json!({"message": message, "httpStatus": 501})),
+    )
+        .into_response()
+}

@@ -7,16 +7,13 @@ use axum::http::StatusCode;
 use otp_client_codegen::Spec;
 use serde_json::{Value, json};
 
-/// The spec the sandbox serves.
-const SPEC: &str = include_str!("../openapi.yaml");
-
 /// Every exception type's status and body, from the spec.
 #[derive(Debug)]
 pub struct Errors(HashMap<String, (StatusCode, Value)>);
 
 impl Errors {
     pub fn from_spec() -> anyhow::Result<Self> {
-        let spec = Spec::parse("otp-sandbox/openapi.yaml", SPEC)?;
+        let spec = Spec::parse("openapi.yaml", crate::SPEC)?;
         let mut map = HashMap::new();
         for op in spec.operations() {
             for (status, kind) in op.exceptions {

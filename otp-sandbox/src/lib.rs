@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodFilter, any, get, post};
 use tokio::sync::oneshot;
 
 pub use config::*;
@@ -21,19 +21,24 @@ pub use fault::Fault;
 pub use record::Exchange;
 pub use scenario::{Behaviour, SCENARIOS, Scenario};
 
-/// The operations the sandbox serves, by operationId: the spec's (a test checks).
-pub(crate) const OPERATIONS: &[&str] = &[
-    "getWidget",
-    "send",
-    "getChannel",
-    "getChannelLongPolling",
-    "getStatus",
-    "getStatusLongPolling",
-    "checkCode",
-    "checkStatusAndComplete",
-    "complete",
-    "resend",
-];
+/// The spec the sandbox serves: the one otp-client is generated from in the same build (the
+/// bundled spec, or the file `OTP_HANDLER_SPEC` names), copied by the build script.
+pub(crate) const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
+
+/// The spec's operations, parsed once. The build script has parsed and checked the same text.
+pub(crate) fn operations() -> &'static [otp_client_codegen::Operation] {
+    static OPERATIONS: std::sync::LazyLock<Vec<otp_client_codegen::Operation>> =
+        std::sync::LazyLock::new(
+            || match otp_client_codegen::Spec::parse("openapi.yaml", SPEC) {
+                Ok(spec) => spec.operations(),
+                Err(e) => {
+                    tracing::error!("the spec the sandbox was built with does not load: {e}");
+                    Vec::new()
+                }
+            },
+        );
+    &OPERATIONS
+}
 
 /// The path prefix the API is served under.
 pub const API_PREFIX: &str = "/api/n/otp-handler";
@@ -89,56 +94,36 @@ pub const HELPER_ENDPOINTS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The router serving the API and the sandbox-only endpoints over `state`. Each API route
-/// runs the fault queued for its operation's next call, if any.
+/// The router serving the API and the sandbox-only endpoints over `state`: one route per
+/// operation of the spec, at its path and method, answered by the operation's simulation
+/// ([`api::simulated`]) or, for an operation the sandbox does not simulate, by a 501 that
+/// names it. Each simulated route runs the fault queued for its operation's next call, if
+/// any.
 fn router(app: api::App, recorder: record::Recorder) -> Router {
     let random = app.state.config.random_faults;
     let state = app.state.clone();
-    let op = |operation: &'static str, route: MethodRouter<api::App>| {
-        debug_assert!(OPERATIONS.contains(&operation), "{operation}");
-        route.layer(axum::middleware::from_fn_with_state(
-            (state.clone(), operation),
-            fault::injected,
-        ))
-    };
-    let api = Router::new()
-        .route("/widget/{widget_id}", op("getWidget", get(api::get_widget)))
-        .route(
-            "/{request_id}/channel",
-            op("getChannel", get(api::get_channel)),
-        )
-        .route(
-            "/longPolling/{request_id}/channel",
-            op("getChannelLongPolling", get(api::get_channel_long_polling)),
-        )
-        .route(
-            "/{request_id}/status",
-            op("getStatus", get(api::get_status)),
-        )
-        .route(
-            "/longPolling/{request_id}/status",
-            op("getStatusLongPolling", get(api::get_status_long_polling)),
-        )
-        .route(
-            "/{request_id}/checkCode",
-            op("checkCode", post(api::check_code)),
-        )
-        .route(
-            "/{request_id}/checkStatusAndComplete",
-            op(
-                "checkStatusAndComplete",
-                post(api::check_status_and_complete),
-            ),
-        )
-        .route(
-            "/{request_id}/complete",
-            op("complete", post(api::complete)),
-        )
-        .route("/{request_id}/resend", op("resend", post(api::resend)));
-    Router::new()
-        .nest(API_PREFIX, api)
-        // `send` is `POST /` under the prefix: the trailing slash is the path.
-        .route(&format!("{API_PREFIX}/"), op("send", post(api::send)))
+    let mut router = Router::new();
+    for op in operations() {
+        let filter = axum::http::Method::from_bytes(op.http_method.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok());
+        let route = match filter.and_then(|filter| api::simulated(&op.id, filter)) {
+            Some((id, route)) => route.layer(axum::middleware::from_fn_with_state(
+                (state.clone(), id),
+                fault::injected,
+            )),
+            None => {
+                let message = format!(
+                    "the sandbox does not simulate operation `{}` ({} {}): it is in the spec, \
+                     and this otp-sandbox has no simulation of it",
+                    op.id, op.http_method, op.path
+                );
+                any(move || async move { api::not_simulated(&message) })
+            }
+        };
+        router = router.route(&format!("{API_PREFIX}{}", op.path), route);
+    }
+    router
         .route("/sandbox/{request_id}/code", get(api::sandbox_code))
         .route("/sandbox/{request_id}/confirm", post(api::sandbox_confirm))
         .route("/sandbox/{request_id}/expire", post(api::sandbox_expire))
@@ -364,10 +349,21 @@ impl Drop for Sandbox {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_sandbox_serves_the_specs_operations() {
-        let spec = otp_client_codegen::Spec::parse("openapi.yaml", include_str!("../openapi.yaml"))
-            .unwrap();
-        let ids: Vec<String> = spec.operations().into_iter().map(|o| o.id).collect();
-        assert_eq!(ids, super::OPERATIONS);
+    fn the_sandbox_simulates_every_operation_of_the_spec() {
+        let operations = super::operations();
+        assert!(!operations.is_empty(), "the spec's operations did not load");
+        let not_simulated: Vec<&str> = operations
+            .iter()
+            .filter(|op| {
+                let method = axum::http::Method::from_bytes(op.http_method.as_bytes()).unwrap();
+                let filter = axum::routing::MethodFilter::try_from(method).unwrap();
+                super::api::simulated(&op.id, filter).is_none()
+            })
+            .map(|op| op.id.as_str())
+            .collect();
+        assert!(
+            not_simulated.is_empty(),
+            "operations of the spec the sandbox does not simulate (they answer 501): {not_simulated:?}"
+        );
     }
 }

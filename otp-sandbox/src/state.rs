@@ -236,10 +236,12 @@ impl State {
     /// Queues `fault` for the next call of operation `operation`; refuses an operation the
     /// spec does not have, or a status that is not one.
     pub fn inject(&self, operation: &str, fault: Fault) -> Result<(), String> {
-        if !crate::OPERATIONS.contains(&operation) {
+        let operations = crate::operations();
+        if !operations.iter().any(|op| op.id == operation) {
+            let ids: Vec<&str> = operations.iter().map(|op| op.id.as_str()).collect();
             return Err(format!(
                 "no operation `{operation}`: one of {}",
-                crate::OPERATIONS.join(", ")
+                ids.join(", ")
             ));
         }
         if let Fault::Status(status) = fault

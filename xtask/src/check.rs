@@ -11,6 +11,7 @@ use crate::{docs, paths};
 
 pub fn generate() -> Result<()> {
     let spec = Spec::load(paths::spec())?;
+    otp_client_codegen::check_compatibility(&spec)?;
     let dir = paths::root().join("generated");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for target in Target::ALL {
@@ -31,6 +32,12 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let docs_dir = docs_dir.unwrap_or_else(paths::default_docs);
     let mut failures = Vec::new();
+    failures.extend(
+        otp_client_codegen::check_compatibility(&spec)
+            .err()
+            .map(|e| e.to_string()),
+    );
+    failures.extend(undecided_widget_exposure(&spec));
     failures.extend(spec_copies());
     failures.extend(snapshots(&generated));
     failures.extend(operations_in_every_client(&spec, &generated));
@@ -49,6 +56,24 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         eprintln!("- {failure}");
     }
     bail!("{} check(s) failed", failures.len())
+}
+
+/// Every operation says whether the widget back end exposes it (`x-widget`): in a user's
+/// spec an unmarked operation stays closed, here it is a decision still to make.
+fn undecided_widget_exposure(spec: &Spec) -> Vec<String> {
+    spec.operations()
+        .into_iter()
+        .filter(|op| op.widget.is_none())
+        .map(|op| {
+            format!(
+                "{}: decide whether the widget back end exposes it: give it `{}: browser` or \
+                 `{}: server-only` in the spec",
+                op.id,
+                otp_client_codegen::WIDGET_EXTENSION,
+                otp_client_codegen::WIDGET_EXTENSION
+            )
+        })
+        .collect()
 }
 
 /// Each client crate packages the spec; its copy must be the spec.

@@ -1,0 +1,3 @@
+fn main() {
+    otp_client_codegen::build_spec_copy();
+}
