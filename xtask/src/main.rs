@@ -4,6 +4,7 @@
 mod check;
 mod diff;
 mod docs;
+mod overlay;
 mod paths;
 
 use std::process::ExitCode;
@@ -42,6 +43,18 @@ enum Command {
         #[arg(long)]
         allow_breaking: bool,
     },
+    /// Write the workspace's spec merged with an overlay (mappings merge, sequences gain the
+    /// overlay's items), less the parts `--remove` names: the tests' newer and broken specs.
+    SpecOverlay {
+        /// The file to write.
+        out: std::path::PathBuf,
+        /// The overlay to merge in.
+        #[arg(long)]
+        overlay: Option<std::path::PathBuf>,
+        /// A JSON pointer to remove (repeatable), e.g. `/paths/~1` for `send`.
+        #[arg(long)]
+        remove: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +62,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate => check::generate(),
         Command::Check { docs } => check::check(docs),
+        Command::SpecOverlay {
+            out,
+            overlay,
+            remove,
+        } => overlay::write(&paths::spec(), overlay.as_deref(), &remove, &out),
         Command::Diff {
             old,
             new,
