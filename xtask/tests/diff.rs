@@ -326,8 +326,8 @@ fn a_realistic_change_of_the_real_spec() {
     let changed = spec
         .replace("        remainingCodeAttempts:", "        remainingAttempts:")
         .replace(
-            "      operationId: getStatus\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n",
-            "      operationId: getStatus\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n        - name: locale\n          in: query\n          required: false\n          schema: { type: string }\n",
+            "      operationId: getStatus\n      x-widget: browser\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n",
+            "      operationId: getStatus\n      x-widget: browser\n      summary: \"Get the verification status (Запросить статус авторизации)\"\n      parameters:\n        - name: locale\n          in: query\n          required: false\n          schema: { type: string }\n",
         )
         .replace(
             "                SessionAlreadyConfirmedException:\n                  $ref: \"#/components/examples/SessionAlreadyConfirmedException\"\n",
@@ -427,4 +427,38 @@ fn a_field_added_to_a_generated_struct_breaks_its_struct_literals() {
         .find(|r| r["kind"] == "added" && r["item"].as_str().unwrap().matches("::").count() == 2)
         .unwrap_or_else(|| panic!("an added field: {rust:#?}"));
     assert_eq!(added["breaking"], true, "{added}");
+    assert!(
+        added["action"].as_str().unwrap().contains("struct literal"),
+        "{added}"
+    );
+    // Every format says so: the change is listed under the Rust API's breaking changes.
+    let (base, new) = (
+        base.to_str().unwrap(),
+        fixtures().join("response-field-added.yaml"),
+    );
+    let item = added["item"].as_str().unwrap();
+    for format in ["text", "markdown"] {
+        let out = xtask(&["diff", base, new.to_str().unwrap(), "--format", format]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: a breaking change exits 1"
+        );
+        let report = String::from_utf8_lossy(&out.stdout);
+        let breaking = report
+            .find("Rust API: breaking")
+            .unwrap_or_else(|| panic!("{format}: no breaking Rust API section in:\n{report}"));
+        let at = report
+            .find(item)
+            .unwrap_or_else(|| panic!("{format}: {item} not in:\n{report}"));
+        let compatible = report.find("Rust API: compatible").unwrap_or(usize::MAX);
+        assert!(
+            breaking < at && at < compatible,
+            "{format}: {item} is not under the breaking Rust API changes:\n{report}"
+        );
+        assert!(
+            report.contains("must add the new item"),
+            "{format}: no action in:\n{report}"
+        );
+    }
 }

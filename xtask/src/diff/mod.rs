@@ -56,6 +56,8 @@ pub struct RustChange {
     pub old: Option<String>,
     /// Its new signature.
     pub new: Option<String>,
+    /// What a user of the crate must change in their code (empty when nothing).
+    pub action: String,
 }
 
 /// Everything `diff` reports.

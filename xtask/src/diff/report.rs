@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{Change, ChangeKind, Report};
+use super::{Change, ChangeKind, Report, RustChange};
 
 /// How to print the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,25 +82,39 @@ impl Report {
                 }
             }
         }
-        if !self.rust.is_empty() || self.rust_error.is_some() {
-            let _ = writeln!(s, "\n{BOLD}Rust API{BOLD:#}");
-        }
         if let Some(e) = &self.rust_error {
-            let _ = writeln!(s, "  not compared: {e}");
+            let _ = writeln!(s, "\n{BOLD}Rust API{BOLD:#}\n  not compared: {e}");
         }
-        for r in &self.rust {
-            let (mark, style) = match r.kind {
-                ChangeKind::Added => ("+", GREEN),
-                ChangeKind::Removed => ("-", RED),
-                ChangeKind::Changed => ("~", RED),
-            };
-            let sig = match (&r.old, &r.new) {
-                (Some(o), Some(n)) => format!("{o}  →  {n}"),
-                (Some(o), None) => o.clone(),
-                (None, Some(n)) => n.clone(),
-                (None, None) => String::new(),
-            };
-            let _ = writeln!(s, "  {style}{mark}{style:#} {}: {} {sig}", r.krate, r.item);
+        for (breaking, title, style) in [
+            (true, "Rust API: breaking", RED),
+            (false, "Rust API: compatible", GREEN),
+        ] {
+            let changes: Vec<&RustChange> = self
+                .rust
+                .iter()
+                .filter(|r| r.breaking == breaking)
+                .collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let _ = writeln!(s, "\n{style}{title}{style:#}");
+            for r in changes {
+                let mark = match r.kind {
+                    ChangeKind::Added => "+",
+                    ChangeKind::Removed => "-",
+                    ChangeKind::Changed => "~",
+                };
+                let _ = writeln!(
+                    s,
+                    "  {style}{mark}{style:#} {}: {} {}",
+                    r.krate,
+                    r.item,
+                    signature(r)
+                );
+                if !r.action.is_empty() {
+                    let _ = writeln!(s, "      → {}", r.action);
+                }
+            }
         }
         let _ = writeln!(s, "\n{}", self.summary());
         s
@@ -125,28 +139,48 @@ impl Report {
                 }
             }
         }
-        if !self.rust.is_empty() {
-            let _ = writeln!(s, "\n### Rust API\n\n```diff");
-            for r in &self.rust {
-                let line = |mark: char, sig: &Option<String>| {
-                    format!(
-                        "{mark} {}: {} {}\n",
-                        r.krate,
-                        r.item,
-                        sig.as_deref().unwrap_or("")
-                    )
-                };
-                match r.kind {
-                    ChangeKind::Added => s.push_str(&line('+', &r.new)),
-                    ChangeKind::Removed => s.push_str(&line('-', &r.old)),
-                    ChangeKind::Changed => {
-                        s.push_str(&line('-', &r.old));
-                        s.push_str(&line('+', &r.new));
-                    }
-                }
+        for (breaking, title) in [
+            (true, "Rust API: breaking"),
+            (false, "Rust API: compatible"),
+        ] {
+            let changes: Vec<&RustChange> = self
+                .rust
+                .iter()
+                .filter(|r| r.breaking == breaking)
+                .collect();
+            if changes.is_empty() {
+                continue;
             }
-            let _ = writeln!(s, "```");
+            let _ = writeln!(s, "\n### {title}\n");
+            for r in changes {
+                let verb = match r.kind {
+                    ChangeKind::Added => "added",
+                    ChangeKind::Removed => "removed",
+                    ChangeKind::Changed => "changed",
+                };
+                let _ = write!(
+                    s,
+                    "- `{}`: `{}` {verb}: `{}`",
+                    r.krate,
+                    r.item,
+                    signature(r)
+                );
+                if !r.action.is_empty() {
+                    let _ = write!(s, ". {}", r.action);
+                }
+                s.push('\n');
+            }
         }
         s
+    }
+}
+
+/// A change's signature: the new one, the old one, or both.
+fn signature(r: &RustChange) -> String {
+    match (&r.old, &r.new) {
+        (Some(o), Some(n)) => format!("{o}  →  {n}"),
+        (Some(o), None) => o.clone(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => String::new(),
     }
 }

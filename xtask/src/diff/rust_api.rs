@@ -89,16 +89,20 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<RustChange>, RustApiError> {
         let krate = target.crate_name();
         let before = api(&generate(old, target)?.code, krate)?;
         let after = api(&generate(new, target)?.code, krate)?;
-        let change = |kind, item: &str, old: Option<&Public>, new: Option<&Public>| RustChange {
-            krate: krate.to_string(),
-            kind,
-            breaking: match (kind, new) {
+        let change = |kind, item: &str, old: Option<&Public>, new: Option<&Public>| {
+            let breaking = match (kind, new) {
                 (ChangeKind::Added, Some(added)) => added.breaks_when_added(),
                 _ => true,
-            },
-            item: item.to_string(),
-            old: old.map(Public::render),
-            new: new.map(Public::render),
+            };
+            RustChange {
+                krate: krate.to_string(),
+                kind,
+                breaking,
+                item: item.to_string(),
+                old: old.map(Public::render),
+                new: new.map(Public::render),
+                action: action(kind, breaking, item),
+            }
         };
         for (item, was) in &before {
             match after.get(item) {
@@ -205,5 +209,19 @@ mod tests {
         assert_eq!(a, b, "spacing is not a change");
         let sig = a["Client::f"].render();
         assert_eq!(sig, "pub fn f(&'a self, x: &'a str) -> Result<u8, Error>");
+    }
+}
+
+/// What a user must change in their code for one change of the Rust API.
+fn action(kind: ChangeKind, breaking: bool, item: &str) -> String {
+    match (kind, breaking) {
+        (ChangeKind::Added, false) => String::new(),
+        (ChangeKind::Added, true) => format!(
+            "a struct literal or an exhaustive `match` that names `{}` must add the new item \
+             (`{item}`)",
+            item.rsplit_once("::").map_or(item, |(owner, _)| owner)
+        ),
+        (ChangeKind::Removed, _) => format!("remove every use of `{item}`"),
+        (ChangeKind::Changed, _) => format!("update every use of `{item}` to its new signature"),
     }
 }
