@@ -190,6 +190,20 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
     }
 }
 
+/// What a user must change in their code for one change of the Rust API.
+fn action(kind: ChangeKind, breaking: bool, item: &str) -> String {
+    match (kind, breaking) {
+        (ChangeKind::Added, false) => String::new(),
+        (ChangeKind::Added, true) => format!(
+            "a struct literal or an exhaustive `match` that names `{}` must add the new item \
+             (`{item}`)",
+            item.rsplit_once("::").map_or(item, |(owner, _)| owner)
+        ),
+        (ChangeKind::Removed, _) => format!("remove every use of `{item}`"),
+        (ChangeKind::Changed, _) => format!("update every use of `{item}` to its new signature"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,19 +223,5 @@ mod tests {
         assert_eq!(a, b, "spacing is not a change");
         let sig = a["Client::f"].render();
         assert_eq!(sig, "pub fn f(&'a self, x: &'a str) -> Result<u8, Error>");
-    }
-}
-
-/// What a user must change in their code for one change of the Rust API.
-fn action(kind: ChangeKind, breaking: bool, item: &str) -> String {
-    match (kind, breaking) {
-        (ChangeKind::Added, false) => String::new(),
-        (ChangeKind::Added, true) => format!(
-            "a struct literal or an exhaustive `match` that names `{}` must add the new item \
-             (`{item}`)",
-            item.rsplit_once("::").map_or(item, |(owner, _)| owner)
-        ),
-        (ChangeKind::Removed, _) => format!("remove every use of `{item}`"),
-        (ChangeKind::Changed, _) => format!("update every use of `{item}` to its new signature"),
     }
 }
