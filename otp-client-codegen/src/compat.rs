@@ -49,11 +49,17 @@ enum Need {
         operation: &'static str,
         names: &'static [&'static str],
     },
-    /// A schema the hand-written layer builds as a struct literal: exactly these properties.
+    /// A schema the hand-written layer builds as a struct literal: exactly these properties,
+    /// all of them required (`required`) or none.
     ExactProperties {
         schema: &'static str,
         properties: &'static [&'static str],
+        required: bool,
     },
+    /// A schema marked `x-extensible-enum: true`: the code names its `Unknown` variant.
+    ExtensibleEnum(&'static str),
+    /// An operation marked `x-long-polling: true`: its calls are held, with a longer timeout.
+    LongPolling(&'static str),
 }
 
 const FLOW: &str = "the verification flow (otp-client/src/flow)";
@@ -102,10 +108,17 @@ const EXCEPTION_TYPES: &[&str] = &[
 
 /// Everything else, each with what needs it.
 const NEEDS: &[(Need, &str)] = &[
+    (Need::ExtensibleEnum("ExceptionType"), ERRORS),
+    (Need::ExtensibleEnum("ChannelStatus"), WAITS),
+    (Need::ExtensibleEnum("CodeType"), FLOW),
+    (Need::ExtensibleEnum("ChannelType"), FLOW),
+    (Need::LongPolling("getChannelLongPolling"), WAITS),
+    (Need::LongPolling("getStatusLongPolling"), WAITS),
     (
         Need::ExactProperties {
             schema: "OtpHandlerSendRequestDto",
             properties: &["widgetId", "recipient"],
+            required: true,
         },
         "the flow's and the widget's `send` (otp-client/src/flow, otp-widget/src/routes.rs)",
     ),
@@ -113,6 +126,7 @@ const NEEDS: &[(Need, &str)] = &[
         Need::ExactProperties {
             schema: "OtpHandlerCheckCodeRequestDto",
             properties: &["code"],
+            required: true,
         },
         FLOW,
     ),
@@ -120,6 +134,7 @@ const NEEDS: &[(Need, &str)] = &[
         Need::ExactProperties {
             schema: "ErrorResponse",
             properties: &["type", "message", "httpStatus"],
+            required: false,
         },
         "the widget's refusals (otp-widget/src/reply.rs)",
     ),
@@ -314,13 +329,10 @@ impl fmt::Display for Missing {
 /// Checks that `spec` has every operation, parameter, body, property and enum value the
 /// hand-written layer of the crates relies on; the error lists each one it lacks.
 ///
-/// ```
-/// let spec = otp_client_codegen::Spec::load(concat!(
-///     env!("CARGO_MANIFEST_DIR"),
-///     "/../openapi/otp-handler.yaml"
-/// ))
-/// .unwrap();
-/// otp_client_codegen::check_compatibility(&spec).unwrap();
+/// ```no_run
+/// let spec = otp_client_codegen::Spec::load("openapi/otp-handler-next.yaml")?;
+/// otp_client_codegen::check_compatibility(&spec)?; // the message lists every missing piece
+/// # Ok::<(), otp_client_codegen::CodegenError>(())
 /// ```
 pub fn check_compatibility(spec: &Spec) -> Result<(), CodegenError> {
     let session = SESSION_OPERATIONS.iter().flat_map(|&(operation, by)| {
@@ -445,7 +457,7 @@ fn missing(spec: &Spec, need: Need) -> Option<String> {
             let found: Vec<&str> = op
                 .parameters
                 .iter()
-                .filter(|(_, l)| l == "path" || l == "query")
+                .filter(|(_, l)| l != "cookie")
                 .map(|(n, _)| n.as_str())
                 .collect();
             (found != names).then(|| {
@@ -457,23 +469,68 @@ fn missing(spec: &Spec, need: Need) -> Option<String> {
                 )
             })
         }
-        Need::ExactProperties { schema, properties } => match schema_kind(spec, schema) {
+        Need::ExactProperties {
+            schema,
+            properties,
+            required,
+        } => match schema_kind(spec, schema) {
             Some(SchemaKind::Type(Type::Object(o))) => {
                 let found: Vec<&str> = o.properties.keys().map(String::as_str).collect();
                 let same = found.len() == properties.len()
                     && properties.iter().all(|p| found.contains(p))
                     && o.additional_properties.is_none();
-                (!same).then(|| {
+                let required_found: Vec<&str> = o.required.iter().map(String::as_str).collect();
+                let same_required = if required {
+                    properties.iter().all(|p| required_found.contains(p))
+                } else {
+                    required_found.is_empty()
+                };
+                (!(same && same_required)).then(|| {
                     format!(
-                        "`{schema}` with exactly the properties {} and no additionalProperties \
-                         (the spec has {}; the crates build it as a struct literal)",
+                        "`{schema}` with exactly the properties {}, {} required, and no \
+                         additionalProperties (the spec has {}, required: {}; the crates \
+                         build it as a struct literal)",
                         listed(properties),
-                        listed(&found)
+                        if required { "all" } else { "none" },
+                        listed(&found),
+                        listed(&required_found)
                     )
                 })
             }
             _ => None,
         },
+        Need::ExtensibleEnum(name) => {
+            let marked = spec
+                .openapi()
+                .components
+                .as_ref()
+                .and_then(|c| c.schemas.get(name))
+                .and_then(|s| s.as_item())
+                .and_then(|s| {
+                    s.schema_data
+                        .extensions
+                        .get(crate::EXTENSIBLE_ENUM_EXTENSION)
+                })
+                .and_then(|v| v.as_bool())
+                == Some(true);
+            (!marked).then(|| {
+                format!(
+                    "`{}: true` on the schema `{name}` (this project's extension: start from the \
+                     bundled spec and apply the vendor's changes to it)",
+                    crate::EXTENSIBLE_ENUM_EXTENSION
+                )
+            })
+        }
+        Need::LongPolling(id) => {
+            let op = operation(id)?;
+            (!op.long_polling).then(|| {
+                format!(
+                    "`{}: true` on `{id}` (this project's extension: start from the bundled \
+                     spec and apply the vendor's changes to it)",
+                    crate::LONG_POLLING_EXTENSION
+                )
+            })
+        }
     }
 }
 

@@ -375,13 +375,16 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
     let out_dir = out_dir();
     let spec_path = match target {
         Target::Async => overriding_or_bundled_spec()?,
+        // Cargo does not watch the `DEP_*` variables it sets; the `rerun-if-changed` on the
+        // copy in otp-client's `OUT_DIR` reruns this when otp-client generates from another spec.
         Target::Blocking | Target::Cli => {
-            println!("cargo::rerun-if-env-changed={SPEC_METADATA_ENV}");
             PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
                 CodegenError::Override {
                     message: format!(
-                        "{} must depend on otp-client directly: its build script says which \
-                         spec the client was generated from ({SPEC_METADATA_ENV} is not set)",
+                        "{} must depend on otp-client directly, of the same release: its \
+                         build script says which spec the client was generated from \
+                         ({SPEC_METADATA_ENV} is not set; otp-client 0.2.0 and older do not \
+                         set it)",
                         target.crate_name()
                     ),
                 }
@@ -401,8 +404,10 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
 }
 
 /// For the `build.rs` of a crate that serves or reads the spec without generating a client
-/// (the sandbox): copies the spec `otp-client` is generated from (`OTP_HANDLER_SPEC`, or the
-/// crate's bundled `openapi.yaml`) to `OUT_DIR/openapi.yaml`, for `include_str!`.
+/// (the sandbox, which does not depend on otp-client): checks and copies the spec that
+/// `OTP_HANDLER_SPEC` names, or else the crate's bundled `openapi.yaml`, to
+/// `OUT_DIR/openapi.yaml`, for `include_str!`. With the same variable set, and the same
+/// release's bundled spec otherwise, it is the spec otp-client is generated from.
 pub fn build_spec_copy() {
     let result = overriding_or_bundled_spec().and_then(|path| {
         println!("cargo::rerun-if-changed={}", path.display());
@@ -410,7 +415,9 @@ pub fn build_spec_copy() {
         copy_spec(&path, &out_dir())
     });
     if let Err(e) = result {
-        println!("cargo::error={e}");
+        for line in e.to_string().lines() {
+            println!("cargo::error={line}");
+        }
     }
 }
 
@@ -428,8 +435,8 @@ fn overriding_or_bundled_spec() -> Result<PathBuf, CodegenError> {
                 return Err(CodegenError::Override {
                     message: format!(
                         "{SPEC_ENV}={} is relative, and a build script cannot tell to what: \
-                         give an absolute path, or set it in .cargo/config.toml as \
-                         `[env] {SPEC_ENV} = {{ value = \"{}\", relative = true }}`",
+                         give an absolute path, or set it in .cargo/config.toml, under `[env]`, \
+                         as `{SPEC_ENV} = {{ value = \"{}\", relative = true }}`",
                         path.display(),
                         path.display()
                     ),

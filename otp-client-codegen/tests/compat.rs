@@ -114,3 +114,39 @@ fn additions_pass() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_spec_without_this_project_s_extensions_is_refused_saying_where_to_start() {
+    let message = gate(|doc| {
+        let schemas = &mut doc["components"]["schemas"];
+        schemas["ExceptionType"]
+            .as_mapping_mut()
+            .unwrap()
+            .remove("x-extensible-enum");
+        doc["paths"]["/longPolling/{requestId}/status"]["get"]
+            .as_mapping_mut()
+            .unwrap()
+            .remove("x-long-polling");
+    })
+    .unwrap_err();
+    for piece in [
+        "`x-extensible-enum: true` on the schema `ExceptionType`",
+        "`x-long-polling: true` on `getStatusLongPolling`",
+        "start from the bundled spec",
+    ] {
+        assert!(message.contains(piece), "{piece} not in: {message}");
+    }
+}
+
+#[test]
+fn a_request_field_made_optional_is_named() {
+    let message = gate(|doc| {
+        doc["components"]["schemas"]["OtpHandlerSendRequestDto"]["required"] =
+            serde_yaml::from_str("[widgetId]").unwrap();
+    })
+    .unwrap_err();
+    assert!(
+        message.contains("`OtpHandlerSendRequestDto` with exactly the properties `widgetId`, `recipient`, all required"),
+        "{message}"
+    );
+}

@@ -26,7 +26,7 @@ mod generated {
 
 /// The OpenAPI document this client was generated from: the bundled spec, or the file that
 /// `OTP_HANDLER_SPEC` named at build time (see the README's "When the vendor changes the
-/// API"). The sandbox and the CLI read it, so that they serve and describe the same API.
+/// API"): for a tool that must describe the API this client calls.
 ///
 /// ```
 /// assert!(otp_client::SPEC.starts_with("openapi: 3.0"));

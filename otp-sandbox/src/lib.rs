@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{MethodFilter, any, get, post};
+use axum::routing::{MethodFilter, get, on, post};
 use tokio::sync::oneshot;
 
 pub use config::*;
@@ -104,10 +104,18 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
     let state = app.state.clone();
     let mut router = Router::new();
     for op in operations() {
-        let filter = axum::http::Method::from_bytes(op.http_method.as_bytes())
+        let Some(filter) = axum::http::Method::from_bytes(op.http_method.as_bytes())
             .ok()
-            .and_then(|m| MethodFilter::try_from(m).ok());
-        let route = match filter.and_then(|filter| api::simulated(&op.id, filter)) {
+            .and_then(|m| MethodFilter::try_from(m).ok())
+        else {
+            tracing::error!(
+                operation = op.id,
+                method = op.http_method,
+                "a method axum cannot route"
+            );
+            continue;
+        };
+        let route = match api::simulated(&op.id, filter) {
             Some((id, route)) => route.layer(axum::middleware::from_fn_with_state(
                 (state.clone(), id),
                 fault::injected,
@@ -118,7 +126,7 @@ fn router(app: api::App, recorder: record::Recorder) -> Router {
                      and this otp-sandbox has no simulation of it",
                     op.id, op.http_method, op.path
                 );
-                any(move || async move { api::not_simulated(&message) })
+                on(filter, move || async move { api::not_simulated(&message) })
             }
         };
         router = router.route(&format!("{API_PREFIX}{}", op.path), route);
