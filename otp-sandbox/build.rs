@@ -1,3 +1,3 @@
 fn main() {
-    otp_client_codegen::build_spec_copy();
+    otp_spec::build_spec_copy();
 }

@@ -12,20 +12,9 @@ use crate::{Operation, Spec};
 /// `operation_commands()` and `call_operation()` for the `otp` binary.
 pub(crate) fn cli_tokens(spec: &Spec, methods: &[RawMethod]) -> TokenStream {
     let operations = spec.operations();
-    let summaries: Vec<(String, String)> = spec
-        .openapi()
-        .operations()
-        .map(|(_, _, o)| {
-            (
-                o.summary.clone().unwrap_or_default(),
-                o.description.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
     let commands = methods.iter().map(|m| {
         let op = &operations[m.index];
-        let (summary, description) = &summaries[m.index];
-        command(op, m, summary, description)
+        command(op, m, &op.summary, &op.description)
     });
     let calls = methods.iter().map(|m| {
         let op = &operations[m.index];

@@ -10,28 +10,14 @@ use std::path::PathBuf;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CodegenError {
-    /// The spec file could not be read.
-    Read {
-        /// The spec's path.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The spec could not be read, parsed or checked, or `OTP_HANDLER_SPEC` is wrong.
+    Spec(otp_spec::SpecError),
     /// The generated code could not be written.
     Write {
         /// The file's path.
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
-    },
-    /// The spec is not valid YAML, or not an OpenAPI document.
-    Parse {
-        /// The spec's path.
-        path: PathBuf,
-        /// Line and column, when the parser knows them.
-        location: Option<(usize, usize)>,
-        /// What the parser said.
-        message: String,
     },
     /// The spec parses but breaks a rule the generator relies on.
     Invalid {
@@ -40,11 +26,6 @@ pub enum CodegenError {
         /// Where in the spec (an operation, a schema).
         at: String,
         /// What is wrong.
-        message: String,
-    },
-    /// `OTP_HANDLER_SPEC` cannot be used as it is set.
-    Override {
-        /// What is wrong, and what to set instead.
         message: String,
     },
     /// The spec lacks what the hand-written layer of the crates relies on.
@@ -66,38 +47,13 @@ pub enum CodegenError {
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Read { path, source } => {
-                write!(f, "{}: cannot read the spec: {source}", path.display())
-            }
+            Self::Spec(e) => e.fmt(f),
             Self::Write { path, source } => write!(
                 f,
                 "{}: cannot write the generated code: {source}",
                 path.display()
             ),
-            Self::Parse {
-                path,
-                location: Some((line, col)),
-                message,
-            } => {
-                write!(
-                    f,
-                    "{}:{line}:{col}: not a valid OpenAPI document: {message}",
-                    path.display()
-                )
-            }
-            Self::Parse {
-                path,
-                location: None,
-                message,
-            } => {
-                write!(
-                    f,
-                    "{}: not a valid OpenAPI document: {message}",
-                    path.display()
-                )
-            }
             Self::Invalid { path, at, message } => write!(f, "{}: {at}: {message}", path.display()),
-            Self::Override { message } => write!(f, "{message}"),
             Self::Incompatible { path, missing } => {
                 write!(
                     f,
@@ -125,8 +81,15 @@ impl fmt::Display for CodegenError {
 impl std::error::Error for CodegenError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Read { source, .. } | Self::Write { source, .. } => Some(source),
+            Self::Spec(e) => e.source(),
+            Self::Write { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+impl From<otp_spec::SpecError> for CodegenError {
+    fn from(e: otp_spec::SpecError) -> Self {
+        Self::Spec(e)
     }
 }

@@ -21,7 +21,6 @@ mod compat;
 mod error;
 mod facade;
 mod open_enum;
-mod spec;
 
 use std::path::{Path, PathBuf};
 
@@ -33,9 +32,10 @@ use quote::quote;
 pub use compat::{Missing, check_compatibility};
 pub use error::CodegenError;
 pub use open_enum::{EXTENSIBLE_ENUM_EXTENSION, OpenEnum, open_enums};
-pub use spec::{
-    BodyProperty, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation,
-    SDK_NOTE_EXTENSION, Spec, WIDGET_EXTENSION, WidgetExposure,
+pub use otp_spec::{
+    BodyProperty, CRATE_SPEC_FILE, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation,
+    SDK_NOTE_EXTENSION, SPEC_COPY_FILE, SPEC_ENV, Spec, SpecError, WIDGET_EXTENSION,
+    WidgetExposure,
 };
 
 /// What to generate.
@@ -74,9 +74,6 @@ impl Target {
         }
     }
 }
-
-/// The file, inside each client crate, that holds (a link to) the spec.
-pub const CRATE_SPEC_FILE: &str = "openapi.yaml";
 
 /// What [`generate`] produced for one target.
 #[derive(Debug, Clone)]
@@ -185,20 +182,15 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
         let widget = quote::format_ident!(
             "{}",
             match op.widget {
-                Some(spec::WidgetExposure::Browser) => "browser",
-                Some(spec::WidgetExposure::ServerOnly) => "server_only",
+                Some(WidgetExposure::Browser) => "browser",
+                Some(WidgetExposure::ServerOnly) => "server_only",
                 None => "unmarked",
             }
         );
         let path = &op.path;
         let params = m.params.iter().map(|(n, _)| n);
         let success = op.success.as_ref().map_or(200, |(status, _)| *status);
-        let summary = spec
-            .openapi()
-            .operations()
-            .find(|(_, _, o)| o.operation_id.as_deref() == Some(id))
-            .and_then(|(_, _, o)| o.summary.clone())
-            .unwrap_or_default();
+        let summary = &op.summary;
         quote! {
             {
                 id: #id,
@@ -339,19 +331,10 @@ fn progenitor_tokens(spec: &Spec) -> Result<TokenStream, CodegenError> {
     })
 }
 
-/// The environment variable that points the build at another spec than the bundled one: an
-/// absolute path (cargo's `[env]` with `relative = true` makes one from a path relative to the
-/// config file).
-pub const SPEC_ENV: &str = "OTP_HANDLER_SPEC";
-
 /// The `links` name of `otp-client`: its build script tells the crates that depend on it which
 /// spec it was generated from (`DEP_OTP_CLIENT_SPEC`), so that every crate of one build
 /// generates from the same spec.
 const SPEC_METADATA_ENV: &str = "DEP_OTP_CLIENT_SPEC";
-
-/// The copy of the spec that `otp-client` was generated from, in its `OUT_DIR`: what
-/// `otp_client::SPEC` holds.
-pub const SPEC_COPY_FILE: &str = "openapi.yaml";
 
 /// Everything a client crate's `build.rs` does: generate `target` into `OUT_DIR`, and rerun
 /// when the spec changes. On a bad or incompatible spec it stops the build with one message
@@ -374,12 +357,12 @@ pub fn build(target: Target) {
 fn build_target(target: Target) -> Result<(), CodegenError> {
     let out_dir = out_dir();
     let spec_path = match target {
-        Target::Async => overriding_or_bundled_spec()?,
+        Target::Async => otp_spec::overriding_or_bundled_spec()?,
         // Cargo does not watch the `DEP_*` variables it sets; the `rerun-if-changed` on the
         // copy in otp-client's `OUT_DIR` reruns this when otp-client generates from another spec.
         Target::Blocking | Target::Cli => {
             PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
-                CodegenError::Override {
+                CodegenError::Spec(otp_spec::SpecError::Override {
                     message: format!(
                         "{} must depend on otp-client directly, of the same release: its \
                          build script says which spec the client was generated from \
@@ -387,7 +370,7 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
                          set it)",
                         target.crate_name()
                     ),
-                }
+                })
             })?)
         }
     };
@@ -397,69 +380,14 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
     let generated = generate(&spec, target)?;
     write(&out_dir.join(target.file_name()), &generated.code)?;
     if target == Target::Async {
-        let copy = copy_spec(&spec_path, &out_dir)?;
+        let copy = otp_spec::copy_spec(&spec_path, &out_dir)?;
         println!("cargo::metadata=spec={}", copy.display());
     }
     Ok(())
 }
 
-/// For the `build.rs` of a crate that serves or reads the spec without generating a client
-/// (the sandbox, which does not depend on otp-client): checks and copies the spec that
-/// `OTP_HANDLER_SPEC` names, or else the crate's bundled `openapi.yaml`, to
-/// `OUT_DIR/openapi.yaml`, for `include_str!`. With the same variable set, and the same
-/// release's bundled spec otherwise, it is the spec otp-client is generated from.
-pub fn build_spec_copy() {
-    let result = overriding_or_bundled_spec().and_then(|path| {
-        println!("cargo::rerun-if-changed={}", path.display());
-        check_compatibility(&Spec::load(&path)?)?;
-        copy_spec(&path, &out_dir())
-    });
-    if let Err(e) = result {
-        for line in e.to_string().lines() {
-            println!("cargo::error={line}");
-        }
-    }
-}
-
 fn out_dir() -> PathBuf {
     PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default())
-}
-
-/// The file `OTP_HANDLER_SPEC` names, else the crate's bundled spec.
-fn overriding_or_bundled_spec() -> Result<PathBuf, CodegenError> {
-    println!("cargo::rerun-if-env-changed={SPEC_ENV}");
-    match std::env::var_os(SPEC_ENV).filter(|p| !p.is_empty()) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            if path.is_relative() {
-                return Err(CodegenError::Override {
-                    message: format!(
-                        "{SPEC_ENV}={} is relative, and a build script cannot tell to what: \
-                         give an absolute path, or set it in .cargo/config.toml, under `[env]`, \
-                         as `{SPEC_ENV} = {{ value = \"{}\", relative = true }}`",
-                        path.display(),
-                        path.display()
-                    ),
-                });
-            }
-            Ok(path)
-        }
-        None => Ok(
-            PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default())
-                .join(CRATE_SPEC_FILE),
-        ),
-    }
-}
-
-/// Copies the spec at `path` into `out_dir` as [`SPEC_COPY_FILE`].
-fn copy_spec(path: &Path, out_dir: &Path) -> Result<PathBuf, CodegenError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CodegenError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let copy = out_dir.join(SPEC_COPY_FILE);
-    write(&copy, &text)?;
-    Ok(copy)
 }
 
 /// Writes `text` to `path` unless it already holds it (so that the crates whose build reads

@@ -12,8 +12,7 @@ use quote::{format_ident, quote};
 
 use crate::Spec;
 
-/// The vendor extension that marks an extensible enum.
-pub const EXTENSIBLE_ENUM_EXTENSION: &str = "x-extensible-enum";
+pub use otp_spec::EXTENSIBLE_ENUM_EXTENSION;
 
 /// One extensible enum of the spec.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::http::StatusCode;
-use otp_client_codegen::Spec;
+use otp_spec::Spec;
 use serde_json::{Value, json};
 
 /// Every exception type's status and body, from the spec.

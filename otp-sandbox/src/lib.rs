@@ -26,17 +26,15 @@ pub use scenario::{Behaviour, SCENARIOS, Scenario};
 pub(crate) const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
 
 /// The spec's operations, parsed once. The build script has parsed and checked the same text.
-pub(crate) fn operations() -> &'static [otp_client_codegen::Operation] {
-    static OPERATIONS: std::sync::LazyLock<Vec<otp_client_codegen::Operation>> =
-        std::sync::LazyLock::new(
-            || match otp_client_codegen::Spec::parse("openapi.yaml", SPEC) {
-                Ok(spec) => spec.operations(),
-                Err(e) => {
-                    tracing::error!("the spec the sandbox was built with does not load: {e}");
-                    Vec::new()
-                }
-            },
-        );
+pub(crate) fn operations() -> &'static [otp_spec::Operation] {
+    static OPERATIONS: std::sync::LazyLock<Vec<otp_spec::Operation>> =
+        std::sync::LazyLock::new(|| match otp_spec::Spec::parse("openapi.yaml", SPEC) {
+            Ok(spec) => spec.operations(),
+            Err(e) => {
+                tracing::error!("the spec the sandbox was built with does not load: {e}");
+                Vec::new()
+            }
+        });
     &OPERATIONS
 }
 

@@ -6,6 +6,7 @@
 //! are only read (so a field added is harmless), and the spec's enums are extensible
 //! (`Unknown(String)`, `#[non_exhaustive]`), so a value added is harmless too.
 
+use otp_spec::resolve;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use openapiv3::{
@@ -99,25 +100,6 @@ fn operations(spec: &OpenAPI) -> Ops<'_> {
             (id, (method.to_uppercase(), path.to_string(), op))
         })
         .collect()
-}
-
-fn resolve<'a, T>(
-    item: &'a ReferenceOr<T>,
-    prefix: &str,
-    table: impl Fn(&'a openapiv3::Components) -> &'a indexmap::IndexMap<String, ReferenceOr<T>>,
-    spec: &'a OpenAPI,
-) -> Option<&'a T> {
-    let mut item = item;
-    for _ in 0..16 {
-        match item {
-            ReferenceOr::Item(t) => return Some(t),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix(prefix)?;
-                item = table(spec.components.as_ref()?).get(name)?;
-            }
-        }
-    }
-    None
 }
 
 fn parameter<'a>(p: &'a ReferenceOr<Parameter>, spec: &'a OpenAPI) -> Option<&'a Parameter> {
@@ -532,7 +514,7 @@ fn diff_schema(
             let extensible = n
                 .schema_data
                 .extensions
-                .get(otp_client_codegen::EXTENSIBLE_ENUM_EXTENSION)
+                .get(otp_spec::EXTENSIBLE_ENUM_EXTENSION)
                 .and_then(|v| v.as_bool())
                 == Some(true);
             for v in nv.difference(&ov) {

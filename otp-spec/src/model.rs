@@ -1,5 +1,5 @@
-//! Loading the spec, checking the rules the generators rely on, and the facts about each
-//! operation that the facades, the xtask and the tests need.
+//! The parsed spec: loading it, checking the rules the generators rely on, and the facts
+//! about each operation that the generators, the sandbox, the diff and the tests need.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
 
-use crate::CodegenError;
+use crate::SpecError;
+use crate::resolve;
+
+/// The vendor extension that marks an extensible enum.
+pub const EXTENSIBLE_ENUM_EXTENSION: &str = "x-extensible-enum";
 
 /// The vendor extension that marks a long-polling operation.
 pub const LONG_POLLING_EXTENSION: &str = "x-long-polling";
@@ -73,7 +77,11 @@ pub struct Operation {
     /// Whether the widget back end exposes it (`x-widget`); `None` where the spec does not
     /// say, and the widget then does not expose it.
     pub widget: Option<WidgetExposure>,
-    /// The path and query parameters: (name as the spec spells it, `path` or `query`).
+    /// The operation's `summary`, as the spec gives it.
+    pub summary: String,
+    /// The operation's `description`, as the spec gives it.
+    pub description: String,
+    /// The parameters: (name as the spec spells it, `path`, `query`, `header` or `cookie`).
     pub parameters: Vec<(String, String)>,
     /// Each parameter's description, by name.
     pub parameter_descriptions: Vec<(String, String)>,
@@ -117,9 +125,9 @@ pub const SDK_NOTE_EXTENSION: &str = "x-sdk-note";
 
 impl Spec {
     /// Reads, parses and checks the spec at `path`.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, CodegenError> {
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, SpecError> {
         let path = path.as_ref().to_path_buf();
-        let text = std::fs::read_to_string(&path).map_err(|source| CodegenError::Read {
+        let text = std::fs::read_to_string(&path).map_err(|source| SpecError::Read {
             path: path.clone(),
             source,
         })?;
@@ -127,9 +135,9 @@ impl Spec {
     }
 
     /// Parses and checks a spec held in memory; `path` is only used in messages.
-    pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Self, CodegenError> {
+    pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Self, SpecError> {
         let path = path.as_ref().to_path_buf();
-        let openapi: OpenAPI = serde_yaml::from_str(text).map_err(|e| CodegenError::Parse {
+        let openapi: OpenAPI = serde_yaml::from_str(text).map_err(|e| SpecError::Parse {
             path: path.clone(),
             location: e.location().map(|l| (l.line(), l.column())),
             message: e.to_string(),
@@ -149,15 +157,15 @@ impl Spec {
         &self.openapi
     }
 
-    fn invalid(&self, at: impl Into<String>, message: impl Into<String>) -> CodegenError {
-        CodegenError::Invalid {
+    fn invalid(&self, at: impl Into<String>, message: impl Into<String>) -> SpecError {
+        SpecError::Invalid {
             path: self.path.clone(),
             at: at.into(),
             message: message.into(),
         }
     }
 
-    fn check(&self) -> Result<(), CodegenError> {
+    fn check(&self) -> Result<(), SpecError> {
         if !self.openapi.openapi.starts_with("3.0.") {
             return Err(self.invalid(
                 "openapi",
@@ -223,32 +231,24 @@ impl Spec {
         &'a self,
         resp: &'a ReferenceOr<openapiv3::Response>,
     ) -> Option<&'a openapiv3::Response> {
-        match resp {
-            ReferenceOr::Item(r) => Some(r),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/responses/")?;
-                match self.openapi.components.as_ref()?.responses.get(name)? {
-                    ReferenceOr::Item(r) => Some(r),
-                    ReferenceOr::Reference { .. } => None,
-                }
-            }
-        }
+        resolve(
+            resp,
+            "#/components/responses/",
+            |c| &c.responses,
+            &self.openapi,
+        )
     }
 
     fn resolve_parameter<'a>(
         &'a self,
         p: &'a ReferenceOr<openapiv3::Parameter>,
     ) -> Option<&'a openapiv3::Parameter> {
-        match p {
-            ReferenceOr::Item(p) => Some(p),
-            ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/parameters/")?;
-                match self.openapi.components.as_ref()?.parameters.get(name)? {
-                    ReferenceOr::Item(p) => Some(p),
-                    ReferenceOr::Reference { .. } => None,
-                }
-            }
-        }
+        resolve(
+            p,
+            "#/components/parameters/",
+            |c| &c.parameters,
+            &self.openapi,
+        )
     }
 
     /// The object schema named `name` under `components/schemas`.
@@ -416,6 +416,8 @@ impl Spec {
                     .response_schema(op, |n| (200..300).contains(&n))
                     .map(|(n, schema)| (n, schema_name(schema).unwrap_or_default().to_string()));
                 Operation {
+                    summary: op.summary.clone().unwrap_or_default(),
+                    description: op.description.clone().unwrap_or_default(),
                     parameter_descriptions,
                     body_properties: self.body_properties(op),
                     body_schema: match Self::body_schema_ref(op) {
