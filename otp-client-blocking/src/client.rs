@@ -50,6 +50,22 @@ impl Client {
         }
     }
 
+    /// Calls an operation this client's spec does not list, with every guarantee of the
+    /// generated ones: see [`otp_client::Client::call_unlisted`].
+    ///
+    /// ```no_run
+    /// # fn run(client: otp_client_blocking::Client, id: otp_client_blocking::RequestId) -> Result<(), otp_client_blocking::Error> {
+    /// use otp_client_blocking::UnlistedRequest;
+    /// let answer = client.call_unlisted(&UnlistedRequest::post().request_id(id).segment("cancel"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn call_unlisted(
+        &self,
+        request: &otp_client::UnlistedRequest,
+    ) -> Result<serde_json::Value, otp_client::Error> {
+        self.block_on(self.inner.call_unlisted(request))
+    }
+
     /// The async client underneath, sharing this one's connection pool.
     pub fn async_client(&self) -> &otp_client::Client {
         &self.inner

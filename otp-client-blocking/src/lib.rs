@@ -16,6 +16,6 @@ pub use client::{Client, ClientBuilder};
 pub use flow::{Events, Verification};
 pub use otp_client::{
     ApiError, Channel, Environment, Error, ErrorKind, InvalidRequestId, NextStep, RequestId,
-    RetryPolicy, SavedVerification, TransportFailure, VerificationEvent, Verified, mask_phone,
-    types,
+    RetryPolicy, SavedVerification, TransportFailure, UnlistedRequest, VerificationEvent, Verified,
+    mask_phone, types,
 };

@@ -14,6 +14,7 @@ mod operation;
 mod redact;
 mod request_id;
 mod retry;
+mod unlisted;
 mod wait;
 
 /// The code progenitor and `otp-client-codegen` generate from the spec at build time. Its
@@ -40,6 +41,7 @@ pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Veri
 pub use mask::mask_phone;
 pub use request_id::{InvalidRequestId, RequestId};
 pub use retry::RetryPolicy;
+pub use unlisted::UnlistedRequest;
 
 /// The request and response types of the API, generated from the spec's schemas.
 pub mod types {

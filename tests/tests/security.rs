@@ -839,3 +839,180 @@ async fn the_token_never_appears_in_debug() {
         Vec::<&str>::new()
     );
 }
+
+// --- The escape hatch for unlisted operations ------------------------------------------------
+
+/// `call_unlisted` on `which` client against `base_url`.
+async fn unlisted(
+    which: Which,
+    base_url: &str,
+    token: &str,
+    request: otp_client::UnlistedRequest,
+) -> Result<serde_json::Value, otp_client::Error> {
+    match which {
+        Which::Async => {
+            async_client_as(base_url, token)
+                .call_unlisted(&request)
+                .await
+        }
+        Which::Blocking => {
+            let (base_url, token) = (base_url.to_string(), token.to_string());
+            tokio::task::spawn_blocking(move || {
+                blocking_client_as(&base_url, &token).call_unlisted(&request)
+            })
+            .await
+            .expect("the blocking call does not panic")
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unlisted_operation_goes_where_it_says_with_the_token_and_nothing_else() {
+    use otp_client::UnlistedRequest;
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    for which in BOTH {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": 1})))
+            .mount(&server)
+            .await;
+        let base = base_url(&server);
+        let get = UnlistedRequest::get()
+            .segment("longPolling")
+            .request_id(id())
+            .segment("region")
+            .query("recipient", RECIPIENT);
+        let answer = unlisted(which, &base, TOKEN, get).await.unwrap();
+        assert_eq!(answer, serde_json::json!({"ok": 1}), "{which:?}");
+        let post = UnlistedRequest::post()
+            .request_id(id())
+            .segment("cancel")
+            .json(serde_json::json!({"reason": "user"}));
+        unlisted(which, &base, TOKEN, post).await.unwrap();
+
+        let seen = server.received_requests().await.unwrap();
+        assert_eq!(seen.len(), 2, "{which:?}: one request each");
+        assert_eq!(seen[0].method.as_str(), "GET");
+        assert_eq!(
+            seen[0].url.path(),
+            format!("/api/n/otp-handler/longPolling/{REQUEST_ID}/region"),
+            "{which:?}"
+        );
+        assert_eq!(
+            seen[0].url.query(),
+            Some("recipient=%2B79991234563"),
+            "{which:?}"
+        );
+        assert_eq!(seen[1].method.as_str(), "POST");
+        assert_eq!(
+            seen[1].url.path(),
+            format!("/api/n/otp-handler/{REQUEST_ID}/cancel")
+        );
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&seen[1].body).unwrap(),
+            serde_json::json!({"reason": "user"})
+        );
+        for request in &seen {
+            let auth = request
+                .headers
+                .get("authorization")
+                .map(|v| v.to_str().unwrap());
+            assert_eq!(auth, Some(format!("Bearer {TOKEN}").as_str()), "{which:?}");
+            assert!(request.headers.get("api-version").is_none(), "{which:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unlisted_segment_or_query_name_cannot_choose_its_own_path() {
+    use otp_client::UnlistedRequest;
+    let server = RecordingServer::start(|_| Answer::json("200 OK", "{}")).await;
+    for which in BOTH {
+        for bad in [
+            "..", ".", "a/b", "a\\b", "%2e%2e", "a?b", "a#b", "", " ", "é",
+        ] {
+            for request in [
+                UnlistedRequest::get().request_id(id()).segment(bad),
+                UnlistedRequest::get().segment("x").query(bad, "v"),
+            ] {
+                let err = unlisted(which, &server.base_url, TOKEN, request)
+                    .await
+                    .expect_err(bad);
+                assert!(
+                    matches!(err.kind(), ErrorKind::InvalidArgument { .. }),
+                    "{which:?} {bad:?}: {err}"
+                );
+                assert!(!err.may_have_been_sent(), "{which:?} {bad:?}");
+            }
+        }
+    }
+    assert_eq!(server.received().len(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn an_unlisted_post_is_sent_once_and_its_error_mapped_and_scrubbed() {
+    use otp_client::UnlistedRequest;
+    let echo = serde_json::json!({
+        "type": "ValidateError",
+        "message": format!("bad {SECRET_PHONE} with {SECRET_TOKEN}"),
+        "httpStatus": 400
+    })
+    .to_string();
+    for which in BOTH {
+        // An overloaded service: a step that says to retry, which a POST that may have been
+        // sent does not take.
+        let body = format!(r#"{{"message": "busy {SECRET_TOKEN}", "httpStatus": 503}}"#);
+        let server =
+            RecordingServer::start(move |_| Answer::json("503 Service Unavailable", &body)).await;
+        let post = UnlistedRequest::post()
+            .request_id(id())
+            .segment("cancel")
+            .json(serde_json::json!({"phone": SECRET_PHONE}));
+        let err = unlisted(which, &server.base_url, SECRET_TOKEN, post)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            server.received().len(),
+            1,
+            "{which:?}: a POST is not repeated"
+        );
+        // The same answer to a GET: the retry rules of generated GETs (3 attempts).
+        server.clear();
+        let get = UnlistedRequest::get().request_id(id()).segment("state");
+        unlisted(which, &server.base_url, SECRET_TOKEN, get)
+            .await
+            .unwrap_err();
+        assert_eq!(server.received().len(), 3, "{which:?}: a GET is retried");
+        assert_eq!(
+            err.next_step(),
+            NextStep::RetryLater { retry_after: None },
+            "{which:?}: {err}"
+        );
+        assert_eq!(
+            leaks(&renderings(&err)),
+            Vec::<&str>::new(),
+            "{which:?}: {err:#?}"
+        );
+
+        let body = echo.clone();
+        let server = RecordingServer::start(move |_| Answer::json("400 Bad Request", &body)).await;
+        let get = UnlistedRequest::get()
+            .segment("things")
+            .query("recipient", SECRET_PHONE);
+        let err = unlisted(which, &server.base_url, SECRET_TOKEN, get)
+            .await
+            .unwrap_err();
+        match err.kind() {
+            ErrorKind::Api(api) => {
+                assert_eq!(api.kind, otp_client::types::ExceptionType::ValidateError)
+            }
+            other => panic!("{which:?}: not an API error: {other:?}"),
+        }
+        assert_eq!(
+            leaks(&renderings(&err)),
+            Vec::<&str>::new(),
+            "{which:?}: {err:#?}"
+        );
+    }
+}
