@@ -7,6 +7,7 @@
 
 mod config;
 mod output;
+mod spec;
 mod verify;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub(crate) enum Exit {
     Api = 3,
     /// The service could not be reached, or the connection broke.
     Transport = 4,
+    /// `otp spec diff` found a breaking change.
+    Breaking = 5,
 }
 
 /// Why a subcommand failed.
@@ -149,6 +152,7 @@ fn command() -> Command {
         )
         .subcommands(generated::operation_commands())
         .subcommand(verify::command())
+        .subcommand(spec::command())
         .subcommand(
             Command::new("completions")
                 .about("Prints the shell completions of `otp`")
@@ -196,6 +200,7 @@ async fn run(matches: &ArgMatches) -> Exit {
             Exit::Ok
         }
         "verify" => verify::run(matches, sub).await,
+        "spec" => spec::run(sub),
         operation => {
             let client = match config::client(matches) {
                 Ok(client) => client,

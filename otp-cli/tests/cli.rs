@@ -407,3 +407,78 @@ fn completions_cover_every_subcommand() {
         assert!(script.contains("verify"), "{shell}");
     }
 }
+
+/// A fixture of the diff's tests.
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/../xtask/tests/fixtures/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn spec_diff_says_what_breaks_in_every_format_and_exits_by_severity() {
+    let (base, removed) = (fixture("base"), fixture("operation-removed"));
+    let text = otp(None, &["spec", "diff", &base, &removed], "");
+    assert_eq!(text.status.code(), Some(5), "breaking: {}", stderr(&text));
+    let out = stdout(&text);
+    let breaking = out.find("Breaking").expect("a breaking section");
+    assert!(out[breaking..].contains("operation removed"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour off a terminal: {out}");
+
+    let json = otp(
+        None,
+        &["spec", "diff", &base, &removed, "--format", "json"],
+        "",
+    );
+    let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let changes = report["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["breaking"] == true
+                && c["what"].as_str().unwrap().contains("operation removed")),
+        "{report:#}"
+    );
+    let markdown = otp(
+        None,
+        &["spec", "diff", &base, &removed, "--format", "markdown"],
+        "",
+    );
+    let md = stdout(&markdown);
+    assert!(
+        md.find("### Breaking").unwrap() < md.find("operation removed").unwrap(),
+        "{md}"
+    );
+
+    let allowed = otp(
+        None,
+        &["spec", "diff", &base, &removed, "--allow-breaking"],
+        "",
+    );
+    assert_eq!(allowed.status.code(), Some(0));
+    let added = otp(
+        None,
+        &["spec", "diff", &base, &fixture("operation-added")],
+        "",
+    );
+    assert_eq!(added.status.code(), Some(0), "{}", stdout(&added));
+    assert!(
+        stdout(&added).contains("Non-breaking"),
+        "{}",
+        stdout(&added)
+    );
+}
+
+#[test]
+fn spec_diff_of_a_file_that_is_not_there_is_one_line_and_exit_2() {
+    let missing = otp(
+        None,
+        &["spec", "diff", &fixture("base"), "/nonexistent/spec.yaml"],
+        "",
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    let err = stderr(&missing);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/spec.yaml"), "{err}");
+}

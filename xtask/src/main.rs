@@ -37,7 +37,7 @@ enum Command {
         /// The new spec: a file or a git revision (default: the working tree's spec).
         new: Option<String>,
         /// How to print the report.
-        #[arg(long, value_enum, default_value = "text")]
+        #[arg(long, default_value = "text")]
         format: diff::Format,
         /// Exit 0 even when something breaks.
         #[arg(long)]

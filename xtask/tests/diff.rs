@@ -248,6 +248,35 @@ fn every_kind_of_change_is_found_and_classified() {
             panic!("{fixture}: no {scope} change like `{what}` in {changes:#?}")
         });
         assert_eq!(change["breaking"], *breaking, "{fixture}: {change}");
+        // Text and Markdown list it under the same severity as JSON.
+        let new = fixtures().join(format!("{fixture}.yaml"));
+        let full_what = change["what"].as_str().unwrap();
+        for (format, breaking_header, other_header) in [
+            ("text", "\nBreaking\n", "\nNon-breaking\n"),
+            ("markdown", "\n### Breaking\n", "\n### Non-breaking\n"),
+        ] {
+            let out = xtask(&[
+                "diff",
+                base.to_str().unwrap(),
+                new.to_str().unwrap(),
+                "--format",
+                format,
+            ]);
+            let rendered = String::from_utf8_lossy(&out.stdout);
+            let at = rendered
+                .find(full_what)
+                .unwrap_or_else(|| panic!("{fixture} {format}: `{full_what}` not in:\n{rendered}"));
+            let before = &rendered[..at];
+            let under_breaking = before
+                .rfind(breaking_header)
+                .map(|i| i as i64)
+                .unwrap_or(-1)
+                > before.rfind(other_header).map(|i| i as i64).unwrap_or(-1);
+            assert_eq!(
+                under_breaking, *breaking,
+                "{fixture} {format}: `{full_what}` is under the wrong severity in:\n{rendered}"
+            );
+        }
         assert!(
             !change["reason"].as_str().unwrap().is_empty(),
             "{fixture}: a reason"

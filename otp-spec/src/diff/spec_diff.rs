@@ -6,7 +6,7 @@
 //! are only read (so a field added is harmless), and the spec's enums are extensible
 //! (`Unknown(String)`, `#[non_exhaustive]`), so a value added is harmless too.
 
-use otp_spec::resolve;
+use crate::resolve;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use openapiv3::{
@@ -514,7 +514,7 @@ fn diff_schema(
             let extensible = n
                 .schema_data
                 .extensions
-                .get(otp_spec::EXTENSIBLE_ENUM_EXTENSION)
+                .get(crate::EXTENSIBLE_ENUM_EXTENSION)
                 .and_then(|v| v.as_bool())
                 == Some(true);
             for v in nv.difference(&ov) {

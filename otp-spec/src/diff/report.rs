@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use super::{Change, ChangeKind, Report, RustChange};
 
 /// How to print the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Readable text, grouped, breaking first; coloured on a terminal.
     Text,
@@ -15,6 +15,19 @@ pub enum Format {
     Json,
     /// For a changelog entry or a review comment.
     Markdown,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            "markdown" => Ok(Self::Markdown),
+            other => Err(format!("`{other}`: one of text, json, markdown")),
+        }
+    }
 }
 
 const RED: Style = AnsiColor::Red.on_default().bold();
@@ -48,6 +61,8 @@ impl Report {
         format!("{breaking} breaking, {other} non-breaking change(s): {bump}")
     }
 
+    /// The report in `format`. Text carries ANSI styles: strip them where the output is not a
+    /// terminal (`anstream` does).
     pub fn render(&self, format: Format) -> String {
         match format {
             Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
@@ -85,18 +100,8 @@ impl Report {
         if let Some(e) = &self.rust_error {
             let _ = writeln!(s, "\n{BOLD}Rust API{BOLD:#}\n  not compared: {e}");
         }
-        for (breaking, title, style) in [
-            (true, "Rust API: breaking", RED),
-            (false, "Rust API: compatible", GREEN),
-        ] {
-            let changes: Vec<&RustChange> = self
-                .rust
-                .iter()
-                .filter(|r| r.breaking == breaking)
-                .collect();
-            if changes.is_empty() {
-                continue;
-            }
+        for (breaking, title, changes) in self.rust_sections() {
+            let style = if breaking { RED } else { GREEN };
             let _ = writeln!(s, "\n{style}{title}{style:#}");
             for r in changes {
                 let mark = match r.kind {
@@ -120,6 +125,22 @@ impl Report {
         s
     }
 
+    /// The Rust API's changes by severity, breaking first: (breaking, title, changes), only
+    /// the sections that have some.
+    fn rust_sections(&self) -> Vec<(bool, &'static str, Vec<&RustChange>)> {
+        [
+            (true, "Rust API: breaking"),
+            (false, "Rust API: compatible"),
+        ]
+        .into_iter()
+        .map(|(breaking, title)| {
+            let changes = self.rust.iter().filter(|r| r.breaking == breaking);
+            (breaking, title, changes.collect::<Vec<_>>())
+        })
+        .filter(|(_, _, changes)| !changes.is_empty())
+        .collect()
+    }
+
     fn markdown(&self) -> String {
         let mut s = format!(
             "## API changes: `{}` → `{}`\n\n{}\n",
@@ -139,18 +160,7 @@ impl Report {
                 }
             }
         }
-        for (breaking, title) in [
-            (true, "Rust API: breaking"),
-            (false, "Rust API: compatible"),
-        ] {
-            let changes: Vec<&RustChange> = self
-                .rust
-                .iter()
-                .filter(|r| r.breaking == breaking)
-                .collect();
-            if changes.is_empty() {
-                continue;
-            }
+        for (_, title, changes) in self.rust_sections() {
             let _ = writeln!(s, "\n### {title}\n");
             for r in changes {
                 let verb = match r.kind {
