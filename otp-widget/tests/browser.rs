@@ -85,7 +85,7 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
-                    "this test needs `chromedriver` and `chromium` ({e}): install them (Debian: `apt-get install chromium chromium-driver`); `.ci/run` does"
+                    "this test needs `chromedriver` and `chromium` ({e}): `cargo xtask test` installs them and runs the tests (Debian: `apt-get install chromium chromium-driver`)"
                 )
             });
         let driver = Running(driver);

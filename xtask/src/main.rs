@@ -6,6 +6,7 @@ mod diff;
 mod docs;
 mod overlay;
 mod paths;
+mod test;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The README's test command: install what the tests run for real when it is missing
+    /// (redis-server, chromium, chromedriver; apt on Debian and Ubuntu), then
+    /// `cargo test --workspace [ARGS]`.
+    Test {
+        /// Passed on to `cargo test --workspace`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Regenerate both clients' code into the committed snapshots under `generated/`.
     Generate,
     /// Fail when a snapshot is stale, a crate's spec differs from `openapi/`, an operation
@@ -60,6 +69,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Test { args } => {
+            return test::run(&args).unwrap_or_else(|e| {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            });
+        }
         Command::Generate => check::generate(),
         Command::Check { docs } => check::check(docs),
         Command::SpecOverlay {

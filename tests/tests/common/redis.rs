@@ -25,7 +25,7 @@ impl RedisServer {
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
-                    "this test needs a real `redis-server` on PATH ({e}): install it (Debian: `apt-get install redis-server`); `.ci/run` does"
+                    "this test needs a real `redis-server` on PATH ({e}): `cargo xtask test` installs it and runs the tests (Debian: `apt-get install redis-server`)"
                 )
             });
         let started = Instant::now();
