@@ -1,7 +1,7 @@
 //! Bad input, broken servers and the blocking client's threading rules: a clear error,
 //! never a panic.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

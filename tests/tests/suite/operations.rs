@@ -1,7 +1,7 @@
 //! Every operation of the spec, on both clients, against a mock server: the request
 //! (method, path, query, body, Authorization) and the decoded success body.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

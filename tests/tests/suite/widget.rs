@@ -3,7 +3,7 @@
 //! shape; captchas, client addresses, quotas and the per-phone limit work as documented;
 //! two replicas share a real Redis.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -5,7 +5,7 @@
 //! The seed corpus is `tests/fuzz-corpus/`; `PROPTEST_CASES` bounds the random part
 //! (256 by default).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Every documented error of every operation, on both clients: the spec's own example
 //! body decodes to the error's kind, message and status.
 
-mod common;
+use crate::common;
 
 use common::*;
 use otp_client::types::ExceptionType;

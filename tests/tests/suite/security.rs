@@ -9,7 +9,7 @@
 //! - the configuration refuses what would leak (credentials in the base URL, a token a
 //!   header would mangle).
 
-mod common;
+use crate::common;
 
 use std::error::Error as _;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! says what happened, no panic, back within the configured deadline; retries as the
 //! policy says; the token kept from other hosts.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The hand-written layer on both clients: long-polling helpers, the verification flow,
 //! what errors advise, and tracing without personal data.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

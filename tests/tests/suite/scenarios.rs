@@ -2,7 +2,7 @@
 //! through the client, the test API (code, confirm, expire, switch, close, injected faults),
 //! the blocking use without a runtime, and memory that stays bounded.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ fn client(sandbox: &Sandbox) -> otp_client::Client {
 
 #[test]
 fn the_readme_table_is_the_sandboxs_list() {
-    let readme = include_str!("../../otp-sandbox/README.md");
+    let readme = include_str!("../../../otp-sandbox/README.md");
     for scenario in SCENARIOS {
         let row = format!("| `{}` | {} |", scenario.phone, scenario.summary);
         assert!(readme.contains(&row), "the README lacks the row `{row}`");

@@ -3,7 +3,7 @@
 //! between processes, a wrong code says how many attempts are left, and the events follow
 //! the same rules as the errors.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! documented error of every operation reached by driving the sandbox into that state,
 //! concurrent sessions, and every answer the sandbox gave checked against the spec.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
