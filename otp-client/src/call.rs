@@ -20,6 +20,10 @@ use crate::redact::Secrets;
 use crate::types::ErrorResponse;
 use crate::{Client, Error, NextStep, RequestId};
 
+/// The longest string argument a call takes (a phone number, a code): far past any real one,
+/// and short enough that a URL that carries it is one every server reads.
+pub(crate) const MAX_ARGUMENT_BYTES: usize = 2048;
+
 /// The arguments of a call that the SDK itself looks at.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Args<'a> {
@@ -115,6 +119,13 @@ impl Client {
                     Error::invalid_argument(name, "must not be empty").with_operation(operation)
                 );
             }
+            if value.len() > MAX_ARGUMENT_BYTES {
+                return Err(Error::invalid_argument(
+                    name,
+                    format!("longer than {MAX_ARGUMENT_BYTES} bytes"),
+                )
+                .with_operation(operation));
+            }
         }
         let recipient = args
             .strings
@@ -169,15 +180,16 @@ impl Client {
                 let error = Error::from_raw(raw_error, context, secrets);
                 maybe_sent |= error.may_have_been_sent();
                 let delay = policy.delay(attempt, error.retry_after());
-                if attempt >= policy.max_attempts
-                    || !retryable(operation, &error)
-                    || started.elapsed() + delay > policy.deadline
-                {
+                let Some(delay) = delay.filter(|delay| {
+                    attempt < policy.max_attempts
+                        && retryable(operation, &error)
+                        && started.elapsed().saturating_add(*delay) <= policy.deadline
+                }) else {
                     tracing::Span::current()
                         .record("latency_ms", started.elapsed().as_millis() as u64);
                     tracing::debug!(error = %error, "otp-handler call failed");
                     return Err(error);
-                }
+                };
                 tracing::warn!(
                     attempt,
                     delay_ms = delay.as_millis() as u64,

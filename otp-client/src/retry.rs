@@ -31,7 +31,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// The backoff before the first retry; it doubles for each next one.
     pub base_delay: Duration,
-    /// The longest wait before a retry, `Retry-After` included.
+    /// The longest wait before a retry. A `Retry-After` longer than this is never cut short:
+    /// the call is not retried, and its error carries the wait
+    /// ([`Error::retry_after`](crate::Error::retry_after)).
     pub max_delay: Duration,
     /// No retry starts later than this after the call began.
     pub deadline: Duration,
@@ -59,17 +61,20 @@ impl RetryPolicy {
     }
 
     /// The wait before retry number `retry` (1 for the first), given the server's
-    /// `Retry-After`, if any: full jitter over the exponential backoff, or what the server
-    /// asked for; never more than `max_delay`.
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    /// `Retry-After`, if any: full jitter over the exponential backoff, never more than
+    /// `max_delay`; or exactly what the server asked for, and `None` (no retry) when it asked
+    /// for longer than `max_delay`: a retry never comes earlier than asked.
+    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if let Some(asked) = retry_after {
-            return asked.min(self.max_delay);
+            return (asked <= self.max_delay).then_some(asked);
         }
         let exp = self
             .base_delay
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         let ceiling = exp.min(self.max_delay);
-        ceiling.mul_f64(rand::random::<f64>())
+        // Computed in seconds and checked: `mul_f64` panics where rounding passes `Duration::MAX`.
+        let jittered = ceiling.as_secs_f64() * rand::random::<f64>();
+        Some(Duration::try_from_secs_f64(jittered).map_or(ceiling, |d| d.min(ceiling)))
     }
 }
 
@@ -96,14 +101,46 @@ mod tests {
         for retry in 1..10 {
             let ceiling = (p.base_delay * 2u32.pow(retry - 1)).min(p.max_delay);
             for _ in 0..50 {
-                assert!(p.delay(retry, None) <= ceiling);
+                assert!(p.delay(retry, None).unwrap() <= ceiling);
             }
         }
         assert_eq!(
             p.delay(1, Some(Duration::from_millis(700))),
-            Duration::from_millis(700)
+            Some(Duration::from_millis(700))
         );
-        assert_eq!(p.delay(1, Some(Duration::from_secs(60))), p.max_delay);
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(30))),
+            None,
+            "asked for longer than max_delay: no retry, never an earlier one"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_policy_and_retry_after_give_a_delay_without_panicking(
+            base in proptest::num::u64::ANY,
+            max in proptest::num::u64::ANY,
+            nanos in 0u32..1_000_000_000,
+            retry in proptest::num::u32::ANY,
+            asked in proptest::option::of(proptest::num::u64::ANY),
+        ) {
+            let p = RetryPolicy {
+                max_attempts: u32::MAX,
+                base_delay: Duration::new(base, nanos),
+                max_delay: Duration::new(max, nanos),
+                deadline: Duration::MAX,
+            };
+            let asked = asked.map(Duration::from_secs);
+            match p.delay(retry, asked) {
+                Some(delay) => {
+                    proptest::prop_assert!(delay <= p.max_delay);
+                    if let Some(asked) = asked {
+                        proptest::prop_assert_eq!(delay, asked);
+                    }
+                }
+                None => proptest::prop_assert!(asked.is_some_and(|a| a > p.max_delay)),
+            }
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ where
     Fut: Future<Output = Result<T, Error>>,
 {
     let started = Instant::now();
-    let deadline = started + timeout;
+    let deadline = deadline_after(started, timeout);
     let gave_up = || {
         Err(Error::new(ErrorKind::DeadlineExceeded {
             waited: started.elapsed(),
@@ -82,6 +82,16 @@ where
             Ok(answer) => answer,
         };
     }
+}
+
+/// `start + timeout`, or for a timeout too long to add (`Duration::MAX`), a deadline decades
+/// away: a wait that practically never gives up, never a panic.
+pub(crate) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    const DECADES: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+    start
+        .checked_add(timeout)
+        .or_else(|| start.checked_add(DECADES))
+        .unwrap_or(start)
 }
 
 /// Paces repeated long-polls: after an answer that came back at once, a pause that

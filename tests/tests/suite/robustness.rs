@@ -413,3 +413,118 @@ fn unexpected<'e>(err: &'e Error, ctx: &str) -> (u16, Option<&'e str>, &'e str) 
         other => panic!("{ctx}: expected an unexpected response, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_argument_too_long_for_any_url_is_refused_by_its_name_before_sending() {
+    let server = MockServer::start().await;
+    let huge = format!("+7{}", "9".repeat(100_000));
+    for which in BOTH {
+        for op in ["getStatus", "checkStatusAndComplete", "send"] {
+            let args = Args {
+                recipient: huge.clone(),
+                ..Args::default()
+            };
+            let err = call(which, &base_url(&server), op, &args)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err.kind(),
+                    ErrorKind::InvalidArgument {
+                        name: "recipient",
+                        ..
+                    }
+                ),
+                "{which:?} {op}: {err:?}"
+            );
+            assert!(!err.may_have_been_sent(), "{which:?} {op}");
+        }
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_policy_allows_is_never_cut_short() {
+    let server = serve(
+        ResponseTemplate::new(503)
+            .insert_header("retry-after", "30")
+            .set_body_json(json!({"message": "busy", "httpStatus": 503})),
+    )
+    .await;
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .build()
+        .unwrap();
+    let err = client.get_channel(&id()).await.unwrap_err();
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "a GET asked to wait 30 s is not sent again after the 2 s cap"
+    );
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)), "{err}");
+    assert_eq!(
+        err.next_step(),
+        NextStep::RetryLater {
+            retry_after: Some(Duration::from_secs(30))
+        },
+        "the caller learns the wait"
+    );
+}
+
+#[tokio::test]
+async fn durations_at_their_maximum_do_not_panic() {
+    // A Retry-After of u64::MAX seconds under a policy with no cap on the wait: the deadline
+    // (saturating) refuses the retry.
+    let server = serve(
+        ResponseTemplate::new(503)
+            .insert_header("retry-after", "18446744073709551615")
+            .set_body_json(json!({"message": "busy", "httpStatus": 503})),
+    )
+    .await;
+    let policy = otp_client::RetryPolicy {
+        max_delay: Duration::MAX,
+        ..otp_client::RetryPolicy::default()
+    };
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(base_url(&server))
+        .retry(policy)
+        .build()
+        .unwrap();
+    let err = client.get_channel(&id()).await.unwrap_err();
+    assert_eq!(
+        err.retry_after(),
+        Some(Duration::from_secs(u64::MAX)),
+        "{err}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // The waits, with no deadline worth the name, against a sandbox that answers.
+    let sandbox = otp_sandbox::Sandbox::start(otp_sandbox::SandboxConfig::fast())
+        .await
+        .unwrap();
+    let client = async_client_as(&sandbox.base_url(), sandbox.token());
+    let session = client
+        .start_verification(otp_sandbox::CODE_WIDGET, RECIPIENT)
+        .await
+        .unwrap();
+    session
+        .wait_for_channel_selected(Duration::MAX)
+        .await
+        .unwrap();
+    let code = sandbox.code(session.request_id()).unwrap();
+    session.check_code(&code).await.unwrap();
+    session
+        .wait_for_success_status(Duration::MAX)
+        .await
+        .unwrap();
+    let (base, token) = (sandbox.base_url(), sandbox.token().to_string());
+    tokio::task::spawn_blocking(move || {
+        let client = blocking_client_as(&base, &token);
+        let session = client
+            .start_verification(otp_sandbox::CODE_WIDGET, RECIPIENT)
+            .unwrap();
+        session.wait_for_channel_selected(Duration::MAX).unwrap();
+    })
+    .await
+    .expect("the blocking waits do not panic on Duration::MAX");
+}
