@@ -31,18 +31,13 @@ pub async fn browser_get(client: &reqwest::Client, url: &str, authorization: Opt
 /// per-IP limit (to see what counting costs). With `upstream_h2`, it speaks HTTP/2 to the
 /// service (as over TLS to the real one), all calls on one connection.
 pub fn widget(upstream: &str, token: &str, upstream_h2: bool, per_ip_limit: bool) -> Router {
-    let client = otp_client::Client::builder(token)
+    let mut client = otp_client::Client::builder(token)
         .base_url(upstream)
-        .long_poll_timeout(Duration::from_secs(600))
-        .http(move |b| {
-            if upstream_h2 {
-                b.http2_prior_knowledge()
-            } else {
-                b
-            }
-        })
-        .build()
-        .unwrap();
+        .long_poll_timeout(Duration::from_secs(600));
+    if upstream_h2 {
+        client = client.http2_prior_knowledge();
+    }
+    let client = client.build().unwrap();
     otp_widget::WidgetBackend::builder(client)
         .per_ip_request_limit(per_ip_limit.then_some((u32::MAX, Duration::from_secs(60))))
         .build()

@@ -120,87 +120,61 @@ impl From<otp_client::ClientBuilder> for ClientBuilder {
     }
 }
 
+/// The blocking builder's settings, each the async builder's of the same name.
+macro_rules! settings {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self, $($arg: $ty),*) -> Self {
+                Self { inner: self.inner.$name($($arg),*) }
+            }
+        )*
+    };
+}
+
 impl ClientBuilder {
-    /// The deployment to talk to (production by default).
-    pub fn environment(self, environment: Environment) -> Self {
-        Self {
-            inner: self.inner.environment(environment),
-        }
-    }
-
-    /// A base URL of your own, such as a sandbox's.
-    pub fn base_url(self, url: impl Into<String>) -> Self {
-        Self {
-            inner: self.inner.base_url(url),
-        }
-    }
-
-    /// The timeout of one ordinary request (30 s by default).
-    pub fn timeout(self, timeout: Duration) -> Self {
-        Self {
-            inner: self.inner.timeout(timeout),
-        }
-    }
-
-    /// The timeout of one long-polling request (120 s by default).
-    pub fn long_poll_timeout(self, timeout: Duration) -> Self {
-        Self {
-            inner: self.inner.long_poll_timeout(timeout),
-        }
-    }
-
-    /// The timeout for opening a connection (10 s by default).
-    pub fn connect_timeout(self, timeout: Duration) -> Self {
-        Self {
-            inner: self.inner.connect_timeout(timeout),
-        }
-    }
-
-    /// The `User-Agent` header.
-    pub fn user_agent(self, user_agent: impl Into<String>) -> Self {
-        Self {
-            inner: self.inner.user_agent(user_agent),
-        }
-    }
-
-    /// Allows a plain `http://` base URL to a host that is not loopback.
-    pub fn allow_insecure_http(self, allow: bool) -> Self {
-        Self {
-            inner: self.inner.allow_insecure_http(allow),
-        }
-    }
-
-    /// How failures on the way are retried (see [`otp_client::RetryPolicy`]).
-    pub fn retry(self, policy: RetryPolicy) -> Self {
-        Self {
-            inner: self.inner.retry(policy),
-        }
-    }
-
-    /// The largest response body read (1 MiB by default).
-    pub fn max_response_body(self, bytes: usize) -> Self {
-        Self {
-            inner: self.inner.max_response_body(bytes),
-        }
-    }
-
-    /// Follows up to `max` redirects, only to URLs below the base URL (none by default);
-    /// see [`otp_client::ClientBuilder::follow_same_origin_redirects`].
-    pub fn follow_same_origin_redirects(self, max: usize) -> Self {
-        Self {
-            inner: self.inner.follow_same_origin_redirects(max),
-        }
-    }
-
-    /// Adjusts the HTTP client the SDK builds (proxies, root certificates, …); see
-    /// [`otp_client::ClientBuilder::http`].
-    pub fn http(
-        self,
-        settings: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            inner: self.inner.http(settings),
-        }
+    settings! {
+        /// The deployment to talk to (production by default).
+        environment(environment: Environment);
+        /// A base URL of your own, such as a sandbox's.
+        base_url(url: impl Into<String>);
+        /// The timeout of one ordinary request (30 s by default).
+        timeout(timeout: Duration);
+        /// The timeout of one long-polling request (120 s by default).
+        long_poll_timeout(timeout: Duration);
+        /// The timeout for opening a connection (10 s by default).
+        connect_timeout(timeout: Duration);
+        /// The `User-Agent` header.
+        user_agent(user_agent: impl Into<String>);
+        /// Allows a plain `http://` base URL to a host that is not loopback.
+        allow_insecure_http(allow: bool);
+        /// How failures on the way are retried (see [`otp_client::RetryPolicy`]).
+        retry(policy: RetryPolicy);
+        /// The largest response body read (1 MiB by default).
+        max_response_body(bytes: usize);
+        /// Follows up to `max` redirects of a `GET`, only to URLs below the base URL (none by
+        /// default); see [`otp_client::ClientBuilder::follow_same_origin_redirects`].
+        follow_same_origin_redirects(max: usize);
+        /// Sends requests through `proxy` (repeatable).
+        proxy(proxy: reqwest::Proxy);
+        /// Ignores the system's proxy settings.
+        no_proxy();
+        /// Trusts `certificate` as a root, besides the platform's (repeatable).
+        add_root_certificate(certificate: reqwest::Certificate);
+        /// Trusts only the roots added, not the platform's.
+        only_added_root_certificates(only: bool);
+        /// Connects from `address`.
+        local_address(address: std::net::IpAddr);
+        /// Keeps at most `max` idle connections per host.
+        pool_max_idle_per_host(max: usize);
+        /// Closes idle connections after `timeout` (`None`: never).
+        pool_idle_timeout(timeout: Option<Duration>);
+        /// Speaks HTTP/2 from the first byte, without negotiating it.
+        http2_prior_knowledge();
+        /// TCP keep-alive probes after `interval` of silence (`None`: off).
+        tcp_keepalive(interval: Option<Duration>);
+        /// `TCP_NODELAY` on the connections.
+        tcp_nodelay(nodelay: bool);
     }
 
     /// Builds the client and starts its runtime.

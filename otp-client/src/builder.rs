@@ -8,7 +8,6 @@ use reqwest::header::HeaderValue;
 
 use crate::client::{BEARER, ClientState};
 use crate::generated::raw;
-use crate::operation::below;
 use crate::redact::display_url;
 use crate::{Client, Error, RetryPolicy};
 
@@ -88,7 +87,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: String,
     allow_insecure_http: bool,
-    http: Option<HttpSettings>,
+    pub(crate) network: crate::network::Network,
     retry: RetryPolicy,
     max_response_body: usize,
     redirects: usize,
@@ -104,7 +103,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
-            .field("http", &self.http.is_some())
+            .field("network", &self.network)
             .field("retry", &self.retry)
             .field("max_response_body", &self.max_response_body)
             .field("redirects", &self.redirects)
@@ -123,7 +122,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             allow_insecure_http: false,
-            http: None,
+            network: crate::network::Network::default(),
             retry: RetryPolicy::default(),
             max_response_body: 1024 * 1024,
             redirects: 0,
@@ -197,27 +196,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Adjusts the HTTP client the SDK builds (proxies, root certificates, TLS settings,
-    /// pool sizes, local address…): `settings` gets reqwest's builder with this builder's
-    /// timeouts and user agent, and returns it changed. What keeps requests confined is set
-    /// after it and cannot be undone: redirects stay as
-    /// [`follow_same_origin_redirects`](Self::follow_same_origin_redirects) says, and no
-    /// `Referer` is sent.
-    ///
-    /// ```
-    /// let client = otp_client::Client::builder("my-api-token")
-    ///     .http(|b| b.pool_max_idle_per_host(4).tcp_nodelay(true))
-    ///     .build()?;
-    /// # Ok::<(), otp_client::Error>(())
-    /// ```
-    pub fn http(
-        mut self,
-        settings: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
-    ) -> Self {
-        self.http = Some(HttpSettings(std::sync::Arc::new(settings)));
-        self
-    }
-
     /// Builds the client. Fails, without panicking, with an [`ErrorKind::Config`] error on a
     /// token that is empty or not visible ASCII; a base URL that does not parse, has
     /// credentials, a query or a fragment, or is plain http to a host that is not loopback
@@ -237,16 +215,20 @@ impl ClientBuilder {
         let mut authorization = HeaderValue::from_str(&format!("{BEARER}{}", self.token))
             .map_err(|_| Error::config("the API token cannot travel in a header"))?;
         authorization.set_sensitive(true);
-        let mut http = reqwest::Client::builder()
+        let http = reqwest::Client::builder()
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent);
-        if let Some(HttpSettings(settings)) = &self.http {
-            http = settings(http);
-        }
-        let http = http
-            .redirect(redirect_policy(&base_url, self.redirects))
+        // The caller's network settings first; then what confines requests and keeps secrets
+        // out of logs, which nothing before can undo: redirects are followed by the SDK
+        // itself (`hooks::exec`), retries are the SDK's, no `Referer`, no connection logging.
+        let http = self
+            .network
+            .apply(http)
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
             .referer(false)
+            .connection_verbose(false)
             .build()
             .map_err(|e| Error::config("the HTTP client cannot start").with_source(e))?;
         let state = ClientState {
@@ -255,6 +237,7 @@ impl ClientBuilder {
             long_poll_timeout: self.long_poll_timeout,
             retry: self.retry,
             max_response_body: self.max_response_body,
+            redirects: self.redirects,
         };
         let text = base_url.as_str().trim_end_matches('/');
         Ok(Client {
@@ -296,34 +279,22 @@ impl ClientBuilder {
         if url.host().is_none() {
             return Err(Error::config(format!("base URL `{shown}` has no host")));
         }
+        // A base URL the parser changed (`/api/%2e%2e/x` resolved to `/x`, a line break or
+        // tab dropped, a host lower-cased) is not the one the caller meant: say what it became.
+        let written = text.trim_end_matches('/');
+        let parsed = url.as_str().trim_end_matches('/');
+        if written != parsed {
+            return Err(Error::config(format!(
+                "base URL `{shown}` does not read back as written: it would be `{}`; write it that way if that is the one",
+                display_url(parsed)
+            )));
+        }
         let mut url = url;
         let path = url.path().trim_end_matches('/').to_string();
         url.set_path(&path);
         Ok(url)
     }
 }
-
-/// Follows at most `max` redirects, and only to URLs under the base URL (its origin and
-/// path); stops at any other.
-fn redirect_policy(base_url: &reqwest::Url, max: usize) -> reqwest::redirect::Policy {
-    if max == 0 {
-        return reqwest::redirect::Policy::none();
-    }
-    let base_url = base_url.clone();
-    reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() <= max && below(&base_url, attempt.url()).is_some() {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
-}
-
-/// The caller's adjustments of the HTTP client (see [`ClientBuilder::http`]).
-#[derive(Clone)]
-struct HttpSettings(
-    std::sync::Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>,
-);
 
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or("");

@@ -39,6 +39,8 @@ pub(crate) struct ClientState {
     pub(crate) long_poll_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_body: usize,
+    /// How many redirects a `GET` follows below the base URL (a `POST` none).
+    pub(crate) redirects: usize,
 }
 
 impl ClientState {
@@ -60,6 +62,7 @@ impl fmt::Debug for ClientState {
             .field("long_poll_timeout", &self.long_poll_timeout)
             .field("retry", &self.retry)
             .field("max_response_body", &self.max_response_body)
+            .field("redirects", &self.redirects)
             .finish()
     }
 }

@@ -60,7 +60,7 @@ impl ClientHooks<ClientState> for raw::Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let limit = self.inner().max_response_body;
-        match self.client().execute(request).await {
+        match self.execute_following(request).await {
             Ok(response) => {
                 let status = response.status();
                 let (documented, decoder_refuses_errors) = with_context(|c| {
@@ -109,6 +109,57 @@ impl ClientHooks<ClientState> for raw::Client {
         }
         Ok(())
     }
+}
+
+impl raw::Client {
+    /// Sends `request`, following redirects as the builder allows: only for a `GET` (a
+    /// `POST` is never sent twice), at most as many as allowed, and only to a URL below the
+    /// base URL whose path has no encoded `/`, `\` or `.` (which a server that decodes before
+    /// resolving would route elsewhere). Anything else comes back as the 3xx it is.
+    async fn execute_following(
+        &self,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let state = self.inner();
+        let mut left = if request.method() == reqwest::Method::GET {
+            state.redirects
+        } else {
+            0
+        };
+        let mut again = if left > 0 { request.try_clone() } else { None };
+        let mut response = self.client().execute(request).await?;
+        while left > 0 && response.status().is_redirection() {
+            let target = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|location| response.url().join(location).ok())
+                .filter(|url| redirect_allowed(&state.base_url, url));
+            let (Some(target), Some(mut next)) = (target, again.take()) else {
+                break;
+            };
+            *next.url_mut() = target;
+            again = next.try_clone();
+            left -= 1;
+            with_context(|c| c.maybe_sent = true);
+            response = self.client().execute(next).await?;
+        }
+        Ok(response)
+    }
+}
+
+/// Whether a redirect to `url` may be followed: below the base URL (its scheme, host, port
+/// and path, no credentials), with no encoded separator or dot in what follows the base.
+fn redirect_allowed(base: &reqwest::Url, url: &reqwest::Url) -> bool {
+    let Some(rest) = crate::operation::below(base, url) else {
+        return false;
+    };
+    let encoded = |needle: &str| {
+        rest.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    !["%2f", "%5c", "%2e"].into_iter().any(encoded)
 }
 
 fn is_json(content_type: &str) -> bool {

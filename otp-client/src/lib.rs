@@ -10,6 +10,7 @@ mod error;
 mod flow;
 mod hooks;
 mod mask;
+mod network;
 mod operation;
 mod redact;
 mod request_id;

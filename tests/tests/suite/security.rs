@@ -415,7 +415,7 @@ async fn redirects_are_followed_only_when_asked_and_never_out_of_the_base_url() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_callers_http_settings_cannot_turn_redirects_or_referers_on() {
+async fn every_network_setting_leaves_redirects_off() {
     let other = elsewhere().await;
     let origin = redirecting(
         "307 Temporary Redirect",
@@ -424,10 +424,12 @@ async fn a_callers_http_settings_cannot_turn_redirects_or_referers_on() {
     .await;
     let settings = otp_client::Client::builder(TOKEN)
         .base_url(&origin.base_url)
-        .http(|b| {
-            b.redirect(reqwest::redirect::Policy::limited(10))
-                .referer(true)
-        });
+        .no_proxy()
+        .pool_max_idle_per_host(2)
+        .pool_idle_timeout(Some(Duration::from_secs(5)))
+        .tcp_nodelay(true)
+        .tcp_keepalive(Some(Duration::from_secs(30)))
+        .local_address("127.0.0.1".parse().unwrap());
     let client = settings.clone().build().unwrap();
     let err = client
         .finish(&id(), RECIPIENT)
@@ -447,6 +449,112 @@ async fn a_callers_http_settings_cannot_turn_redirects_or_referers_on() {
         other.received().is_empty(),
         "nothing reached the other host"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_is_never_sent_again_by_a_redirect_even_to_itself() {
+    // `send` answered by a 307 to its own URL, with redirects allowed: one SMS, not four.
+    let origin = RecordingServer::start(|r: &Received| {
+        let location = format!("location: {}\r\n", r.target);
+        Answer::with("307 Temporary Redirect", "text/plain", "", &location)
+    })
+    .await;
+    for which in BOTH {
+        origin.clear();
+        let settings = otp_client::Client::builder(TOKEN)
+            .base_url(&origin.base_url)
+            .follow_same_origin_redirects(3);
+        let err = match which {
+            Which::Async => {
+                settings
+                    .build()
+                    .unwrap()
+                    .send(&Args::default().body())
+                    .await
+            }
+            Which::Blocking => {
+                let client = otp_client_blocking::ClientBuilder::from(settings)
+                    .build()
+                    .unwrap();
+                tokio::task::spawn_blocking(move || client.send(&Args::default().body()))
+                    .await
+                    .unwrap()
+            }
+        }
+        .expect_err("a redirect of a POST is not followed");
+        assert!(
+            matches!(err.kind(), ErrorKind::Redirect { .. }),
+            "{which:?}: {err:?}"
+        );
+        assert_eq!(
+            origin.received().len(),
+            1,
+            "{which:?}: the POST was sent once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_with_encoded_separators_or_dots_is_not_followed() {
+    for tail in [
+        "..%2f..%2f..%2fescape",
+        "..%2F..%2Fescape",
+        "a%5c..%5cb",
+        "%2e%2e/%2e%2e/escape",
+    ] {
+        let origin = RecordingServer::start(move |r: &Received| {
+            if r.target.contains("escape") || r.target.contains("%5c") {
+                return Answer::json("200 OK", r#"{"success":true}"#);
+            }
+            let location = format!("location: /api/n/otp-handler/{tail}\r\n");
+            Answer::with("307 Temporary Redirect", "text/plain", "", &location)
+        })
+        .await;
+        let err = otp_client::Client::builder(TOKEN)
+            .base_url(&origin.base_url)
+            .follow_same_origin_redirects(5)
+            .build()
+            .unwrap()
+            .get_status(&id(), RECIPIENT)
+            .await
+            .expect_err("not followed");
+        assert!(
+            matches!(err.kind(), ErrorKind::Redirect { .. }),
+            "{tail}: {err:?}"
+        );
+        assert_eq!(
+            origin.received().len(),
+            1,
+            "{tail}: only the first request was sent"
+        );
+    }
+}
+
+#[test]
+fn a_base_url_that_does_not_read_back_as_written_is_refused() {
+    for base in [
+        "https://online.sigmasms.ru/api/%2e%2e/x",
+        "https://online.sigmasms.ru/api\r\nX-Injected: 1",
+        "https://online.sigmasms.ru/api/./n",
+        "https://online.sigmasms.ru/a\tpi",
+    ] {
+        let err = otp_client::Client::builder(TOKEN)
+            .base_url(base)
+            .build()
+            .expect_err(base);
+        assert!(
+            matches!(err.kind(), ErrorKind::Config(_)),
+            "{base:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("does not read back"),
+            "{base:?}: {err}"
+        );
+    }
+    otp_client::Client::builder(TOKEN)
+        .base_url("https://online.sigmasms.ru/api/n/otp-handler/")
+        .build()
+        .expect("a trailing slash is fine");
 }
 
 // --- No secret in any error or log line ------------------------------------------------------
