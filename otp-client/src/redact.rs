@@ -34,7 +34,9 @@ pub(crate) fn display_url(text: &str) -> String {
 
 /// `text` with every secret, bearer token and phone-like number replaced.
 pub(crate) fn scrub(text: &str, secrets: Secrets<'_>) -> String {
-    let mut out = text.to_string();
+    // A JSON body may spell any character as `\uXXXX` (and `/` as `\/`): read those first,
+    // so that a secret echoed as `tok\u002d…` is the secret.
+    let mut out = json_unescaped(text);
     let values = std::iter::once(secrets.token).chain(secrets.values.iter().map(|(_, v)| *v));
     for value in values.filter(|v| !v.trim().is_empty()) {
         for form in encodings(value) {
@@ -44,6 +46,57 @@ pub(crate) fn scrub(text: &str, secrets: Secrets<'_>) -> String {
         }
     }
     mask_phone_numbers(&scrub_bearer(&out))
+}
+
+/// `text` with JSON's `\uXXXX` escapes (surrogate pairs included) and `\/` read as the
+/// characters they stand for; any other escape, and a lone surrogate, left as written.
+fn json_unescaped(text: &str) -> String {
+    if !text.contains('\\') {
+        return text.to_string();
+    }
+    let hex = |s: &str| -> Option<u32> {
+        let digits = s.get(..4)?;
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit())
+            .then(|| u32::from_str_radix(digits, 16).ok())
+            .flatten()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        if let Some(after) = escape.strip_prefix("\\/") {
+            out.push('/');
+            rest = after;
+            continue;
+        }
+        let unit = escape.strip_prefix("\\u").and_then(hex);
+        let decoded = match unit {
+            Some(high @ 0xD800..=0xDBFF) => escape
+                .get(6..)
+                .and_then(|s| s.strip_prefix("\\u"))
+                .and_then(hex)
+                .filter(|low| (0xDC00..=0xDFFF).contains(low))
+                .and_then(|low| char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)))
+                .map(|c| (c, 12)),
+            Some(unit) => char::from_u32(unit).map(|c| (c, 6)),
+            None => None,
+        };
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &escape[len..];
+            }
+            None => {
+                out.push('\\');
+                rest = &escape[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A value as it may appear in an echoed request: as it is, form-encoded (a query), and
@@ -138,6 +191,26 @@ mod tests {
 
     const TOKEN: &str = "tok-SECRET-9f8e7d";
     const PHONE: &str = "+79991234563";
+
+    #[test]
+    fn json_escaped_echoes_are_scrubbed() {
+        for echoed in [
+            r"tok\u002dSECRET\u002d9f8e7d",
+            r"\u0074\u006f\u006b-SECRET-9f8e7d",
+            r"\u002B79991234563",
+            r"+7999\u0031234563",
+        ] {
+            let out = scrubbed(&format!(r#"{{"echo": "{echoed}"}}"#));
+            assert!(
+                !out.contains("SECRET") && !out.contains("1234563"),
+                "{echoed}: {out}"
+            );
+        }
+        assert_eq!(
+            json_unescaped(r"a\/b \ud83d\ude00 \ud800x \n \u12"),
+            "a/b 😀 \\ud800x \\n \\u12"
+        );
+    }
 
     fn scrubbed(text: &str) -> String {
         scrub(

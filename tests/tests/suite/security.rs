@@ -1124,3 +1124,28 @@ async fn an_unlisted_post_is_sent_once_and_its_error_mapped_and_scrubbed() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_secret_echoed_with_json_escapes_is_scrubbed_too() {
+    // The token and the phone as a JSON encoder may write them: `-` as `\u002d`, `+` as
+    // `\u002b`, `/` as `\/`.
+    let escaped_token = SECRET_TOKEN.replace('-', r"\u002d");
+    let escaped_phone = SECRET_PHONE.replace('+', r"\u002b");
+    let body = format!(r#"{{"echo": "Bearer\/{escaped_token} for {escaped_phone}"}}"#);
+    for which in BOTH {
+        let answer = body.clone();
+        let server =
+            RecordingServer::start(move |_| Answer::json("502 Bad Gateway", &answer)).await;
+        let args = Args {
+            recipient: SECRET_PHONE.into(),
+            ..Args::default()
+        };
+        let err = call_as(which, &server.base_url, SECRET_TOKEN, "getStatus", &args)
+            .await
+            .unwrap_err();
+        let shown = renderings(&err);
+        for piece in ["5ecr3t", "5550123"] {
+            assert!(!shown.contains(piece), "{which:?}: `{piece}` in {shown}");
+        }
+    }
+}
