@@ -81,8 +81,10 @@ pub mod raw {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub label: ::std::option::Option<::std::string::String>,
             ///Free-form, channel-specific data (e.g. a help text for codeless channels).
-            #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-            pub payload: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            pub payload: ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
             ///How many more codes the user may enter.
             #[serde(
                 rename = "remainingCodeAttempts",
