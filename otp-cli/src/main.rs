@@ -6,6 +6,7 @@
 //! the shell's history, and is never printed.
 
 mod config;
+mod finish;
 mod output;
 mod spec;
 mod verify;
@@ -36,6 +37,9 @@ pub(crate) enum Exit {
     Transport = 4,
     /// `otp spec diff` found a breaking change.
     Breaking = 5,
+    /// The session is not confirmed: an answer with `success: false`, or `otp finish` (or
+    /// `verify`) without a confirmation.
+    NotConfirmed = 6,
 }
 
 /// Why a subcommand failed.
@@ -57,6 +61,7 @@ impl Failure {
             Failure::Other(_) => Exit::Other,
             Failure::Call(e) => match e.kind() {
                 K::InvalidArgument { .. } => Exit::Usage,
+                K::NotVerified => Exit::NotConfirmed,
                 K::Config(_) => Exit::Other,
                 K::Transport { .. } | K::DeadlineExceeded { .. } => Exit::Transport,
                 _ => Exit::Api,
@@ -152,6 +157,7 @@ fn command() -> Command {
         )
         .subcommands(generated::operation_commands())
         .subcommand(verify::command())
+        .subcommand(finish::command())
         .subcommand(spec::command())
         .subcommand(
             Command::new("completions")
@@ -200,6 +206,7 @@ async fn run(matches: &ArgMatches) -> Exit {
             Exit::Ok
         }
         "verify" => verify::run(matches, sub).await,
+        "finish" => finish::run(matches, sub).await,
         "spec" => spec::run(sub),
         operation => {
             let client = match config::client(matches) {
@@ -207,9 +214,16 @@ async fn run(matches: &ArgMatches) -> Exit {
                 Err(failure) => return output::failure(&failure),
             };
             match generated::call_operation(&client, operation, sub).await {
+                // `{"success": false}` (getStatus, checkCode, checkStatusAndComplete) is an
+                // answer, printed as any, and its own exit code: `otp … && grant` must not
+                // grant on it.
                 Some(Ok(value)) => {
                     output::answer(matches, &value);
-                    Exit::Ok
+                    if value.get("success") == Some(&serde_json::Value::Bool(false)) {
+                        Exit::NotConfirmed
+                    } else {
+                        Exit::Ok
+                    }
                 }
                 Some(Err(failure)) => output::failure(&failure),
                 None => {

@@ -24,6 +24,22 @@ pub(crate) fn answer(matches: &ArgMatches, value: &Value) {
     }
 }
 
+/// Prints a verification's proof, as `--output` says; the phone masked either way.
+pub(crate) fn proof(matches: &ArgMatches, verified: &otp_client::Verified) {
+    let recipient = otp_client::mask_phone(verified.recipient());
+    if wants_text(matches) {
+        let line = format!("verified {recipient} (session {})\n", verified.request_id());
+        stdout(line.as_bytes());
+    } else {
+        let proof = serde_json::json!({
+            "verified": true,
+            "requestId": verified.request_id(),
+            "recipient": recipient,
+        });
+        answer(matches, &proof);
+    }
+}
+
 /// Writes to stdout. A reader that went away (`otp … | head`) is not an error of `otp`'s:
 /// what it did not read is dropped, where `print!` would panic.
 pub(crate) fn stdout(bytes: &[u8]) {

@@ -36,6 +36,13 @@ pub(crate) fn command() -> Command {
                 .conflicts_with_all(["env", "token-file"])
                 .help("Against an embedded sandbox, with no setup (its code is 1234)"),
         )
+        .arg(
+            Arg::new("sandbox-code")
+                .long("sandbox-code")
+                .action(ArgAction::SetTrue)
+                .requires("sandbox")
+                .help("With --sandbox: enters the code the sandbox sent, instead of asking for it"),
+        )
 }
 
 /// The questions `verify` asks, answered by whoever is at stdin (a person, or a pipe).
@@ -106,21 +113,12 @@ pub(crate) async fn run(global: &ArgMatches, matches: &ArgMatches) -> Exit {
             otp_sandbox::DEFAULT_CODE
         );
     }
-    match flow(&client, widget, &phone, &mut prompt).await {
+    let code_from = sandbox
+        .as_ref()
+        .filter(|_| matches.get_flag("sandbox-code"));
+    match flow(&client, widget, &phone, &mut prompt, code_from).await {
         Ok(verified) => {
-            // The proof, as `--output` says; the phone masked either way.
-            let recipient = otp_client::mask_phone(verified.recipient());
-            if output::wants_text(global) {
-                let line = format!("verified {recipient} (session {})\n", verified.request_id());
-                output::stdout(line.as_bytes());
-            } else {
-                let proof = serde_json::json!({
-                    "verified": true,
-                    "requestId": verified.request_id(),
-                    "recipient": recipient,
-                });
-                output::answer(global, &proof);
-            }
+            output::proof(global, &verified);
             Exit::Ok
         }
         Err(failure) => output::failure(&failure),
@@ -132,6 +130,7 @@ async fn flow(
     widget: uuid::Uuid,
     phone: &str,
     prompt: &mut Prompt,
+    code_from: Option<&Sandbox>,
 ) -> Result<otp_client::Verified, Failure> {
     let session = client
         .start_verification(widget, phone)
@@ -161,6 +160,11 @@ async fn flow(
             break;
         }
         eprintln!("a code was sent by {kind}");
+        if let Some(code) = code_from.and_then(|sandbox| sandbox.code(session.request_id())) {
+            eprintln!("the sandbox's code: {code}");
+            session.check_code(&code).await.map_err(Failure::Call)?;
+            break;
+        }
         if enter_code(&session, prompt).await? {
             break;
         }

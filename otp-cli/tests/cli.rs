@@ -128,9 +128,16 @@ fn every_operation_of_the_spec_is_a_subcommand_that_answers_the_services_json() 
             }
             otp(token, &args, "")
         });
-        assert!(output.status.success(), "otp {args:?}: {}", stderr(&output));
         let answer: Value = serde_json::from_str(stdout(&output).trim())
             .unwrap_or_else(|e| panic!("otp {args:?}: not JSON ({e}): {}", stdout(&output)));
+        // An answer of `success: false` is printed, and exits 6 (not confirmed), never 0.
+        let expected = if answer["success"] == false { 6 } else { 0 };
+        assert_eq!(
+            output.status.code(),
+            Some(expected),
+            "otp {args:?}: {answer}: {}",
+            stderr(&output)
+        );
         assert!(answer.is_object(), "{answer}");
         assert_eq!(stdout(&output).lines().count(), 1, "compact when piped");
         // The same as text: a `name: value` line per field.
@@ -147,7 +154,7 @@ fn every_operation_of_the_spec_is_a_subcommand_that_answers_the_services_json() 
         }
         ran += 1;
     }
-    assert_eq!(ran, 10);
+    assert_eq!(ran, spec().operations().len());
 }
 
 #[test]
@@ -327,7 +334,8 @@ fn the_token_comes_from_a_file_too_and_is_never_printed_however_verbose() {
             ],
             "",
         );
-        assert!(output.status.success(), "{}", stderr(&output));
+        // An unconfirmed session's status: `success: false`, exit 6.
+        assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
         let logs = stderr(&output);
         assert!(
             logs.contains("otp.call"),
@@ -383,6 +391,18 @@ fn verify_runs_the_whole_flow_against_an_embedded_sandbox() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("too early"), "{}", stderr(&output));
+    // `--sandbox-code`: the sandbox's code, with nothing typed.
+    let output = otp(
+        None,
+        &["verify", "--sandbox", "--sandbox-code", "--phone", PHONE],
+        "",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the sandbox's code: "),
+        "{}",
+        stderr(&output)
+    );
     // No code at all: a usage failure.
     let output = otp(None, &["verify", "--sandbox", "--phone", PHONE], "");
     assert_eq!(output.status.code(), Some(2));
@@ -481,4 +501,120 @@ fn spec_diff_of_a_file_that_is_not_there_is_one_line_and_exit_2() {
     let err = stderr(&missing);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/spec.yaml"), "{err}");
+}
+
+#[test]
+fn finish_exits_0_with_a_proof_only_for_a_confirmed_session() {
+    let (sb, env) = sandbox();
+    let token = Some(otp_sandbox::DEFAULT_TOKEN);
+    // Not confirmed: the raw call answers `success: false` (exit 6), and so does `finish`.
+    let id = session(&env);
+    let raw = otp(
+        token,
+        &[
+            "--env",
+            &env,
+            "checkStatusAndComplete",
+            "--requestId",
+            &id,
+            "--recipient",
+            PHONE,
+        ],
+        "",
+    );
+    assert_eq!(raw.status.code(), Some(6), "{}", stdout(&raw));
+    let id = session(&env);
+    let unconfirmed = otp(
+        token,
+        &[
+            "--env",
+            &env,
+            "finish",
+            "--requestId",
+            &id,
+            "--phone",
+            PHONE,
+        ],
+        "",
+    );
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(6),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    assert!(
+        stdout(&unconfirmed).is_empty(),
+        "no proof: {}",
+        stdout(&unconfirmed)
+    );
+    // Confirmed with the code: exit 0 and the proof.
+    let id = session(&env);
+    let code = sb.code(&id).unwrap();
+    let checked = otp(
+        token,
+        &[
+            "--env",
+            &env,
+            "checkCode",
+            "--requestId",
+            &id,
+            "--code",
+            &code,
+        ],
+        "",
+    );
+    assert_eq!(checked.status.code(), Some(0), "{}", stdout(&checked));
+    let finished = otp(
+        token,
+        &[
+            "--env",
+            &env,
+            "finish",
+            "--requestId",
+            &id,
+            "--phone",
+            PHONE,
+        ],
+        "",
+    );
+    assert_eq!(finished.status.code(), Some(0), "{}", stderr(&finished));
+    let proof: Value = serde_json::from_str(stdout(&finished).trim()).unwrap();
+    assert_eq!(proof["verified"], true, "{proof}");
+    assert_eq!(proof["requestId"], id.as_str());
+}
+
+#[test]
+fn configuration_mistakes_are_usage_errors_that_say_which() {
+    let token = Some(otp_sandbox::DEFAULT_TOKEN);
+    let id = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
+    // An empty token says so, without an --env hint.
+    let empty = otp(
+        Some(""),
+        &[
+            "--env",
+            "http://127.0.0.1:9/api",
+            "getChannel",
+            "--requestId",
+            id,
+        ],
+        "",
+    );
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("OTP_TOKEN is empty"),
+        "{}",
+        stderr(&empty)
+    );
+    assert!(
+        !stderr(&empty).contains("--env takes"),
+        "{}",
+        stderr(&empty)
+    );
+    // A base URL without the API's path is a usage error, before any call.
+    let (_sb, env) = sandbox();
+    let host = env.trim_end_matches("/api/n/otp-handler");
+    let bare = otp(token, &["--env", host, "getChannel", "--requestId", id], "");
+    assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
+    assert!(stderr(&bare).contains("no API path"), "{}", stderr(&bare));
 }
