@@ -10,7 +10,7 @@ pub(crate) fn command() -> Command {
     Command::new("finish")
         .about("Finishes a session on the server side: exit 0 with a proof only when it is confirmed for this phone")
         .long_about(
-            "Finishes a session on the server side (checkStatusAndComplete, read as the SDK's `finish` reads it): prints a proof and exits 0 only when the service confirms the session for this phone number. A session that is not confirmed exits 6; an answer that was lost exits 4 (the outcome is unknown: grant nothing). Use it where a script grants access: `otp finish … && grant`.",
+            "Finishes a session on the server side (checkStatusAndComplete, read as the SDK's `finish` reads it): prints a proof and exits 0 only when the service confirms the session for this phone number. A session that is not confirmed exits 6; any other failure exits as every subcommand's does (3 the service's error, 4 the service unreachable or the answer lost): grant nothing on any of them. Use it where a script grants access: `otp finish … && grant`.",
         )
         .arg(
             Arg::new("requestId")
