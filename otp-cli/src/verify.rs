@@ -140,7 +140,7 @@ async fn flow(
     loop {
         let waiting = spinner("waiting for the channel…");
         let channel = session
-            .wait_for_channel_selected(Duration::from_secs(120))
+            .wait_for_channel_resending(Duration::from_secs(120), 2)
             .await;
         waiting.finish_and_clear();
         let channel = channel.map_err(Failure::Call)?;

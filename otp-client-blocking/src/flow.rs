@@ -156,6 +156,17 @@ impl Verification {
             .block_on(self.inner.wait_for_channel_selected(timeout))
     }
 
+    /// Waits until the channel is chosen and sent, resending (at most `max_resends` times)
+    /// when it expired first; see [`otp_client::Verification::wait_for_channel_resending`].
+    pub fn wait_for_channel_resending(
+        &self,
+        timeout: Duration,
+        max_resends: u32,
+    ) -> Result<Channel, Error> {
+        self.client
+            .block_on(self.inner.wait_for_channel_resending(timeout, max_resends))
+    }
+
     /// Waits until a codeless channel is confirmed.
     pub fn wait_for_success_status(&self, timeout: Duration) -> Result<(), Error> {
         self.client

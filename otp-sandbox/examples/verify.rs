@@ -158,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
 
     let channel = waiting(
         "waiting for the channel",
-        session.wait_for_channel_selected(Duration::from_secs(120)),
+        session.wait_for_channel_resending(Duration::from_secs(120), 2),
     )
     .await?;
     let kind = channel

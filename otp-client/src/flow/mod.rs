@@ -172,6 +172,60 @@ impl Verification {
         Ok(channel)
     }
 
+    /// Waits until the channel is chosen and sent, like
+    /// [`wait_for_channel_selected`](Self::wait_for_channel_selected), and when the channel
+    /// expired before the user got it (`ResendChannelException`: [`NextStep::Resend`]),
+    /// resends and waits again, at most `max_resends` times; a resend asked too early waits
+    /// out the cooldown the service gives. What every application needs before asking for a
+    /// code.
+    ///
+    /// ```no_run
+    /// # async fn run(session: otp_client::Verification) -> Result<(), otp_client::Error> {
+    /// let channel = session
+    ///     .wait_for_channel_resending(std::time::Duration::from_secs(120), 2)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for_channel_resending(
+        &self,
+        timeout: Duration,
+        max_resends: u32,
+    ) -> Result<Channel, Error> {
+        let started = tokio::time::Instant::now();
+        let deadline = crate::wait::deadline_after(started, timeout);
+        let mut resends = 0;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.wait_for_channel_selected(left).await {
+                Err(e) if e.next_step() == NextStep::Resend && resends < max_resends => {
+                    resends += 1;
+                    self.resend_when_allowed(deadline).await?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `resend`, waiting out a cooldown the service asks for, until `deadline`.
+    async fn resend_when_allowed(&self, deadline: tokio::time::Instant) -> Result<(), Error> {
+        loop {
+            match self.resend().await {
+                Err(e) => match e.next_step() {
+                    NextStep::WaitCooldown { retry_after } => {
+                        let wait = retry_after.unwrap_or(Duration::from_secs(1));
+                        let until = crate::wait::deadline_after(tokio::time::Instant::now(), wait);
+                        if until > deadline {
+                            return Err(e);
+                        }
+                        tokio::time::sleep_until(until).await;
+                    }
+                    _ => return Err(e),
+                },
+                ok => return ok,
+            }
+        }
+    }
+
     /// Waits until a codeless channel is confirmed (see [`Client::wait_for_success_status`]):
     /// at once when it already is.
     pub async fn wait_for_success_status(&self, timeout: Duration) -> Result<(), Error> {

@@ -372,3 +372,53 @@ async fn the_default_send_limit_is_the_services() {
         .await
         .expect("another number");
 }
+
+/// The expired-channel scenario, as an application meets it: the wait that resends gets the
+/// next channel without the application handling `ResendChannelException` itself; the plain
+/// wait stops at it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_with_resends_gets_past_an_expired_channel_on_both_clients() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let phone = Behaviour::ExpiredCode.phone();
+    let s = c.start_verification(CODE_WIDGET, phone).await.unwrap();
+    let err = s.wait_for_channel_selected(WAIT).await.unwrap_err();
+    assert_eq!(
+        err.next_step(),
+        NextStep::Resend,
+        "the plain wait stops: {err}"
+    );
+    let s = c.start_verification(CODE_WIDGET, phone).await.unwrap();
+    let err = s.wait_for_channel_resending(WAIT, 0).await.unwrap_err();
+    assert_eq!(
+        err.next_step(),
+        NextStep::Resend,
+        "no resend allowed: {err}"
+    );
+    let channel = s.wait_for_channel_resending(WAIT, 1).await.unwrap();
+    assert_eq!(channel.type_, Some(ChannelType::Voice), "the next channel");
+    s.check_code(&sb.code(s.request_id()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(s.finish().await.unwrap().recipient(), phone);
+
+    let (base, token) = (sb.base_url(), sb.token().to_string());
+    let code = move |id: otp_client::RequestId| sb.code(id);
+    tokio::task::spawn_blocking(move || {
+        let client = otp_client_blocking::Client::builder(token)
+            .base_url(base)
+            .build()
+            .unwrap();
+        let s = client.start_verification(CODE_WIDGET, phone).unwrap();
+        let channel = s.wait_for_channel_resending(WAIT, 1).unwrap();
+        assert_eq!(
+            channel.type_,
+            Some(ChannelType::Voice),
+            "blocking: the next channel"
+        );
+        s.check_code(&code(s.request_id()).unwrap()).unwrap();
+        assert_eq!(s.finish().unwrap().recipient(), phone);
+    })
+    .await
+    .unwrap();
+}
