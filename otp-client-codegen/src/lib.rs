@@ -21,6 +21,7 @@ mod compat;
 mod error;
 mod facade;
 mod open_enum;
+mod prepare;
 
 use std::path::{Path, PathBuf};
 
@@ -307,45 +308,9 @@ fn settings(spec: &Spec) -> GenerationSettings {
     settings
 }
 
-/// `openapi` with each optional property that typify would make a plain map or list (an
-/// object without properties, an array) marked `nullable`, so that it is an `Option` and a
-/// `null` from the service decodes as absent, as it does for every other optional property
-/// (which typify makes an `Option` already).
-fn optional_containers_nullable(mut openapi: openapiv3::OpenAPI) -> openapiv3::OpenAPI {
-    use openapiv3::{ReferenceOr, SchemaKind, Type};
-    let Some(components) = openapi.components.as_mut() else {
-        return openapi;
-    };
-    for schema in components.schemas.values_mut() {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let SchemaKind::Type(Type::Object(object)) = &mut schema.schema_kind else {
-            continue;
-        };
-        for (name, property) in object.properties.iter_mut() {
-            if object.required.contains(name) {
-                continue;
-            }
-            let ReferenceOr::Item(property) = property else {
-                continue;
-            };
-            let container = match &property.schema_kind {
-                SchemaKind::Type(Type::Object(o)) => o.properties.is_empty(),
-                SchemaKind::Type(Type::Array(_)) => true,
-                _ => false,
-            };
-            if container {
-                property.schema_data.nullable = true;
-            }
-        }
-    }
-    openapi
-}
-
 fn progenitor_tokens(spec: &Spec) -> Result<TokenStream, CodegenError> {
     let settings = settings(spec);
-    let openapi = optional_containers_nullable(spec.openapi().clone());
+    let openapi = prepare::prepared(spec.openapi().clone());
     // progenitor panics on some specs it cannot handle; say so instead of crashing the build.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

@@ -156,7 +156,7 @@ pub struct RecipientQuery {
 impl App {
     fn recipient_matches(&self, op: &'static str, s: &Session, q: &RecipientQuery) -> Result<()> {
         match &q.recipient {
-            Some(r) if r.trim().is_empty() => Err(self.error(op, "ValidateError")),
+            Some(r) if r.is_empty() => Err(self.error(op, "ValidateError")),
             Some(r) if *r == s.recipient => Ok(()),
             Some(_) => Err(self.error(op, "PhoneNumberMismatchException")),
             None => Err(self.error(op, "ValidateError")),
@@ -197,7 +197,7 @@ pub async fn send(
     }
     let body: Body = serde_json::from_slice(&body)
         .ok()
-        .filter(|b: &Body| !b.recipient.trim().is_empty())
+        .filter(|b: &Body| !b.recipient.is_empty())
         .ok_or_else(|| app.error(OP, "ValidateError"))?;
     let scenario = scenario::behaviour(&body.recipient);
     if scenario == Some(Behaviour::Slow) {
@@ -343,7 +343,7 @@ pub async fn check_code(
     }
     let body: Body = serde_json::from_slice(&body)
         .ok()
-        .filter(|b: &Body| !b.code.trim().is_empty())
+        .filter(|b: &Body| !b.code.is_empty())
         .ok_or_else(|| app.error(OP, "ValidateError"))?;
     let version = {
         let mut s = cell.lock();

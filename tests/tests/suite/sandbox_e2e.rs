@@ -225,7 +225,7 @@ async fn the_sandbox_answers_invalid_input_with_validate_error() {
         (
             "send",
             http.post(format!("{url}/"))
-                .json(&serde_json::json!({"widgetId": CODE_WIDGET, "recipient": " "})),
+                .json(&serde_json::json!({"widgetId": CODE_WIDGET, "recipient": ""})),
         ),
         (
             "send",
