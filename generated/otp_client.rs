@@ -22,28 +22,30 @@ pub mod raw {
             pub beautify: ::std::option::Option<bool>,
             ///The code's length.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub length: ::std::option::Option<i64>,
+            pub length: ::std::option::Option<u32>,
         }
         ///The channel's settings.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
         pub struct ChannelSettings {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub code: ::std::option::Option<ChannelCodeSettings>,
-            ///How long the channel lives.
+            /**How long the channel lives. The vendor's docs give no unit; the sandbox reads it
+as seconds (300: five minutes), and so should a caller until the vendor says.
+*/
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            pub lifetime: ::std::option::Option<i64>,
+            pub lifetime: ::std::option::Option<u32>,
             ///How many times the channel may be restarted.
             #[serde(
                 rename = "numberOfRestart",
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
-            pub number_of_restart: ::std::option::Option<i64>,
+            pub number_of_restart: ::std::option::Option<u32>,
             ///How many codes may be entered.
             #[serde(
                 rename = "numberOfTries",
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
-            pub number_of_tries: ::std::option::Option<i64>,
+            pub number_of_tries: ::std::option::Option<u32>,
         }
         ///Every error body of the service.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -90,7 +92,7 @@ pub mod raw {
                 rename = "remainingCodeAttempts",
                 skip_serializing_if = "::std::option::Option::is_none"
             )]
-            pub remaining_code_attempts: ::std::option::Option<i64>,
+            pub remaining_code_attempts: ::std::option::Option<u32>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub settings: ::std::option::Option<ChannelSettings>,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -187,7 +187,10 @@ impl Default for SandboxConfig {
 
 impl SandboxConfig {
     /// Timings for tests: short holds and delays, no `send` limit (tests send to the same
-    /// number often), everything else as by default.
+    /// number often), everything else as by default (the README's table gives each value).
+    /// Codeless sessions confirm themselves 60 ms after they are sent: a test that needs one
+    /// unconfirmed sets `codeless_confirm_delay: None`, and only
+    /// [`Sandbox::confirm`](crate::Sandbox::confirm) confirms it.
     pub fn fast() -> Self {
         Self {
             hold: Duration::from_millis(300),

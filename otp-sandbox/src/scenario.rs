@@ -64,7 +64,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         phone: "+70000000001",
         behaviour: Behaviour::Codeless,
-        summary: "codeless: one sim_push channel, confirmed by the simulated user",
+        summary: "codeless: one sim_push channel, sent after sent_delay, confirmed by the simulated user codeless_confirm_delay later (None: only Sandbox::confirm confirms it)",
     },
     Scenario {
         phone: "+70000000002",
@@ -74,7 +74,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         phone: "+70000000003",
         behaviour: Behaviour::ExpiredCode,
-        summary: "the code has expired: ResendChannelException, then the next channel of the cascade after resend",
+        summary: "the code has expired from the start: ResendChannelException; resend (allowed resend_cooldown after the channel started) moves to the next channel of the cascade",
     },
     Scenario {
         phone: "+70000000004",
@@ -84,7 +84,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         phone: "+70000000005",
         behaviour: Behaviour::ChannelChange,
-        summary: "the channel changes once it is sent: ChannelChangedException until it is read again",
+        summary: "the channel changes sent_delay after its first read as sent: ChannelChangedException until it is read again",
     },
     Scenario {
         phone: "+70000000006",
@@ -94,7 +94,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         phone: "+70000000007",
         behaviour: Behaviour::Slow,
-        summary: "a slow service: every answer about it takes the configured slow_delay (--slow-delay, 2 s by default)",
+        summary: "a slow service: every answer about it takes slow_delay (--slow-delay)",
     },
 ];
 

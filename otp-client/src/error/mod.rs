@@ -135,7 +135,10 @@ pub struct ApiError {
     /// The HTTP status of the response. (`Retry-After`, when the answer had one, is
     /// [`Error::retry_after`].)
     pub status: StatusCode,
-    /// For a wrong code, how many more codes the user may enter, when known.
+    /// For a wrong code, how many more codes the user may enter, when known. The service's
+    /// error does not say: the raw `check_code` leaves it `None`, and a session's
+    /// [`check_code`](crate::Verification::check_code) fills it from the channel's
+    /// `remaining_code_attempts` (the same `u32`).
     pub attempts_left: Option<u32>,
 }
 

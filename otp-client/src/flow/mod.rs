@@ -282,7 +282,12 @@ impl Verification {
                 if let Ok(channel) = self.refresh_channel().await {
                     let left = channel
                         .remaining_code_attempts
-                        .and_then(|n| u32::try_from(n).ok());
+                        // `u32` from this spec (`format: uint32`); a spec without the format
+                        // makes it `i64`, which this reads as well.
+                        .and_then(
+                            #[allow(clippy::useless_conversion)]
+                            |n| u32::try_from(n).ok(),
+                        );
                     error.set_attempts_left(left);
                 }
             }

@@ -67,6 +67,24 @@ async fn every_operation_sends_the_documented_request_and_decodes_its_success() 
                 Some(format!("Bearer {TOKEN}").as_str()),
                 "{ctx}: bearer token"
             );
+            // Only the headers the vendor's API defines, and HTTP's own: progenitor's
+            // `api-version` (the spec's version, which the service never reads) is not sent.
+            let mut names: Vec<&str> = request.headers.keys().map(|k| k.as_str()).collect();
+            names.sort_unstable();
+            for name in &names {
+                assert!(
+                    matches!(
+                        *name,
+                        "accept"
+                            | "authorization"
+                            | "content-type"
+                            | "content-length"
+                            | "host"
+                            | "user-agent"
+                    ),
+                    "{ctx}: a header the API does not define: {name} (all: {names:?})"
+                );
+            }
             match expected_body(&op.id) {
                 Some(expected) => {
                     let sent: Value = serde_json::from_slice(&request.body).expect("a JSON body");
