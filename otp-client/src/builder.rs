@@ -153,7 +153,10 @@ impl ClientBuilder {
         self
     }
 
-    /// The timeout for opening a connection.
+    /// The timeout for opening a connection (TCP and TLS). A connection not opened in time is
+    /// known not to have carried the request. At or above [`timeout`](Self::timeout), three
+    /// quarters of it is used, so that a stalled handshake is never taken for a request that
+    /// may have been sent.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -215,9 +218,16 @@ impl ClientBuilder {
         let mut authorization = HeaderValue::from_str(&format!("{BEARER}{}", self.token))
             .map_err(|_| Error::config("the API token cannot travel in a header"))?;
         authorization.set_sensitive(true);
+        // The connection (TCP and TLS) must time out as a connection that never opened, so
+        // that nothing is taken as maybe sent: within the request's own timeout.
+        let connect_timeout = if self.connect_timeout >= self.timeout {
+            self.timeout.mul_f64(0.75)
+        } else {
+            self.connect_timeout
+        };
         let http = reqwest::Client::builder()
             .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(connect_timeout)
             .user_agent(self.user_agent);
         // The caller's network settings first; then what confines requests and keeps secrets
         // out of logs, which nothing before can undo: redirects are followed by the SDK

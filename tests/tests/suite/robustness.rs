@@ -579,3 +579,35 @@ async fn null_in_any_optional_field_decodes_as_absent() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_tls_handshake_that_stalls_past_the_timeout_was_not_sent() {
+    // A server that takes the connection and never answers the TLS handshake.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let client = otp_client::Client::builder(TOKEN)
+        .base_url(format!("https://127.0.0.1:{port}/api/n/otp-handler"))
+        .timeout(Duration::from_millis(800))
+        .retry(otp_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = client.send(&Args::default().body()).await.unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Transport {
+                failure: TransportFailure::TimedOut,
+                maybe_sent: false
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.may_have_been_sent(), "{err}");
+    assert_ne!(err.next_step(), NextStep::OutcomeUnknown, "{err}");
+}
