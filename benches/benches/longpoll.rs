@@ -118,7 +118,7 @@ fn upstream(port: u16) {
 fn proxy(way: &str, port: u16, up: u16) {
     let upstream = format!("http://127.0.0.1:{up}/api/n/otp-handler");
     let router = match way {
-        "otp-widget" => widget(&upstream, TOKEN, true, true),
+        "otp-widget" => widget(&upstream, TOKEN, &[otp_sandbox::CODE_WIDGET], true, true),
         _ => bare(&upstream, TOKEN, true),
     };
     runtime(2).block_on(async move {

@@ -64,7 +64,13 @@ fn proxied_calls(c: &mut Criterion) {
         );
         let via_widget = format!(
             "http://{}{path}",
-            serve_with_peers(widget(&upstream, token, false, true))
+            serve_with_peers(widget(
+                &upstream,
+                token,
+                &[otp_sandbox::CODE_WIDGET],
+                false,
+                true
+            ))
         );
         let direct = format!("{upstream}{path}");
         let mut group = c.benchmark_group(format!("getStatus from a browser, {name} upstream"));

@@ -31,11 +31,23 @@ fn main() {
     );
     let via_widget = format!(
         "http://{}{path}",
-        serve_with_peers(widget(&base, TOKEN, false, true))
+        serve_with_peers(widget(
+            &base,
+            TOKEN,
+            &[otp_sandbox::CODE_WIDGET],
+            false,
+            true
+        ))
     );
     let via_unlimited = format!(
         "http://{}{path}",
-        serve_with_peers(widget(&base, TOKEN, false, false))
+        serve_with_peers(widget(
+            &base,
+            TOKEN,
+            &[otp_sandbox::CODE_WIDGET],
+            false,
+            false
+        ))
     );
     let direct = format!("{base}{path}");
     let authorization = format!("Bearer {TOKEN}");

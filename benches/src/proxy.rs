@@ -25,12 +25,18 @@ pub async fn browser_get(client: &reqwest::Client, url: &str, authorization: Opt
     ok && response.bytes().await.unwrap().starts_with(b"{")
 }
 
-/// The widget back end over the service at `upstream` (its base URL), with the settings a
+/// The widget back end over the service at `upstream` (its base URL), for `widgets`, with the settings a
 /// deployment keeps: with `per_ip_limit`, the per-IP request limit counted in the default
 /// store (only raised so that one benchmarking address is never refused); without it, no
 /// per-IP limit (to see what counting costs). With `upstream_h2`, it speaks HTTP/2 to the
 /// service (as over TLS to the real one), all calls on one connection.
-pub fn widget(upstream: &str, token: &str, upstream_h2: bool, per_ip_limit: bool) -> Router {
+pub fn widget(
+    upstream: &str,
+    token: &str,
+    widgets: &[uuid::Uuid],
+    upstream_h2: bool,
+    per_ip_limit: bool,
+) -> Router {
     let mut client = otp_client::Client::builder(token)
         .base_url(upstream)
         .long_poll_timeout(Duration::from_secs(600));
@@ -38,7 +44,7 @@ pub fn widget(upstream: &str, token: &str, upstream_h2: bool, per_ip_limit: bool
         client = client.http2_prior_knowledge();
     }
     let client = client.build().unwrap();
-    otp_widget::WidgetBackend::builder(client)
+    otp_widget::WidgetBackend::builder(client, widgets.iter().copied())
         .per_ip_request_limit(per_ip_limit.then_some((u32::MAX, Duration::from_secs(60))))
         .build()
         .unwrap()

@@ -102,7 +102,12 @@ async fn main() -> anyhow::Result<()> {
         .route("/app/finish", post(finish))
         .route("/app/sandbox-code/{id}", get(sandbox_code))
         .with_state(demo)
-        .nest("/otp/", WidgetBackend::builder(client).build()?.router());
+        .nest(
+            "/otp/",
+            WidgetBackend::builder(client, [widget_id])
+                .build()?
+                .router(),
+        );
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!("open http://{}/", listener.local_addr()?);
     axum::serve(

@@ -16,7 +16,8 @@ use crate::{Captcha, routes};
 ///
 /// ```
 /// let client = otp_client::Client::builder("my-api-token").build()?;
-/// let widget = otp_widget::WidgetBackend::builder(client).build()?;
+/// let my_widget: uuid::Uuid = "123634df-ddfe-4dda-b31d-f3b4e75fc5dc".parse()?;
+/// let widget = otp_widget::WidgetBackend::builder(client, [my_widget]).build()?;
 /// let app: axum::Router = axum::Router::new().nest("/otp/", widget.router());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -51,13 +52,28 @@ pub(crate) struct Shared {
     pub(crate) client_ip: ClientIpResolver,
     pub(crate) key_prefix: String,
     pub(crate) expose_complete: bool,
+    /// The widgets the browser may name; any other is refused before anything is counted.
+    pub(crate) widgets: Vec<uuid::Uuid>,
+    /// Where a number written without `+` is read as written (ISO 3166-1 alpha-2).
+    pub(crate) region: String,
+    /// Numbers taken as written though no numbering plan has them (tests' scenario numbers).
+    pub(crate) test_numbers: Vec<String>,
 }
 
 impl WidgetBackend {
-    /// Starts building a back end that forwards through `client` (which holds the token).
-    pub fn builder(client: otp_client::Client) -> WidgetBackendBuilder {
+    /// Starts building a back end that forwards through `client` (which holds the token),
+    /// for the `widgets` of your account that your pages use: the browser names the widget,
+    /// and any other id is answered `WidgetNotFoundException` before anything is counted or
+    /// sent (the token reaches every widget of the account).
+    pub fn builder(
+        client: otp_client::Client,
+        widgets: impl IntoIterator<Item = uuid::Uuid>,
+    ) -> WidgetBackendBuilder {
         WidgetBackendBuilder {
             client,
+            widgets: widgets.into_iter().collect(),
+            region: "RU".into(),
+            test_numbers: Vec::new(),
             captcha: None,
             phone_limit: Some((3, Duration::from_secs(60))),
             request_limit: Some((300, Duration::from_secs(60))),
@@ -94,9 +110,15 @@ impl WidgetBackend {
 /// | [`allowed_origins`](Self::allowed_origins) | none: no CORS headers (same origin only) |
 /// | [`body_limit`](Self::body_limit) | 8 KiB |
 /// | [`expose_complete`](Self::expose_complete) | yes, as the vendor's SDK does |
+/// | [`region`](Self::region) | `RU`: `8 999 …` is `+7 999 …` |
+///
+/// The widgets are the one setting without a default: [`WidgetBackend::builder`] takes them.
 #[must_use]
 pub struct WidgetBackendBuilder {
     client: otp_client::Client,
+    widgets: Vec<uuid::Uuid>,
+    region: String,
+    test_numbers: Vec<String>,
     captcha: Option<Captcha>,
     phone_limit: Option<(u32, Duration)>,
     request_limit: Option<(u32, Duration)>,
@@ -120,6 +142,12 @@ pub enum BuildError {
     /// failed to initialise).
     #[error("the HTTP client for the captcha provider could not be built")]
     CaptchaClient(#[source] reqwest::Error),
+    /// No widget was given: every `send` would be refused.
+    #[error("no widget is allowed: name your widgets' ids in WidgetBackend::builder")]
+    NoWidgets,
+    /// The region given to [`WidgetBackendBuilder::region`] is not one libphonenumber knows.
+    #[error("`{0}` is not a region code (ISO 3166-1 alpha-2, such as RU)")]
+    UnknownRegion(String),
 }
 
 impl fmt::Debug for WidgetBackendBuilder {
@@ -133,6 +161,28 @@ impl fmt::Debug for WidgetBackendBuilder {
 }
 
 impl WidgetBackendBuilder {
+    /// Where a phone number written without `+` (`8 999 123-45-63`) is read as written
+    /// (ISO 3166-1 alpha-2; `RU` by default). Every number is parsed with libphonenumber's
+    /// metadata into E.164 before anything else: what is not a valid number is refused
+    /// (`ValidateError`) and counts nowhere, and each number has one per-number count,
+    /// whatever its spelling.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Numbers taken exactly as written (E.164) though no numbering plan has them: for tests
+    /// against the sandbox's scenario numbers (`otp_sandbox::SCENARIOS`), which no one can
+    /// have. None by default; never list a real range here.
+    pub fn test_numbers<I, S>(mut self, numbers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.test_numbers = numbers.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Asks for a captcha once a client IP has used its free sends.
     pub fn captcha(mut self, captcha: Captcha) -> Self {
         self.captcha = Some(captcha);
@@ -223,6 +273,15 @@ impl WidgetBackendBuilder {
     /// Builds the back end; fails on an allowed origin that is not one, or when the captcha
     /// provider's HTTP client cannot be built.
     pub fn build(self) -> Result<WidgetBackend, BuildError> {
+        if self.widgets.is_empty() {
+            return Err(BuildError::NoWidgets);
+        }
+        if matches!(
+            otp_client::Phone::parse_in("+79991234563", &self.region),
+            Err(otp_client::InvalidPhone::UnknownRegion(_))
+        ) {
+            return Err(BuildError::UnknownRegion(self.region));
+        }
         let cors = self
             .cors
             .iter()
@@ -255,6 +314,9 @@ impl WidgetBackendBuilder {
             client_ip: self.client_ip.unwrap_or_else(|| resolver(self.proxies)),
             key_prefix: self.key_prefix,
             expose_complete: self.expose_complete,
+            widgets: self.widgets,
+            region: self.region,
+            test_numbers: self.test_numbers,
         };
         Ok(WidgetBackend {
             shared: Arc::new(shared),

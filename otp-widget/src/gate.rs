@@ -42,11 +42,10 @@ impl Shared {
         key
     }
 
-    /// The quota key of a phone number: its digits, hashed (the store never holds a phone
-    /// number, and `+7 999…` is `+7999…`).
-    fn phone_key(&self, phone: &str) -> String {
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        self.key("phone", &hex::encode(Sha256::digest(digits.as_bytes())))
+    /// The quota key of a phone number in E.164 (parsed: every spelling of one number is
+    /// one key), hashed: the store never holds a phone number.
+    fn phone_key(&self, e164: &str) -> String {
+        self.key("phone", &hex::encode(Sha256::digest(e164.as_bytes())))
     }
 
     /// Whether the next `send` from `ip` needs a captcha (for `getWidget`'s answer).

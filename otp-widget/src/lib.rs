@@ -69,7 +69,8 @@
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = otp_client::Client::builder(std::env::var("OTP_TOKEN")?).build()?;
-//! let widget = WidgetBackend::builder(client.clone())
+//! let my_widget = std::env::var("OTP_WIDGET_ID")?.parse()?; // the widget your page uses
+//! let widget = WidgetBackend::builder(client.clone(), [my_widget])
 //!     .captcha(Captcha::yandex(std::env::var("CAPTCHA_SECRET")?).free_sends(3, Duration::from_secs(3600)))
 //!     .build()?;
 //! let app = Router::new()

@@ -163,7 +163,9 @@ async fn the_widget_does_not_expose_an_operation_the_spec_leaves_unmarked() {
         .base_url(&base)
         .build()
         .unwrap();
-    let widget = otp_widget::WidgetBackend::builder(client).build().unwrap();
+    let widget = otp_widget::WidgetBackend::builder(client, [otp_sandbox::CODE_WIDGET])
+        .build()
+        .unwrap();
     let app: Router = Router::new().nest("/otp/", widget.router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

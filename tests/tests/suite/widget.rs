@@ -43,7 +43,7 @@ async fn stack_on(
     configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
 ) -> Stack {
     let client = async_client_as(&sandbox.base_url(), DEFAULT_TOKEN);
-    let widget = configure(WidgetBackend::builder(client))
+    let widget = configure(WidgetBackend::builder(client, [CODE_WIDGET]))
         .build()
         .expect("the back end builds");
     let addr = serve(Router::new().nest("/otp/", widget.router())).await;
@@ -158,7 +158,9 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
             let sb = sandbox(config_for(kind)).await;
             let reached = drive(&sb, &op.id, kind).await;
             let client = async_client_as(&sb.base_url(), reached.token);
-            let widget = WidgetBackend::builder(client)
+            // The widget the case names is allowed: the service's own answer passes through.
+            let widget = WidgetBackend::builder(client, [reached.args.widget_id()])
+                .test_numbers(otp_sandbox::SCENARIOS.iter().map(|s| s.phone))
                 .per_phone_limit(None)
                 .build()
                 .unwrap();
@@ -679,7 +681,7 @@ async fn two_replicas_share_one_redis_quota() {
             .verify_url(&url)
             .free_sends(2, Duration::from_secs(60));
         let client = async_client_as(&base, DEFAULT_TOKEN);
-        let widget = WidgetBackend::builder(client)
+        let widget = WidgetBackend::builder(client, [CODE_WIDGET])
             .captcha(captcha)
             .per_phone_limit(Some((3, Duration::from_secs(60))))
             .store(store)
@@ -978,7 +980,7 @@ fn an_allowed_origin_that_is_not_one_fails_the_build() {
         "*",
         "javascript:alert(1)",
     ] {
-        let err = WidgetBackend::builder(client.clone())
+        let err = WidgetBackend::builder(client.clone(), [CODE_WIDGET])
             .allowed_origins([bad])
             .build()
             .unwrap_err();
@@ -988,8 +990,108 @@ fn an_allowed_origin_that_is_not_one_fails_the_build() {
         );
         assert!(err.to_string().contains(bad), "{err}");
     }
-    WidgetBackend::builder(client)
+    WidgetBackend::builder(client, [CODE_WIDGET])
         .allowed_origins(["https://app.example", "http://localhost:3000"])
         .build()
         .expect("origins");
+}
+
+// --- SMS pumping: numbers are parsed, widgets allowed, refusals count nowhere -------------------
+
+/// Twenty spellings of one number, as a bot varies them to slip past a per-number limit: the
+/// valid ones are one number and share its limit; the others are refused and count nowhere.
+#[tokio::test]
+async fn twenty_spellings_of_one_number_share_one_per_number_limit() {
+    let stack = stack(|b| b.per_phone_limit(Some((3, Duration::from_secs(60))))).await;
+    let spellings = [
+        "+79991234563",
+        "+7 999 123-45-63",
+        "+7 (999) 123 45 63",
+        "8 999 123 45 63",
+        "8(999)1234563",
+        "89991234563",
+        "810 7 999 123 45 63",
+        "+7 999 123 45 63 ext. 1",
+        "+7 999 123 45 63 ext. 2",
+        "＋７９９９１２３４５６３",
+        "+٧٩٩٩١٢٣٤٥٦٣",
+        "+۷۹۹۹۱۲۳۴۵۶۳",
+        "+7999123456３",
+        "7 999 123 45 63",
+        "+7-999-123-45-63",
+        "+7.999.123.45.63",
+        // Not the number, and not valid numbers either: refused.
+        "+0079991234563",
+        "00079991234563",
+        "+7 0999 123 45 63",
+        "+7999123456300",
+    ];
+    let mut answers = Vec::new();
+    for phone in spellings {
+        answers.push((phone, send(&stack, phone, None, &[]).await.0));
+    }
+    let sent = answers.iter().filter(|(_, s)| *s == 201).count();
+    let limited = answers.iter().filter(|(_, s)| *s == 429).count();
+    let refused = answers.iter().filter(|(_, s)| *s == 400).count();
+    assert_eq!(sent, 3, "one number, three sends: {answers:?}");
+    assert_eq!(stack.sandbox.session_count(), 3, "{answers:?}");
+    assert_eq!(sent + limited + refused, spellings.len(), "{answers:?}");
+    assert!(
+        refused >= 3,
+        "the invalid spellings are refused: {answers:?}"
+    );
+    // Every send reached the service as E.164.
+    let sessions = stack.sandbox.sessions();
+    assert!(
+        sessions
+            .iter()
+            .all(|(_, recipient)| recipient == "+79991234563"),
+        "{sessions:?}"
+    );
+}
+
+/// A victim's number cannot be locked out by requests that send nothing: sends to widgets
+/// this back end does not serve, and numbers that are not numbers, are refused before any
+/// count; the victim's own send then goes through.
+#[tokio::test]
+async fn refused_sends_charge_no_per_number_quota() {
+    let stack = stack(|b| b.per_phone_limit(Some((3, Duration::from_secs(60))))).await;
+    let victim = "+79991234563";
+    for _ in 0..10 {
+        let body = json!({"widgetId": uuid::Uuid::new_v4(), "recipient": victim});
+        let (status, answer, _) = browse(&stack, "POST", "/", Some(body), &[]).await;
+        assert_eq!(status, 404, "{answer}");
+        assert_eq!(answer["type"], "WidgetNotFoundException", "{answer}");
+    }
+    let (status, answer, _) = send(&stack, victim, None, &[]).await;
+    assert_eq!(status, 201, "the victim's own send: {answer}");
+    assert_eq!(
+        stack.sandbox.session_count(),
+        1,
+        "nothing else reached the service"
+    );
+    // getWidget of a widget that is not ours: refused without asking the service.
+    let other = uuid::Uuid::new_v4();
+    let (status, answer, _) = browse(&stack, "GET", &format!("/widget/{other}"), None, &[]).await;
+    assert_eq!(
+        (status, answer["type"].as_str()),
+        (404, Some("WidgetNotFoundException"))
+    );
+}
+
+#[test]
+fn a_back_end_without_widgets_or_with_an_unknown_region_does_not_build() {
+    let client = otp_client::Client::builder(DEFAULT_TOKEN)
+        .base_url("http://127.0.0.1:9/api/n/otp-handler")
+        .build()
+        .unwrap();
+    let err = WidgetBackend::builder(client.clone(), [])
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("no widget is allowed"), "{err}");
+    let err = WidgetBackend::builder(client, [CODE_WIDGET])
+        .region("Russia")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("not a region code"), "{err}");
 }
