@@ -13,6 +13,12 @@ use ipnet::IpNet;
 /// trusted forwarding headers ([`TrustedProxies`]); an application may put its own.
 pub type ClientIpResolver = Arc<dyn Fn(&Parts) -> Option<IpAddr> + Send + Sync>;
 
+/// The one address every request counts as whose client a trusted proxy's header does not
+/// say readably (no header, an unreadable or `unknown` hop, only proxies): `::`. Such
+/// requests share one per-IP bucket, and never count against the proxy's own address,
+/// which the next real client would then share.
+pub const UNKNOWN_CLIENT: IpAddr = IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
+
 /// Which header the trusted proxies write the client's address in. Only that one is read:
 /// a proxy passes the others on from the browser as they came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -79,7 +85,11 @@ impl TrustedProxies {
         self.nets.iter().any(|net| net.contains(&ip))
     }
 
-    /// The client of a request from `peer` with `headers`.
+    /// The client of a request from `peer` with `headers`: the peer, unless it is a trusted
+    /// proxy; then the right-most hop of the proxies' header that is not a trusted proxy, or
+    /// [`UNKNOWN_CLIENT`] where the header does not say readably (no header, an unreadable
+    /// or `unknown` hop before any client, only proxies). Each hop is read on its own: a byte
+    /// that is not ASCII in one (a browser's forged left part) spoils only that hop.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let peer = canonical(peer);
         if !self.trusts(peer) {
@@ -89,19 +99,17 @@ impl TrustedProxies {
             ProxyHeader::XForwardedFor => header_list(headers, "x-forwarded-for"),
             ProxyHeader::Forwarded => forwarded_for(headers),
             ProxyHeader::XRealIp => header_list(headers, "x-real-ip"),
-        }
-        .unwrap_or_default();
-        let mut client = peer;
+        };
         for hop in hops.iter().rev() {
             match hop {
-                Some(ip) if self.trusts(*ip) => client = *ip,
+                Some(ip) if self.trusts(*ip) => {}
                 Some(ip) => return *ip,
-                // An address that cannot be read (`unknown`, an obfuscated name): the hop
-                // that reported it is the last one known.
-                None => return client,
+                // An address that cannot be read (`unknown`, an obfuscated name, bytes that
+                // are not text): the client is not known.
+                None => return UNKNOWN_CLIENT,
             }
         }
-        client
+        UNKNOWN_CLIENT
     }
 }
 
@@ -121,34 +129,37 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The `for=` values of every `Forwarded` header, in order.
-fn forwarded_for(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
+/// The `for=` values of every `Forwarded` header, in order, each read on its own.
+fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
     let mut hops = Vec::new();
     for value in headers.get_all("forwarded") {
-        let text = value.to_str().ok()?;
-        for element in text.split(',') {
-            let hop = element.split(';').find_map(|pair| {
-                let (key, value) = pair.split_once('=')?;
+        for element in value.as_bytes().split(|&b| b == b',') {
+            let hop = element.split(|&b| b == b';').find_map(|pair| {
+                let pair = std::str::from_utf8(pair).ok();
+                let (key, value) = pair.and_then(|p| p.split_once('='))?;
                 key.trim()
                     .eq_ignore_ascii_case("for")
                     .then(|| node(value.trim().trim_matches('"')))
             });
-            if let Some(hop) = hop {
-                hops.push(hop);
+            match hop {
+                Some(hop) => hops.push(hop),
+                // An element that says nothing readable: an unknown hop.
+                None if std::str::from_utf8(element).is_err() => hops.push(None),
+                None => {}
             }
         }
     }
-    (!hops.is_empty()).then_some(hops)
+    hops
 }
 
-/// The comma-separated addresses of every `name` header, in order.
-fn header_list(headers: &HeaderMap, name: &str) -> Option<Vec<Option<IpAddr>>> {
-    let mut hops = Vec::new();
-    for value in headers.get_all(name) {
-        let text = value.to_str().ok()?;
-        hops.extend(text.split(',').map(|hop| node(hop.trim())));
-    }
-    (!hops.is_empty()).then_some(hops)
+/// The comma-separated addresses of every `name` header, in order, each read on its own.
+fn header_list(headers: &HeaderMap, name: &str) -> Vec<Option<IpAddr>> {
+    headers
+        .get_all(name)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
+        .map(|hop| std::str::from_utf8(hop).ok().and_then(|t| node(t.trim())))
+        .collect()
 }
 
 /// An address as forwarding headers write it: `1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]`,
@@ -201,6 +212,44 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_that_is_not_ascii_spoils_only_its_own_hop() {
+        let proxies = TrustedProxies::new(["10.0.0.0/8".parse().unwrap()]);
+        let peer = ip("10.0.0.1");
+        let raw = |name: &str, value: &[u8]| {
+            let mut h = HeaderMap::new();
+            h.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                axum::http::HeaderValue::from_bytes(value).unwrap(),
+            );
+            h
+        };
+        // nginx's `$proxy_add_x_forwarded_for` appends the real client to what the browser
+        // sent: the real client is read, whatever the browser's part holds.
+        for forged in [&b"1.1.1.\xff"[..], b"\xc3\xa9", b"1.1.1.1\x80, 2.2.2.2"] {
+            let mut value = forged.to_vec();
+            value.extend_from_slice(b", 203.0.113.9");
+            let h = raw("x-forwarded-for", &value);
+            assert_eq!(proxies.client(peer, &h), ip("203.0.113.9"), "{forged:?}");
+            if !forged.contains(&b',') {
+                let h = raw("x-real-ip", forged);
+                let real = proxies.clone().header(ProxyHeader::XRealIp);
+                assert_eq!(real.client(peer, &h), UNKNOWN_CLIENT, "{forged:?}");
+            }
+            let mut value = b"for=".to_vec();
+            value.extend_from_slice(forged);
+            value.extend_from_slice(b", for=203.0.113.9");
+            let rfc = proxies.clone().header(ProxyHeader::Forwarded);
+            assert_eq!(
+                rfc.client(peer, &raw("forwarded", &value)),
+                ip("203.0.113.9")
+            );
+        }
+        // The right-most hop unreadable: not known, never the proxy.
+        let h = raw("x-forwarded-for", b"203.0.113.9, 1.1.1.\xff");
+        assert_eq!(proxies.client(peer, &h), UNKNOWN_CLIENT);
+    }
+
+    #[test]
     fn the_right_most_untrusted_hop_is_the_client() {
         let proxies = TrustedProxies::new([
             "10.0.0.0/8".parse().unwrap(),
@@ -237,14 +286,12 @@ mod tests {
             ("x-forwarded-for", "1.1.1.1"),
         ]);
         assert_eq!(real.client(peer, &h), ip("198.51.100.7"));
-        // Only proxies: the left-most of them.
+        // Only proxies, an unreadable hop, no header at all: not known, and never the proxy.
         let h = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.1.1")]);
-        assert_eq!(proxies.client(peer, &h), ip("10.9.9.9"));
-        // An unreadable hop: the proxy that reported it.
+        assert_eq!(proxies.client(peer, &h), UNKNOWN_CLIENT);
         let h = headers(&[("forwarded", "for=unknown, for=10.2.2.2")]);
-        assert_eq!(rfc.client(peer, &h), ip("10.2.2.2"));
-        // No header at all: the proxy itself.
-        assert_eq!(proxies.client(peer, &HeaderMap::new()), peer);
+        assert_eq!(rfc.client(peer, &h), UNKNOWN_CLIENT);
+        assert_eq!(proxies.client(peer, &HeaderMap::new()), UNKNOWN_CLIENT);
         // IPv4 mapped into IPv6 is IPv4.
         assert_eq!(
             proxies.client(

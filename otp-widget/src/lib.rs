@@ -95,7 +95,7 @@ mod routes;
 
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
-pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies};
+pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
 #[cfg(feature = "redis")]
 pub use quota::RedisStore;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};

@@ -1095,3 +1095,43 @@ fn a_back_end_without_widgets_or_with_an_unknown_region_does_not_build() {
         .unwrap_err();
     assert!(err.to_string().contains("not a region code"), "{err}");
 }
+
+/// A byte that is not ASCII in the browser's part of `X-Forwarded-For` (which a proxy such
+/// as nginx passes on, appending the real client): before, the whole header was dropped and
+/// the request counted against the proxy's own address, which every next client then shared.
+/// Now each client counts as itself, and a header that names no client readably counts in one
+/// shared bucket, never the proxy's.
+#[tokio::test]
+async fn an_unreadable_forwarding_header_never_makes_the_proxy_the_client() {
+    let stack = stack(|b| {
+        b.per_ip_request_limit(Some((2, Duration::from_secs(60))))
+            .trusted_proxies(TrustedProxies::new(["127.0.0.0/8".parse().unwrap()]))
+    })
+    .await;
+    let get = |xff: Vec<u8>| {
+        let url = format!("{}/widget/{CODE_WIDGET}", stack.url);
+        let request = stack.browser.get(url).header(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_bytes(&xff).unwrap(),
+        );
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Five real clients behind the proxy, each with a forged, unreadable left part: each
+    // gets its own two requests.
+    for n in 1..=5 {
+        for _ in 0..2 {
+            let xff = [&b"6.6.6.\xff, "[..], format!("203.0.113.{n}").as_bytes()].concat();
+            assert_eq!(get(xff).await, 200, "client {n}");
+        }
+    }
+    // Headers that name no client readably: one shared bucket of two.
+    let statuses = [
+        get(b"203.0.113.\xff".to_vec()).await,
+        get(b"\xc3\xa9".to_vec()).await,
+        get(b"unknown".to_vec()).await,
+    ];
+    assert_eq!(statuses, [200, 200, 429], "one bucket for the unknown");
+    // The proxy's own address was never charged: a client it forwards still gets its two.
+    assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
+    assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
+}
