@@ -20,3 +20,28 @@ echo "no-op build of both clients:        ${clients} s"
 sed -i 's/description: How many more codes the user may enter./description: How many more codes the user may still enter./' "$spec"
 rebuild=$(seconds env CARGO_TARGET_DIR="$target" cargo build -p otp-client -p otp-client-blocking)
 echo "rebuild after a one-line spec change: ${rebuild} s (goal: <= 20 s)"
+
+# The price of build-time generation, for a user: the cold build of a crate that depends on
+# otp-client alone, beside one that depends on what the generated client itself uses
+# (reqwest with the same features, serde, serde_json, uuid), each in a target directory of
+# its own, with the workspace's lock file.
+crate() {
+  local dir=$1 deps=$2
+  mkdir -p "$dir/src"
+  printf '[package]\nname = "cost"\nversion = "0.1.0"\nedition = "2024"\n[dependencies]\n%s\ntokio = { version = "1", features = ["macros", "rt-multi-thread"] }\n[workspace]\n' "$deps" >"$dir/Cargo.toml"
+  echo 'fn main() {}' >"$dir/src/main.rs"
+  cp Cargo.lock "$dir/"
+}
+work=$(mktemp -d)
+crate "$work/client" "otp-client = { path = \"$PWD/otp-client\" }"
+crate "$work/bare" 'reqwest = { version = "0.13.4", default-features = false, features = ["json", "query", "http2", "charset", "rustls"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+uuid = { version = "1", features = ["serde", "v4"] }'
+bare=$(seconds env CARGO_TARGET_DIR="$work/bare/target" cargo build --manifest-path "$work/bare/Cargo.toml")
+client=$(seconds env CARGO_TARGET_DIR="$work/client/target" cargo build --manifest-path "$work/client/Cargo.toml")
+echo "cold build, reqwest + serde:        ${bare} s"
+echo "cold build, otp-client:             ${client} s"
+install=$(seconds cargo install --path otp-cli --locked --root "$work/install" --target-dir "$work/install-target")
+echo "cargo install --path otp-cli --locked: ${install} s, otp is $(stat -c %s "$work/install/bin/otp") bytes"
+rm -rf "$work"
