@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) region: String,
     /// Numbers taken as written though no numbering plan has them (tests' scenario numbers).
     pub(crate) test_numbers: Vec<String>,
+    /// The longest `Retry-After` passed on to a browser.
+    pub(crate) max_retry_after: Duration,
 }
 
 impl WidgetBackend {
@@ -74,6 +76,7 @@ impl WidgetBackend {
             widgets: widgets.into_iter().collect(),
             region: "RU".into(),
             test_numbers: Vec::new(),
+            max_retry_after: Duration::from_secs(600),
             captcha: None,
             phone_limit: Some((3, Duration::from_secs(60))),
             request_limit: Some((300, Duration::from_secs(60))),
@@ -111,6 +114,7 @@ impl WidgetBackend {
 /// | [`body_limit`](Self::body_limit) | 8 KiB |
 /// | [`expose_complete`](Self::expose_complete) | yes, as the vendor's SDK does |
 /// | [`region`](Self::region) | `RU`: `8 999 …` is `+7 999 …` |
+/// | [`max_retry_after`](Self::max_retry_after) | 10 minutes |
 ///
 /// The widgets are the one setting without a default: [`WidgetBackend::builder`] takes them.
 #[must_use]
@@ -119,6 +123,7 @@ pub struct WidgetBackendBuilder {
     widgets: Vec<uuid::Uuid>,
     region: String,
     test_numbers: Vec<String>,
+    max_retry_after: Duration,
     captcha: Option<Captcha>,
     phone_limit: Option<(u32, Duration)>,
     request_limit: Option<(u32, Duration)>,
@@ -180,6 +185,13 @@ impl WidgetBackendBuilder {
         S: Into<String>,
     {
         self.test_numbers = numbers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest wait passed on to a browser in `Retry-After` (10 minutes by default): the
+    /// service's longer one is cut to it.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
         self
     }
 
@@ -317,6 +329,7 @@ impl WidgetBackendBuilder {
             widgets: self.widgets,
             region: self.region,
             test_numbers: self.test_numbers,
+            max_retry_after: self.max_retry_after,
         };
         Ok(WidgetBackend {
             shared: Arc::new(shared),

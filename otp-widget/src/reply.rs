@@ -8,6 +8,8 @@ use otp_client::types::{ErrorResponse, ExceptionType};
 use otp_client::{Error, ErrorKind};
 use serde_json::Value;
 
+use crate::backend::Shared;
+
 /// An answer in the service's error shape.
 #[derive(Debug)]
 pub(crate) struct Refusal {
@@ -82,6 +84,7 @@ impl IntoResponse for Refusal {
 /// it, or its error as the service gave it; the router's own refusal for what is the back
 /// end's business (its token, its connection, its configuration).
 pub(crate) fn forward<T: serde::Serialize>(
+    shared: &Shared,
     success: StatusCode,
     result: Result<T, Error>,
 ) -> Response {
@@ -101,18 +104,23 @@ pub(crate) fn forward<T: serde::Serialize>(
                 Refusal::internal().into_response()
             }
         },
-        Err(e) => refusal_for(&e).into_response(),
+        Err(e) => refusal_for(shared, &e).into_response(),
     }
 }
 
-/// What the browser gets for a client error.
-pub(crate) fn refusal_for(error: &Error) -> Refusal {
+/// What the browser gets for a client error: for the service's error, its type and status
+/// with the message the spec documents for the type (never the service's own text, which
+/// may name internal hosts or carry a stack trace; empty for a type the spec does not
+/// list), and its `Retry-After` capped by the back end's setting.
+pub(crate) fn refusal_for(shared: &Shared, error: &Error) -> Refusal {
     match error.kind() {
         ErrorKind::Api(api) => Refusal {
             kind: api.kind.clone(),
             status: api.status,
-            message: api.message.clone(),
-            retry_after: error.retry_after(),
+            message: api.kind.vendor_message().unwrap_or_default().to_string(),
+            retry_after: error
+                .retry_after()
+                .map(|wait| wait.min(shared.max_retry_after)),
         },
         ErrorKind::Transport { .. } => {
             tracing::warn!(error = %error, "the service cannot be reached");

@@ -126,7 +126,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
-                Ok::<_, Refusal>(forward(success, s.client.get_channel(&id).await))
+                Ok::<_, Refusal>(forward(&s, success, s.client.get_channel(&id).await))
             },
         ),
         "getChannelLongPolling" => on(
@@ -136,6 +136,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                 // future, and the upstream call with it.
                 let id = session(&id)?;
                 Ok::<_, Refusal>(forward(
+                    &s,
                     success,
                     s.client.get_channel_long_polling(&id).await,
                 ))
@@ -148,7 +149,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                   Path(id): Path<String>,
                   RawQuery(q): RawQuery| async move {
                 let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
-                Ok::<_, Refusal>(forward(success, s.client.get_status(&id, &phone).await))
+                Ok::<_, Refusal>(forward(&s, success, s.client.get_status(&id, &phone).await))
             },
         ),
         "getStatusLongPolling" => on(
@@ -159,7 +160,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                   RawQuery(q): RawQuery| async move {
                 let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
                 let status = s.client.get_status_long_polling(&id, &phone).await;
-                Ok::<_, Refusal>(forward(success, status))
+                Ok::<_, Refusal>(forward(&s, success, status))
             },
         ),
         "checkCode" => on(
@@ -171,14 +172,14 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                   body: Result<Bytes, BytesRejection>| async move {
                 let id = session(&id)?;
                 let body: OtpHandlerCheckCodeRequestDto = json_body(&headers, body)?;
-                Ok::<_, Refusal>(forward(success, s.client.check_code(&id, &body).await))
+                Ok::<_, Refusal>(forward(&s, success, s.client.check_code(&id, &body).await))
             },
         ),
         "complete" => on(
             method,
             move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
                 let id = session(&id)?;
-                Ok::<_, Refusal>(forward(success, s.client.complete(&id).await))
+                Ok::<_, Refusal>(forward(&s, success, s.client.complete(&id).await))
             },
         ),
         "resend" => on(
@@ -187,7 +188,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                 let id = session(&id)?;
                 // Each resend sends a message: counted like sends.
                 s.admit_resend(&id.to_string()).await?;
-                Ok::<_, Refusal>(forward(success, s.client.resend(&id).await))
+                Ok::<_, Refusal>(forward(&s, success, s.client.resend(&id).await))
             },
         ),
         _ => return None,
@@ -257,7 +258,7 @@ async fn get_widget(s: AppState, ip: IpAddr, widget: String, success: StatusCode
     };
     let answer = match s.client.get_widget(&widget_id).await {
         Ok(answer) => answer,
-        Err(e) => return refusal_for(&e).into_response(),
+        Err(e) => return refusal_for(&s, &e).into_response(),
     };
     let required = match s.captcha_required(ip).await {
         Ok(required) => required,
@@ -306,7 +307,7 @@ async fn send(
         widget_id: body.widget_id,
         recipient: phone,
     };
-    Ok(forward(success, s.client.send(&request).await))
+    Ok(forward(&s, success, s.client.send(&request).await))
 }
 
 /// A request the per-IP request limit admits (every route takes one first, before it

@@ -1135,3 +1135,53 @@ async fn an_unreadable_forwarding_header_never_makes_the_proxy_the_client() {
     assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
     assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
 }
+
+/// Browsers get the spec's words, not the upstream's: the service's free text (an internal
+/// URL, a stack trace) is replaced by the message the spec documents for the type, and its
+/// `Retry-After` is cut to the back end's setting.
+#[tokio::test]
+async fn browsers_get_the_documented_message_and_a_capped_retry_after() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let upstream = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "99999999")
+                .set_body_json(json!({
+                    "type": "RateLimitException",
+                    "message": "upstream http://10.0.0.5:8080/internal failed at Handler.java:42",
+                    "httpStatus": 429
+                })),
+        )
+        .mount(&upstream)
+        .await;
+    let client = async_client_as(
+        &format!("{}/api/n/otp-handler", upstream.uri()),
+        DEFAULT_TOKEN,
+    );
+    let widget = WidgetBackend::builder(client, [CODE_WIDGET])
+        .max_retry_after(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    let id = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
+    let response = reqwest::get(format!("http://{addr}/otp/{id}/channel"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("120"),
+        "cut to the setting"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"type": "RateLimitException", "message": "Ошибка RateLimit", "httpStatus": 429}),
+        "the spec's words, not the upstream's"
+    );
+}
