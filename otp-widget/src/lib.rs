@@ -96,9 +96,9 @@ mod routes;
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
 pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
-#[cfg(feature = "redis")]
-pub use quota::RedisStore;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
+#[cfg(feature = "redis")]
+pub use quota::{REDIS_TIMEOUT, RedisStore};
 
 /// The README's example, compiled as a doctest.
 #[doc = include_str!("../README.md")]

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{REDIS_TIMEOUT, RedisStore};
 
 /// One more event counted in a fixed window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,8 @@ return {n, ttl}
 
 /// A [`QuotaStore`] in Redis, so that several replicas of a back end share one quota. It
 /// reconnects by itself (redis-rs's `ConnectionManager`); while Redis cannot be reached,
-/// the router refuses what it would have to count.
+/// the router refuses what it would have to count, within [`REDIS_TIMEOUT`] (a connection, and
+/// each command, that takes longer fails), never waiting on a dead Redis for seconds.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), redis::RedisError> {
@@ -40,19 +41,49 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// How long connecting to Redis, and each command, may take before the store fails (and
+/// the router refuses): 500 ms.
+pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
 impl RedisStore {
-    /// Connects to the Redis at `url` (`redis://host:port/db`).
+    /// Connects to the Redis at `url` (`redis://host:port/db`), with [`REDIS_TIMEOUT`] on the
+    /// connection and on each command, and reconnecting by itself after Redis comes back.
     pub async fn connect(url: &str) -> Result<Self, redis::RedisError> {
         let client = redis::Client::open(url)?;
-        Ok(Self::new(ConnectionManager::new(client).await?))
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        Ok(Self::new(
+            ConnectionManager::new_with_config(client, config).await?,
+        ))
     }
 
-    /// A store over a connection the application already has.
+    /// A store over a connection the application already has (its own timeouts apply, and
+    /// each command is cut at [`REDIS_TIMEOUT`] besides).
     pub fn new(connection: ConnectionManager) -> Self {
         Self {
             connection,
             hit: redis::Script::new(HIT),
         }
+    }
+}
+
+/// `command`, or a failure once [`REDIS_TIMEOUT`] has passed.
+async fn within<T>(
+    command: impl std::future::Future<Output = Result<T, redis::RedisError>>,
+) -> Result<T, QuotaError> {
+    match tokio::time::timeout(REDIS_TIMEOUT, command).await {
+        Ok(result) => result.map_err(failed),
+        Err(_) => Err(QuotaError(
+            format!(
+                "Redis did not answer within {} ms",
+                REDIS_TIMEOUT.as_millis()
+            )
+            .into(),
+        )),
     }
 }
 
@@ -68,13 +99,13 @@ impl QuotaStore for RedisStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
         async move {
             let mut connection = self.connection.clone();
-            let (count, ttl): (u64, i64) = self
-                .hit
-                .key(key)
-                .arg(millis(window))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(failed)?;
+            let (count, ttl): (u64, i64) = within(
+                self.hit
+                    .key(key)
+                    .arg(millis(window))
+                    .invoke_async(&mut connection),
+            )
+            .await?;
             Ok(Hit {
                 count,
                 resets_in: Duration::from_millis(u64::try_from(ttl).unwrap_or(0)),
@@ -86,11 +117,8 @@ impl QuotaStore for RedisStore {
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
         async move {
             let mut connection = self.connection.clone();
-            let count: Option<u64> = redis::cmd("GET")
-                .arg(key)
-                .query_async(&mut connection)
-                .await
-                .map_err(failed)?;
+            let count: Option<u64> =
+                within(redis::cmd("GET").arg(key).query_async(&mut connection)).await?;
             Ok(count.unwrap_or(0))
         }
         .boxed()
@@ -103,15 +131,16 @@ impl QuotaStore for RedisStore {
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
         async move {
             let mut connection = self.connection.clone();
-            let set: Option<String> = redis::cmd("SET")
-                .arg(key)
-                .arg(1)
-                .arg("NX")
-                .arg("PX")
-                .arg(millis(ttl))
-                .query_async(&mut connection)
-                .await
-                .map_err(failed)?;
+            let set: Option<String> = within(
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(1)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .query_async(&mut connection),
+            )
+            .await?;
             Ok(set.is_some())
         }
         .boxed()

@@ -750,13 +750,30 @@ async fn redis_client(url: &str) -> ::redis::aio::MultiplexedConnection {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_that_cannot_answer_refuses() {
     let redis = common::redis::RedisServer::start();
+    let port = redis.port();
     let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
     drop(redis);
     let stack = stack(|b| b.store(store)).await;
+    // Redis is gone: refused, and soon (a bound on the refusal, with the store's 500 ms
+    // timeouts; it waited about 9.5 s before them).
+    let asked = std::time::Instant::now();
     let (status, body) = send_with(&stack, None, &[]).await;
+    let waited = asked.elapsed();
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["type"], "InternalServerErrorException");
     assert_eq!(stack.sandbox.session_count(), 0, "failed closed");
+    assert!(waited < Duration::from_secs(3), "refused after {waited:?}");
+    // Redis is back: the store recovers by itself.
+    let _redis = common::redis::RedisServer::start_on(port);
+    let mut recovered = false;
+    for _ in 0..50 {
+        if send_with(&stack, None, &[]).await.0 == 201 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "the store did not recover after Redis came back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,11 @@ impl RedisServer {
             .local_addr()
             .unwrap()
             .port();
+        Self::start_on(port)
+    }
+
+    /// A `redis-server` on `port` (to bring one back where it was).
+    pub fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -37,6 +42,10 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(20));
         }
         Self { child, port }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     pub fn url(&self) -> String {
