@@ -66,6 +66,8 @@ pub struct Captcha {
     window: Duration,
     verify_url: String,
     timeout: Duration,
+    hostnames: Vec<String>,
+    action: Option<String>,
 }
 
 impl fmt::Debug for Captcha {
@@ -77,6 +79,8 @@ impl fmt::Debug for Captcha {
             .field("window", &self.window)
             .field("verify_url", &self.verify_url)
             .field("timeout", &self.timeout)
+            .field("hostnames", &self.hostnames)
+            .field("action", &self.action)
             .finish()
     }
 }
@@ -92,7 +96,30 @@ impl Captcha {
             window: Duration::from_secs(3600),
             verify_url: provider.default_verify_url().to_string(),
             timeout: Duration::from_secs(5),
+            hostnames: Vec::new(),
+            action: None,
         }
+    }
+
+    /// Accepts only tokens solved on these sites: the provider's answer names the host the
+    /// captcha was solved on (`hostname`; Yandex's `host`), and a token solved on another
+    /// site, or an answer that names none, is refused. Without it (the default) any site's
+    /// token that the provider confirms for this secret passes: set it in production.
+    pub fn hostnames<I, S>(mut self, hostnames: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.hostnames = hostnames.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accepts only tokens solved for `action` (reCAPTCHA v3 and Turnstile name the action
+    /// the page gave when it asked for the token): one solved for another of the site's forms
+    /// is refused.
+    pub fn action(mut self, action: impl Into<String>) -> Self {
+        self.action = Some(action.into());
+        self
     }
 
     /// Google reCAPTCHA v2.
@@ -185,6 +212,27 @@ impl Captcha {
             .json()
             .await
             .map_err(|e| format!("the provider's answer is unreadable: {}", e.without_url()))?;
+        if !self.hostnames.is_empty() {
+            let host = verdict.hostname.as_deref().or(verdict.host.as_deref());
+            let expected = host.is_some_and(|host| {
+                self.hostnames
+                    .iter()
+                    .any(|h| h.trim().eq_ignore_ascii_case(host.trim()))
+            });
+            if !expected {
+                return Err(format!("solved on another site: {host:?}"));
+            }
+        }
+        if let Some(action) = &self.action {
+            let answered = verdict.action.as_deref();
+            let applies = !matches!(
+                self.provider,
+                CaptchaProvider::Yandex | CaptchaProvider::Google { min_score: None }
+            );
+            if applies && answered != Some(action.as_str()) {
+                return Err(format!("solved for another action: {answered:?}"));
+            }
+        }
         match self.provider {
             CaptchaProvider::Yandex => match verdict.status.as_deref() {
                 Some("ok") => Ok(()),
@@ -217,6 +265,12 @@ struct Verdict {
     score: Option<f64>,
     /// Yandex: `ok` or `failed`.
     status: Option<String>,
+    /// Google, Cloudflare: the site the captcha was solved on.
+    hostname: Option<String>,
+    /// Yandex: the site the captcha was solved on.
+    host: Option<String>,
+    /// Google reCAPTCHA v3, Cloudflare: the action the page named.
+    action: Option<String>,
     #[serde(rename = "error-codes", default)]
     error_codes: Vec<String>,
 }

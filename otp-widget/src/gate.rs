@@ -81,8 +81,10 @@ impl Shared {
                         StatusCode::FORBIDDEN,
                     )
                 };
+                // Compared after trimming: ` token` is `token`, and spends it.
                 let token = captcha_token
-                    .filter(|t| !t.trim().is_empty())
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
                     .ok_or_else(not_confirmed)?;
                 // The provider first: only a token it confirms is remembered, so that junk
                 // tokens cannot fill the store.

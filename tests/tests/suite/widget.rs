@@ -408,6 +408,8 @@ enum Provider {
     Down,
     Slow,
     Garbage,
+    /// This answer, as it is.
+    Json(&'static str),
 }
 
 /// A captcha provider on loopback that records each verify call's form.
@@ -440,6 +442,7 @@ async fn fake_provider(mode: Provider) -> (String, Arc<Mutex<Vec<Vec<(String, St
                         (axum::http::StatusCode::OK, ok(true))
                     }
                     Provider::Garbage => (axum::http::StatusCode::OK, "<html>".into()),
+                    Provider::Json(answer) => (axum::http::StatusCode::OK, answer.to_string()),
                 }
             }
         }),
@@ -1201,4 +1204,99 @@ async fn browsers_get_the_documented_message_and_a_capped_retry_after() {
         json!({"type": "RateLimitException", "message": "Ошибка RateLimit", "httpStatus": 429}),
         "the spec's words, not the upstream's"
     );
+}
+
+/// A token solved on another site, or for another form, passes no provider once the site's
+/// hostnames and action are set; tokens are compared after trimming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captcha_answers_for_another_site_or_action_are_refused() {
+    let (google, cloudflare, yandex): (
+        fn(&str) -> Captcha,
+        fn(&str) -> Captcha,
+        fn(&str) -> Captcha,
+    ) = (
+        |s| Captcha::google(s),
+        |s| Captcha::cloudflare(s),
+        |s| Captcha::yandex(s),
+    );
+    let cases: [(fn(&str) -> Captcha, &'static str, &'static str, bool); 10] = [
+        (
+            google,
+            r#"{"success":true,"hostname":"app.example"}"#,
+            "v2, our site",
+            true,
+        ),
+        (
+            google,
+            r#"{"success":true,"hostname":"evil.example"}"#,
+            "v2, another site",
+            false,
+        ),
+        (google, r#"{"success":true}"#, "v2, no hostname", false),
+        (
+            cloudflare,
+            r#"{"success":true,"hostname":"app.example","action":"send"}"#,
+            "turnstile, ours",
+            true,
+        ),
+        (
+            cloudflare,
+            r#"{"success":true,"hostname":"evil.example","action":"send"}"#,
+            "turnstile, another site",
+            false,
+        ),
+        (
+            cloudflare,
+            r#"{"success":true,"hostname":"app.example","action":"login"}"#,
+            "turnstile, another action",
+            false,
+        ),
+        (
+            yandex,
+            r#"{"status":"ok","host":"app.example"}"#,
+            "yandex, ours",
+            true,
+        ),
+        (
+            yandex,
+            r#"{"status":"ok","host":"evil.example"}"#,
+            "yandex, another site",
+            false,
+        ),
+        (
+            |s| Captcha::google_v3(s, 0.5),
+            r#"{"success":true,"score":0.9,"hostname":"app.example","action":"send"}"#,
+            "v3, ours",
+            true,
+        ),
+        (
+            |s| Captcha::google_v3(s, 0.5),
+            r#"{"success":true,"score":0.9,"hostname":"app.example","action":"login"}"#,
+            "v3, another action",
+            false,
+        ),
+    ];
+    for (captcha, answer, case, passes) in cases {
+        let (url, _) = fake_provider(Provider::Json(answer)).await;
+        let configured = captcha("s")
+            .verify_url(&url)
+            .free_sends(0, Duration::from_secs(60))
+            .hostnames(["app.example"])
+            .action("send");
+        let stack = stack(|b| b.captcha(configured)).await;
+        let token = format!("tok-{case}");
+        let (status, body) = send_with(&stack, Some(&token), &[]).await;
+        if passes {
+            assert_eq!(status, 201, "{case}: {body}");
+            // The same token with spaces around it is the same token: spent.
+            let (status, body) = send_with(&stack, Some(&format!("  {token} ")), &[]).await;
+            assert!(
+                captcha_refused(status, &body),
+                "{case}: spent, trimmed: {body}"
+            );
+        } else {
+            assert!(captcha_refused(status, &body), "{case}: {status} {body}");
+            assert_eq!(stack.sandbox.session_count(), 0, "{case}");
+        }
+    }
 }
