@@ -1210,16 +1210,11 @@ async fn browsers_get_the_documented_message_and_a_capped_retry_after() {
 /// hostnames and action are set; tokens are compared after trimming.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn captcha_answers_for_another_site_or_action_are_refused() {
-    let (google, cloudflare, yandex): (
-        fn(&str) -> Captcha,
-        fn(&str) -> Captcha,
-        fn(&str) -> Captcha,
-    ) = (
-        |s| Captcha::google(s),
-        |s| Captcha::cloudflare(s),
-        |s| Captcha::yandex(s),
-    );
-    let cases: [(fn(&str) -> Captcha, &'static str, &'static str, bool); 10] = [
+    type Make = fn(&str) -> Captcha;
+    let google: Make = |s| Captcha::google(s);
+    let cloudflare: Make = |s| Captcha::cloudflare(s);
+    let yandex: Make = |s| Captcha::yandex(s);
+    let cases: [(Make, &'static str, &'static str, bool); 10] = [
         (
             google,
             r#"{"success":true,"hostname":"app.example"}"#,
