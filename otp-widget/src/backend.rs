@@ -60,6 +60,10 @@ pub(crate) struct Shared {
     pub(crate) test_numbers: Vec<String>,
     /// The longest `Retry-After` passed on to a browser.
     pub(crate) max_retry_after: Duration,
+    /// What binds a session to the browser that started it.
+    pub(crate) session_key: crate::session::SessionKey,
+    /// Whether the session cookie is `Secure` (sent over https only).
+    pub(crate) secure_cookie: bool,
 }
 
 impl WidgetBackend {
@@ -77,6 +81,8 @@ impl WidgetBackend {
             region: "RU".into(),
             test_numbers: Vec::new(),
             max_retry_after: Duration::from_secs(600),
+            session_secret: None,
+            secure_cookie: true,
             captcha: None,
             phone_limit: Some((3, Duration::from_secs(60))),
             request_limit: Some((300, Duration::from_secs(60))),
@@ -99,6 +105,15 @@ impl WidgetBackend {
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         routes::router(self.shared.clone(), &self.cors, self.body_limit)
     }
+
+    /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
+    /// session your own server started (the router sets it itself on its `send`'s answer).
+    /// Without it a browser's session routes answer `SessionNotFoundException`.
+    pub fn session_cookie(&self, id: &otp_client::RequestId) -> HeaderValue {
+        self.shared
+            .session_key
+            .cookie(id, self.shared.secure_cookie)
+    }
 }
 
 /// Builds a [`WidgetBackend`]. Every setting has a default:
@@ -115,6 +130,8 @@ impl WidgetBackend {
 /// | [`expose_complete`](Self::expose_complete) | yes, as the vendor's SDK does |
 /// | [`region`](Self::region) | `RU`: `8 999 …` is `+7 999 …` |
 /// | [`max_retry_after`](Self::max_retry_after) | 10 minutes |
+/// | [`session_secret`](Self::session_secret) | random per process (one replica) |
+/// | [`secure_cookie`](Self::secure_cookie) | yes |
 ///
 /// The widgets are the one setting without a default: [`WidgetBackend::builder`] takes them.
 #[must_use]
@@ -124,6 +141,8 @@ pub struct WidgetBackendBuilder {
     region: String,
     test_numbers: Vec<String>,
     max_retry_after: Duration,
+    session_secret: Option<Vec<u8>>,
+    secure_cookie: bool,
     captcha: Option<Captcha>,
     phone_limit: Option<(u32, Duration)>,
     request_limit: Option<(u32, Duration)>,
@@ -147,6 +166,9 @@ pub enum BuildError {
     /// failed to initialise).
     #[error("the HTTP client for the captcha provider could not be built")]
     CaptchaClient(#[source] reqwest::Error),
+    /// The session secret is shorter than 32 bytes.
+    #[error("the session secret must be at least 32 bytes")]
+    ShortSessionSecret,
     /// No widget was given: every `send` would be refused.
     #[error("no widget is allowed: name your widgets' ids in WidgetBackend::builder")]
     NoWidgets,
@@ -185,6 +207,22 @@ impl WidgetBackendBuilder {
         S: Into<String>,
     {
         self.test_numbers = numbers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The secret that binds each session to the browser that started it (an HMAC of the
+    /// session's id, in an `HttpOnly`, `SameSite=Strict` cookie): every replica of the back
+    /// end must share it, and it must be at least 32 bytes. Without it, a random one per
+    /// process: right for one replica, wrong for several.
+    pub fn session_secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        self.session_secret = Some(secret.as_ref().to_vec());
+        self
+    }
+
+    /// Whether the session cookie is `Secure`, sent over https only (the default): turn it
+    /// off only for a back end served over plain http on loopback (a demo, a test).
+    pub fn secure_cookie(mut self, secure: bool) -> Self {
+        self.secure_cookie = secure;
         self
     }
 
@@ -288,6 +326,11 @@ impl WidgetBackendBuilder {
         if self.widgets.is_empty() {
             return Err(BuildError::NoWidgets);
         }
+        let session_key = match &self.session_secret {
+            Some(secret) if secret.len() < 32 => return Err(BuildError::ShortSessionSecret),
+            Some(secret) => crate::session::SessionKey::from_secret(secret),
+            None => crate::session::SessionKey::random(),
+        };
         if matches!(
             otp_client::Phone::parse_in("+79991234563", &self.region),
             Err(otp_client::InvalidPhone::UnknownRegion(_))
@@ -330,6 +373,8 @@ impl WidgetBackendBuilder {
             region: self.region,
             test_numbers: self.test_numbers,
             max_retry_after: self.max_retry_after,
+            session_key,
+            secure_cookie: self.secure_cookie,
         };
         Ok(WidgetBackend {
             shared: Arc::new(shared),

@@ -92,6 +92,7 @@ mod gate;
 mod quota;
 mod reply;
 mod routes;
+mod session;
 
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};

@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Json, Router};
-use otp_client::RequestId;
 use otp_client::types::{ExceptionType, OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
 use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -20,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::backend::Shared;
 use crate::reply::{Refusal, forward, refusal_for, with_captcha};
+use crate::session::Bound;
 
 type AppState = Arc<Shared>;
 
@@ -124,17 +124,15 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
         ),
         "getChannel" => on(
             method,
-            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
-                let id = session(&id)?;
+            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
                 Ok::<_, Refusal>(forward(&s, success, s.client.get_channel(&id).await))
             },
         ),
         "getChannelLongPolling" => on(
             method,
-            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
+            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
                 // Held as long as the service holds it; a browser that goes away drops this
                 // future, and the upstream call with it.
-                let id = session(&id)?;
                 Ok::<_, Refusal>(forward(
                     &s,
                     success,
@@ -146,9 +144,9 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             method,
             move |State(s): State<AppState>,
                   _: Admitted,
-                  Path(id): Path<String>,
+                  Bound(id): Bound,
                   RawQuery(q): RawQuery| async move {
-                let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
+                let phone = recipient(q.as_deref())?;
                 Ok::<_, Refusal>(forward(&s, success, s.client.get_status(&id, &phone).await))
             },
         ),
@@ -156,9 +154,9 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             method,
             move |State(s): State<AppState>,
                   _: Admitted,
-                  Path(id): Path<String>,
+                  Bound(id): Bound,
                   RawQuery(q): RawQuery| async move {
-                let (id, phone) = (session(&id)?, recipient(q.as_deref())?);
+                let phone = recipient(q.as_deref())?;
                 let status = s.client.get_status_long_polling(&id, &phone).await;
                 Ok::<_, Refusal>(forward(&s, success, status))
             },
@@ -167,41 +165,28 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             method,
             move |State(s): State<AppState>,
                   _: Admitted,
-                  Path(id): Path<String>,
+                  Bound(id): Bound,
                   headers: HeaderMap,
                   body: Result<Bytes, BytesRejection>| async move {
-                let id = session(&id)?;
                 let body: OtpHandlerCheckCodeRequestDto = json_body(&headers, body)?;
                 Ok::<_, Refusal>(forward(&s, success, s.client.check_code(&id, &body).await))
             },
         ),
         "complete" => on(
             method,
-            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
-                let id = session(&id)?;
+            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
                 Ok::<_, Refusal>(forward(&s, success, s.client.complete(&id).await))
             },
         ),
         "resend" => on(
             method,
-            move |State(s): State<AppState>, _: Admitted, Path(id): Path<String>| async move {
-                let id = session(&id)?;
+            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
                 // Each resend sends a message: counted like sends.
                 s.admit_resend(&id.to_string()).await?;
                 Ok::<_, Refusal>(forward(&s, success, s.client.resend(&id).await))
             },
         ),
         _ => return None,
-    })
-}
-
-/// A session id from the browser: a UUID, or a session that does not exist.
-fn session(text: &str) -> Result<RequestId, Refusal> {
-    text.parse().map_err(|_| {
-        Refusal::of(
-            ExceptionType::SessionNotFoundException,
-            StatusCode::NOT_FOUND,
-        )
     })
 }
 
@@ -307,7 +292,17 @@ async fn send(
         widget_id: body.widget_id,
         recipient: phone,
     };
-    Ok(forward(&s, success, s.client.send(&request).await))
+    let result = s.client.send(&request).await;
+    // The session is this browser's: the cookie binds it (see `session`).
+    let cookie = result
+        .as_ref()
+        .ok()
+        .map(|sent| s.session_key.cookie(&sent.request_id, s.secure_cookie));
+    let mut response = forward(&s, success, result);
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// A request the per-IP request limit admits (every route takes one first, before it

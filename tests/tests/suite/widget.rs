@@ -43,19 +43,28 @@ async fn stack_on(
     configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
 ) -> Stack {
     let client = async_client_as(&sandbox.base_url(), DEFAULT_TOKEN);
-    let widget = configure(WidgetBackend::builder(client, [CODE_WIDGET]))
+    // Over plain http on loopback: the session cookie cannot be `Secure`.
+    let widget = configure(WidgetBackend::builder(client, [CODE_WIDGET]).secure_cookie(false))
         .build()
         .expect("the back end builds");
     let addr = serve(Router::new().nest("/otp/", widget.router())).await;
     Stack {
         sandbox: Arc::new(sandbox),
         url: format!("http://{addr}/otp"),
-        browser: reqwest::Client::new(),
+        browser: browser(),
     }
 }
 
 async fn stack(configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder) -> Stack {
     stack_on(sandbox(config()).await, configure).await
+}
+
+/// A browser: it keeps the cookies the back end sets, as a real one does.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 /// A browser's call: the status and the JSON body.
@@ -162,16 +171,28 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
             let widget = WidgetBackend::builder(client, [reached.args.widget_id()])
                 .test_numbers(otp_sandbox::SCENARIOS.iter().map(|s| s.phone))
                 .per_phone_limit(None)
+                .secure_cookie(false)
                 .build()
                 .unwrap();
+            // The case's session was started by the test, not through this back end: the
+            // cookie a server gives a browser for such a session.
+            let cookie = widget.session_cookie(&reached.args.request_id());
+            let cookie = cookie
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
             let addr = serve(Router::new().nest("/otp/", widget.router())).await;
             let stack = Stack {
                 sandbox: Arc::new(sb),
                 url: format!("http://{addr}/otp"),
-                browser: reqwest::Client::new(),
+                browser: browser(),
             };
             let (method, path, body) = route(op, &reached.args);
-            let (seen, answer, _) = browse(&stack, &method, &path, body, &[]).await;
+            let (seen, answer, _) =
+                browse(&stack, &method, &path, body, &[("cookie", &cookie)]).await;
             let example = spec.error_example(kind).unwrap();
             assert_eq!(seen, *status, "{} {kind}: {answer}", op.id);
             assert_eq!(
@@ -275,8 +296,19 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
 #[tokio::test]
 async fn the_routers_own_refusals_have_the_services_shape() {
     let stack = stack(|b| b.body_limit(256).expose_complete(false)).await;
-    let id = uuid::Uuid::new_v4();
+    // A session this browser started (its cookie is in the browser), so that each case's
+    // own check is the one that answers.
+    let id = start(&stack, RECIPIENT).await;
+    let stranger = uuid::Uuid::new_v4();
     let cases: Vec<(&str, String, Option<Value>, u16, &str)> = vec![
+        // A session this browser did not start: no such session.
+        (
+            "GET",
+            format!("/{stranger}/channel"),
+            None,
+            404,
+            "SessionNotFoundException",
+        ),
         // Not a session id: no such session.
         (
             "GET",
@@ -696,7 +728,7 @@ async fn two_replicas_share_one_redis_quota() {
     let stack = |i: usize| Stack {
         sandbox: sb.clone(),
         url: replicas[i].clone(),
-        browser: reqwest::Client::new(),
+        browser: browser(),
     };
     let (a, b) = (stack(0), stack(1));
     // The free sends are counted once for both.
@@ -789,7 +821,16 @@ async fn a_long_poll_is_held_as_long_as_the_service_holds_it_and_dropped_with_th
     .await
     .unwrap();
     let stack = stack_on(sb, |b| b).await;
-    let id = start(&stack, RECIPIENT).await;
+    let (status, sent, headers) = send(&stack, RECIPIENT, None, &[]).await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["requestId"].as_str().unwrap().to_string();
+    // The session's cookie, for the raw request below (the browser keeps its own).
+    let cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("the send sets the session's cookie")
+        .to_string();
     // Until the channel is sent, each long-poll answers a change.
     loop {
         let (status, channel, _) = browse(
@@ -833,7 +874,9 @@ async fn a_long_poll_is_held_as_long_as_the_service_holds_it_and_dropped_with_th
     .await
     .unwrap();
     use tokio::io::AsyncWriteExt;
-    let request = format!("GET /otp/longPolling/{id}/channel HTTP/1.1\r\nhost: x\r\n\r\n");
+    let request = format!(
+        "GET /otp/longPolling/{id}/channel HTTP/1.1\r\nhost: x\r\ncookie: {cookie}\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).await.unwrap();
     wait_for(
         || stack.sandbox.held_long_polls() == held + 1,
@@ -1185,8 +1228,7 @@ async fn browsers_get_the_documented_message_and_a_capped_retry_after() {
         .build()
         .unwrap();
     let addr = serve(Router::new().nest("/otp/", widget.router())).await;
-    let id = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6";
-    let response = reqwest::get(format!("http://{addr}/otp/{id}/channel"))
+    let response = reqwest::get(format!("http://{addr}/otp/widget/{CODE_WIDGET}"))
         .await
         .unwrap();
     assert_eq!(response.status(), 429);
@@ -1294,4 +1336,84 @@ async fn captcha_answers_for_another_site_or_action_are_refused() {
             assert_eq!(stack.sandbox.session_count(), 0, "{case}");
         }
     }
+}
+
+/// Whoever holds a session's id (it travels to the browser, and on) is not its browser: from
+/// a second client, every session route answers as if the session did not exist, and the
+/// first client's correct code still verifies.
+#[tokio::test]
+async fn a_session_belongs_to_the_browser_that_started_it() {
+    let stack = stack(|b| b).await;
+    let id = start(&stack, RECIPIENT).await;
+    let intruder = Stack {
+        sandbox: stack.sandbox.clone(),
+        url: stack.url.clone(),
+        browser: browser(),
+    };
+    let tries: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", format!("/{id}/channel"), None),
+        ("GET", format!("/longPolling/{id}/channel"), None),
+        (
+            "GET",
+            format!("/{id}/status?recipient=%2B79990000000"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/{id}/status?recipient=%2B79991234563"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/{id}/checkCode"),
+            Some(json!({"code": "0000"})),
+        ),
+        (
+            "POST",
+            format!("/{id}/checkCode"),
+            Some(json!({"code": "0001"})),
+        ),
+        (
+            "POST",
+            format!("/{id}/checkCode"),
+            Some(json!({"code": "0002"})),
+        ),
+        (
+            "POST",
+            format!("/{id}/checkCode"),
+            Some(json!({"code": "0003"})),
+        ),
+        ("POST", format!("/{id}/resend"), None),
+        ("POST", format!("/{id}/complete"), None),
+    ];
+    for (method, path, body) in tries {
+        let (status, answer, _) = browse(&intruder, method, &path, body, &[]).await;
+        assert_eq!(
+            (status, answer["type"].as_str()),
+            (404, Some("SessionNotFoundException")),
+            "{method} {path}: {answer}"
+        );
+    }
+    // A forged cookie for it does no better.
+    let forged = format!("otp_widget_session={id}.{}", "0".repeat(64));
+    let (status, _, _) = browse(
+        &intruder,
+        "GET",
+        &format!("/{id}/channel"),
+        None,
+        &[("cookie", &forged)],
+    )
+    .await;
+    assert_eq!(status, 404, "a forged cookie");
+    // The real browser: its attempts are intact, its code verifies.
+    let code = stack.sandbox.code(&id).expect("the sandbox's code");
+    let (status, answer, _) = browse(
+        &stack,
+        "POST",
+        &format!("/{id}/checkCode"),
+        Some(json!({"code": code})),
+        &[],
+    )
+    .await;
+    assert_eq!((status, &answer), (201, &json!({"success": true})));
 }

@@ -1,0 +1,151 @@
+//! Sessions bound to the browser that started them. A session's id travels to the browser
+//! (it is in every route's path), so knowing it proves nothing: the back end answers a
+//! session route only for the browser holding the cookie it set when that browser's `send`
+//! started the session, an HMAC of the id under the back end's secret (which replicas share).
+//! Anyone else is answered as if the session did not exist: they cannot read its channel,
+//! test phone numbers against it, use up its code attempts, resend or complete it.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use otp_client::RequestId;
+use otp_client::types::ExceptionType;
+use sha2::{Digest, Sha256};
+
+use crate::backend::Shared;
+use crate::reply::Refusal;
+
+/// The cookie's name.
+pub(crate) const COOKIE: &str = "otp_widget_session";
+
+/// How long the cookie lives: longer than any session (the service's live for minutes).
+const COOKIE_SECONDS: u32 = 3600;
+
+/// The key sessions are bound with.
+#[derive(Clone)]
+pub(crate) struct SessionKey([u8; 32]);
+
+impl SessionKey {
+    /// A key from the application's secret (any length of at least 32 bytes).
+    pub(crate) fn from_secret(secret: &[u8]) -> Self {
+        Self(Sha256::digest(secret).into())
+    }
+
+    /// A random key, for a back end that runs as one process.
+    pub(crate) fn random() -> Self {
+        Self(rand::random())
+    }
+
+    /// HMAC-SHA256 of the session's id, in hex.
+    fn tag(&self, id: &RequestId) -> String {
+        let mut inner_pad = [0x36u8; 64];
+        let mut outer_pad = [0x5cu8; 64];
+        for (i, byte) in self.0.iter().enumerate() {
+            inner_pad[i] ^= byte;
+            outer_pad[i] ^= byte;
+        }
+        let inner = Sha256::new()
+            .chain_update(inner_pad)
+            .chain_update(id.to_string().as_bytes())
+            .finalize();
+        let outer = Sha256::new()
+            .chain_update(outer_pad)
+            .chain_update(inner)
+            .finalize();
+        hex::encode(outer)
+    }
+
+    /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
+    pub(crate) fn cookie(&self, id: &RequestId, secure: bool) -> HeaderValue {
+        let secure = if secure { "; Secure" } else { "" };
+        let text = format!(
+            "{COOKIE}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{secure}",
+            self.tag(id)
+        );
+        // Hex, a UUID and fixed words: always a valid header value.
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    /// Whether `headers` carry the cookie that binds session `id`.
+    fn binds(&self, headers: &HeaderMap, id: &RequestId) -> bool {
+        let expected = format!("{id}.{}", self.tag(id));
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .filter(|(name, _)| *name == COOKIE)
+            .any(|(_, value)| same(value.as_bytes(), expected.as_bytes()))
+    }
+}
+
+/// Equality that takes as long whichever byte differs.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The session a route's path names, when the calling browser is the one that started it.
+pub(crate) struct Bound(pub RequestId);
+
+impl FromRequestParts<std::sync::Arc<Shared>> for Bound {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &std::sync::Arc<Shared>,
+    ) -> Result<Self, Refusal> {
+        let not_found = || {
+            Refusal::of(
+                ExceptionType::SessionNotFoundException,
+                StatusCode::NOT_FOUND,
+            )
+        };
+        let Path(text) = Path::<String>::from_request_parts(parts, s)
+            .await
+            .map_err(|_| not_found())?;
+        let id: RequestId = text.parse().map_err(|_| not_found())?;
+        if !s.session_key.binds(&parts.headers, &id) {
+            tracing::info!("a session route without its browser's cookie: refused");
+            return Err(not_found());
+        }
+        Ok(Self(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> RequestId {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_cookie_binds_its_session_and_no_other() {
+        let key = SessionKey::from_secret(b"a secret of at least thirty-two bytes!!");
+        let mine = id("d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6");
+        let other = id("0e1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b");
+        let cookie = key.cookie(&mine, true);
+        let text = cookie.to_str().unwrap();
+        assert!(
+            text.contains("HttpOnly")
+                && text.contains("SameSite=Strict")
+                && text.contains("Secure")
+        );
+        let pair = text.split(';').next().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, format!("a=b; {pair}").parse().unwrap());
+        assert!(key.binds(&headers, &mine));
+        assert!(!key.binds(&headers, &other), "another session");
+        let replica = SessionKey::from_secret(b"a secret of at least thirty-two bytes!!");
+        assert!(
+            replica.binds(&headers, &mine),
+            "replicas with the secret agree"
+        );
+        assert!(!SessionKey::random().binds(&headers, &mine), "another key");
+        let forged = pair.replace('a', "b");
+        headers.insert(header::COOKIE, forged.parse().unwrap());
+        assert!(!key.binds(&headers, &mine), "a forged tag");
+    }
+}
