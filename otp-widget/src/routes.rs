@@ -90,7 +90,10 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(cors.iter().cloned()))
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE]),
+                .allow_headers([header::CONTENT_TYPE])
+                // The session cookie travels with a page's requests from a listed origin
+                // (of the same site: it is `SameSite=Strict`).
+                .allow_credentials(true),
         );
     }
     router.with_state(shared)
