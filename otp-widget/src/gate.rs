@@ -112,6 +112,21 @@ impl Shared {
 }
 
 impl Shared {
+    /// Takes back the per-number count of a `send` that sent nothing: the service refused it
+    /// (an error answer below 500), or it never reached the service. A victim's number is
+    /// then not locked out by sends that cost nothing.
+    pub(crate) async fn refund_send(&self, phone: &str, error: &otp_client::Error) {
+        let refused = error
+            .status()
+            .is_some_and(|s| s.is_client_error() && error.api().is_some());
+        if self.phone_limit.is_none() || !(refused || !error.may_have_been_sent()) {
+            return;
+        }
+        if let Err(e) = self.store.release(&self.phone_key(phone)).await {
+            tracing::warn!(error = %e, "the refused send's count could not be taken back");
+        }
+    }
+
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.count_against(self.request_limit, "per-IP request limit", || {

@@ -296,6 +296,9 @@ async fn send(
         recipient: phone,
     };
     let result = s.client.send(&request).await;
+    if let Err(e) = &result {
+        s.refund_send(&request.recipient, e).await;
+    }
     // The session is this browser's: the cookie binds it (see `session`).
     let cookie = result
         .as_ref()

@@ -135,6 +135,18 @@ impl QuotaStore for MemoryStore {
         .boxed()
     }
 
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>> {
+        async move {
+            if let Some(slot) = self.open(key, Instant::now()) {
+                let _ = slot
+                    .count
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
     fn first_use<'a>(
         &'a self,
         key: &'a str,
@@ -156,6 +168,22 @@ impl QuotaStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_release_takes_one_back_and_never_goes_below_zero() {
+        let store = MemoryStore::new(10);
+        let window = Duration::from_secs(60);
+        store.hit("k", window).await.unwrap();
+        store.hit("k", window).await.unwrap();
+        store.release("k").await.unwrap();
+        assert_eq!(store.count("k").await.unwrap(), 1);
+        for _ in 0..3 {
+            store.release("k").await.unwrap();
+        }
+        assert_eq!(store.count("k").await.unwrap(), 0);
+        store.release("nothing").await.unwrap();
+        assert_eq!(store.hit("k", window).await.unwrap().count, 1);
+    }
 
     #[tokio::test]
     async fn counts_in_a_fixed_window_then_starts_again() {

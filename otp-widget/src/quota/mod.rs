@@ -38,6 +38,11 @@ pub trait QuotaStore: Send + Sync + 'static {
     /// How many events `key`'s current window holds, without counting one.
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>>;
 
+    /// Takes back one event counted under `key` in its current window (the router's refund
+    /// of a `send` the service refused: it sent nothing), never below zero; nothing when the
+    /// window is over.
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>>;
+
     /// Marks `key` for `ttl`: `true` the first time, `false` while the mark lasts.
     fn first_use<'a>(
         &'a self,

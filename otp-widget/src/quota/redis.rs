@@ -19,6 +19,15 @@ end
 return {n, ttl}
 ";
 
+/// Takes one event back, never below zero, and leaves the window's expiry as it is.
+const RELEASE: &str = r"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
+";
+
 /// A [`QuotaStore`] in Redis, so that several replicas of a back end share one quota. It
 /// reconnects by itself (redis-rs's `ConnectionManager`); while Redis cannot be reached,
 /// the router refuses what it would have to count, within [`REDIS_TIMEOUT`] (a connection, and
@@ -33,6 +42,7 @@ return {n, ttl}
 pub struct RedisStore {
     connection: ConnectionManager,
     hit: redis::Script,
+    release: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -67,6 +77,7 @@ impl RedisStore {
         Self {
             connection,
             hit: redis::Script::new(HIT),
+            release: redis::Script::new(RELEASE),
         }
     }
 }
@@ -120,6 +131,15 @@ impl QuotaStore for RedisStore {
             let count: Option<u64> =
                 within(redis::cmd("GET").arg(key).query_async(&mut connection)).await?;
             Ok(count.unwrap_or(0))
+        }
+        .boxed()
+    }
+
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let _: i64 = within(self.release.key(key).invoke_async(&mut connection)).await?;
+            Ok(())
         }
         .boxed()
     }

@@ -1417,3 +1417,56 @@ async fn a_session_belongs_to_the_browser_that_started_it() {
     .await;
     assert_eq!((status, &answer), (201, &json!({"success": true})));
 }
+
+/// The service refusing a send (here: a widget this back end allows and the service does not
+/// know) charges no per-number quota: it sent nothing.
+#[tokio::test]
+async fn a_send_the_service_refuses_is_not_counted_against_the_number() {
+    let unknown_upstream = uuid::Uuid::new_v4();
+    let stack = stack(|b| b.per_phone_limit(Some((1, Duration::from_secs(60))))).await;
+    let client = async_client_as(&stack.sandbox.base_url(), DEFAULT_TOKEN);
+    let widget = WidgetBackend::builder(client, [CODE_WIDGET, unknown_upstream])
+        .per_phone_limit(Some((1, Duration::from_secs(60))))
+        .secure_cookie(false)
+        .build()
+        .unwrap();
+    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    let stack = Stack {
+        sandbox: stack.sandbox.clone(),
+        url: format!("http://{addr}/otp"),
+        browser: browser(),
+    };
+    for _ in 0..3 {
+        let body = json!({"widgetId": unknown_upstream, "recipient": RECIPIENT});
+        let (status, answer, _) = browse(&stack, "POST", "/", Some(body), &[]).await;
+        assert_eq!(
+            (status, answer["type"].as_str()),
+            (404, Some("WidgetNotFoundException"))
+        );
+    }
+    let (status, answer, _) = send(&stack, RECIPIENT, None, &[]).await;
+    assert_eq!(
+        status, 201,
+        "the number's one send is still there: {answer}"
+    );
+    let (status, _, _) = send(&stack, RECIPIENT, None, &[]).await;
+    assert_eq!(status, 429, "and it counted");
+}
+
+#[tokio::test]
+async fn the_redis_store_takes_a_count_back_and_never_below_zero() {
+    use otp_widget::QuotaStore;
+    let redis = common::redis::RedisServer::start();
+    let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
+    let window = Duration::from_secs(60);
+    store.hit("k", window).await.unwrap();
+    store.hit("k", window).await.unwrap();
+    store.release("k").await.unwrap();
+    assert_eq!(store.count("k").await.unwrap(), 1);
+    for _ in 0..3 {
+        store.release("k").await.unwrap();
+    }
+    assert_eq!(store.count("k").await.unwrap(), 0);
+    store.release("nothing").await.unwrap();
+    assert_eq!(store.count("nothing").await.unwrap(), 0);
+}
