@@ -119,7 +119,8 @@ impl Shared {
         let refused = error
             .status()
             .is_some_and(|s| s.is_client_error() && error.api().is_some());
-        if self.phone_limit.is_none() || !(refused || !error.may_have_been_sent()) {
+        let sent_nothing = refused || !error.may_have_been_sent();
+        if self.phone_limit.is_none() || !sent_nothing {
             return;
         }
         if let Err(e) = self.store.release(&self.phone_key(phone)).await {
