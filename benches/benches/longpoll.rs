@@ -16,7 +16,7 @@ use std::time::Duration;
 use axum::serve::ListenerExt;
 use otp_benches::TOKEN;
 use otp_benches::held::{rss_kib, serve_h1_and_h2c, unix_nanos, with_rss};
-use otp_benches::proxy::{bare, widget};
+use otp_benches::proxy::{bare, widget, widget_cookie};
 
 /// The role of a process of this benchmark, in this variable: `upstream:PORT`,
 /// `proxy:WAY:PORT:UPSTREAM_PORT`, or `client:WAY:UPSTREAM_PORT:TARGET_PORT:N`.
@@ -195,6 +195,9 @@ fn client(way: &str, up: u16, target: u16, n: usize) {
                         let mut request = raw.get(url);
                         if way == "raw reqwest" {
                             request = request.header("authorization", format!("Bearer {TOKEN}"));
+                        }
+                        if way == "otp-widget" {
+                            request = request.header("cookie", widget_cookie(&id.to_string()));
                         }
                         let response = request.send().await.unwrap();
                         assert_eq!(response.status(), 200);

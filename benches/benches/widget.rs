@@ -7,7 +7,7 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget};
+use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget, widget_cookie};
 use otp_benches::*;
 
 /// A session on a sandbox in the background: (its base URL, its token, the session's id,
@@ -74,19 +74,21 @@ fn proxied_calls(c: &mut Criterion) {
         );
         let direct = format!("{upstream}{path}");
         let mut group = c.benchmark_group(format!("getStatus from a browser, {name} upstream"));
+        let cookie = widget_cookie(&id);
         let cases = [
             (
                 "direct (with the token)",
                 &direct,
                 Some(authorization.as_str()),
+                None,
             ),
-            ("bare axum + reqwest proxy", &via_bare, None),
-            ("otp-widget", &via_widget, None),
+            ("bare axum + reqwest proxy", &via_bare, None, None),
+            ("otp-widget", &via_widget, None, Some(cookie.as_str())),
         ];
-        for (case, url, auth) in cases {
+        for (case, url, auth, cookie) in cases {
             group.bench_function(case, |b| {
                 b.to_async(&rt)
-                    .iter(|| async { assert!(browser_get(&browser, url, auth).await) })
+                    .iter(|| async { assert!(browser_get(&browser, url, auth, cookie).await) })
             });
         }
         group.finish();

@@ -6,7 +6,7 @@
 //! the argument; (run − none) / CALLS is a call's cost, every party together.
 //! `scripts/instructions.sh` runs them all.
 
-use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget};
+use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget, widget_cookie};
 use otp_benches::*;
 
 fn calls() -> usize {
@@ -25,6 +25,7 @@ fn main() {
         "/{REQUEST_ID}/status?recipient={}",
         RECIPIENT.replace('+', "%2B")
     );
+    let cookie = widget_cookie(REQUEST_ID);
     let via_bare = format!(
         "http://{}{path}",
         serve_with_peers(bare(&base, TOKEN, false))
@@ -67,12 +68,14 @@ fn main() {
                 "sdk-check" => assert!(sdk.check_code(&ID, &body).await.unwrap().success),
                 "raw-check" => assert!(raw_check_code(&raw, &base).await.success),
                 "browser-direct" => {
-                    assert!(browser_get(&raw, &direct, Some(&authorization)).await)
+                    assert!(browser_get(&raw, &direct, Some(&authorization), None).await)
                 }
-                "browser-bare" => assert!(browser_get(&raw, &via_bare, None).await),
-                "browser-widget" => assert!(browser_get(&raw, &via_widget, None).await),
+                "browser-bare" => assert!(browser_get(&raw, &via_bare, None, None).await),
+                "browser-widget" => {
+                    assert!(browser_get(&raw, &via_widget, None, Some(&cookie)).await)
+                }
                 "browser-widget-unlimited" => {
-                    assert!(browser_get(&raw, &via_unlimited, None).await)
+                    assert!(browser_get(&raw, &via_unlimited, None, Some(&cookie)).await)
                 }
                 "none" => {}
                 other => panic!("not a mode: {other} (see the file's docs)"),

@@ -15,14 +15,47 @@ use axum::routing::get;
 
 /// A browser's GET through either proxy (what the widget's script does when it polls a
 /// status), or the same GET straight to the service with the token (`authorization`).
-pub async fn browser_get(client: &reqwest::Client, url: &str, authorization: Option<&str>) -> bool {
+pub async fn browser_get(
+    client: &reqwest::Client,
+    url: &str,
+    authorization: Option<&str>,
+    cookie: Option<&str>,
+) -> bool {
     let mut request = client.get(url);
     if let Some(value) = authorization {
         request = request.header("authorization", value);
     }
+    if let Some(value) = cookie {
+        request = request.header("cookie", value);
+    }
     let response = request.send().await.unwrap();
     let ok = response.status() == StatusCode::OK;
     ok && response.bytes().await.unwrap().starts_with(b"{")
+}
+
+/// The benchmarks' widget back ends' session secret.
+const SESSION_SECRET: &str = "the benchmarks' own session secret, 32+ bytes";
+
+/// The `Cookie` a browser of session `id` sends to the benchmarks' widget back ends (the
+/// sessions are started by the benchmark, not through the back end).
+pub fn widget_cookie(id: &str) -> String {
+    let client = otp_client::Client::builder("unused")
+        .base_url("http://127.0.0.1:9/api/n/otp-handler")
+        .build()
+        .unwrap();
+    let backend = otp_widget::WidgetBackend::builder(client, [uuid::Uuid::nil()])
+        .session_secret(SESSION_SECRET)
+        .build()
+        .unwrap();
+    let id: otp_client::RequestId = id.parse().unwrap();
+    let cookie = backend.session_cookie(&id);
+    cookie
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// The widget back end over the service at `upstream` (its base URL), for `widgets`, with the settings a
@@ -45,6 +78,8 @@ pub fn widget(
     }
     let client = client.build().unwrap();
     otp_widget::WidgetBackend::builder(client, widgets.iter().copied())
+        .session_secret(SESSION_SECRET)
+        .secure_cookie(false)
         .per_ip_request_limit(per_ip_limit.then_some((u32::MAX, Duration::from_secs(60))))
         .build()
         .unwrap()

@@ -33,7 +33,7 @@ impl fmt::Debug for WidgetBackend {
         f.debug_struct("WidgetBackend")
             .field("client", &self.shared.client)
             .field("captcha", &self.shared.captcha)
-            .field("phone_limit", &self.shared.phone_limit)
+            .field("limits", &self.shared.limits)
             .field("expose_complete", &self.shared.expose_complete)
             .field("cors", &self.cors)
             .field("body_limit", &self.body_limit)
@@ -46,7 +46,7 @@ pub(crate) struct Shared {
     pub(crate) client: otp_client::Client,
     pub(crate) captcha: Option<Captcha>,
     pub(crate) captcha_http: reqwest::Client,
-    pub(crate) phone_limit: Option<(u32, Duration)>,
+    pub(crate) limits: crate::spend::SendLimits,
     pub(crate) request_limit: Option<(u32, Duration)>,
     pub(crate) store: Arc<dyn QuotaStore>,
     pub(crate) client_ip: ClientIpResolver,
@@ -84,7 +84,7 @@ impl WidgetBackend {
             session_secret: None,
             secure_cookie: true,
             captcha: None,
-            phone_limit: Some((3, Duration::from_secs(60))),
+            limits: crate::spend::SendLimits::default(),
             request_limit: Some((300, Duration::from_secs(60))),
             store: None,
             proxies: TrustedProxies::none(),
@@ -122,6 +122,10 @@ impl WidgetBackend {
 /// |---|---|
 /// | [`captcha`](Self::captcha) | none |
 /// | [`per_phone_limit`](Self::per_phone_limit) | 3 sends per phone number per minute (the service's own); as many resends per session |
+/// | [`per_range_limit`](Self::per_range_limit) | 20 sends per hour to one range (the first 8 digits of the E.164 number) |
+/// | [`per_country_limit`](Self::per_country_limit) | 1,000 sends per country per hour |
+/// | [`global_send_cap`](Self::global_send_cap) | 5,000 sends per day in all, across replicas |
+/// | [`countries`](Self::countries) | `RU` only |
 /// | [`per_ip_request_limit`](Self::per_ip_request_limit) | 300 requests per client IP per minute, every route |
 /// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none: the socket peer is the client |
@@ -144,7 +148,7 @@ pub struct WidgetBackendBuilder {
     session_secret: Option<Vec<u8>>,
     secure_cookie: bool,
     captcha: Option<Captcha>,
-    phone_limit: Option<(u32, Duration)>,
+    limits: crate::spend::SendLimits,
     request_limit: Option<(u32, Duration)>,
     store: Option<Arc<dyn QuotaStore>>,
     proxies: TrustedProxies,
@@ -181,7 +185,7 @@ impl fmt::Debug for WidgetBackendBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WidgetBackendBuilder")
             .field("captcha", &self.captcha)
-            .field("phone_limit", &self.phone_limit)
+            .field("limits", &self.limits)
             .field("proxies", &self.proxies)
             .finish_non_exhaustive()
     }
@@ -243,7 +247,44 @@ impl WidgetBackendBuilder {
     /// `resend`s per session; more are answered `RateLimitException` (429) with
     /// `Retry-After`. `None` turns the limit off.
     pub fn per_phone_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
-        self.phone_limit = limit;
+        self.limits.per_number = limit;
+        self
+    }
+
+    /// At most `sends` per `window` to numbers of one range: the E.164 number's first
+    /// `digits` digits (`+7999123…` with 8: `+79991234`). SMS pumping sends to many numbers
+    /// of the few ranges the attacker is paid for, each under a per-number limit; this stops
+    /// it. By default 20 per hour per 8-digit range: far above what real users of one range
+    /// do on one site. `None` turns it off.
+    pub fn per_range_limit(mut self, limit: Option<(usize, u32, Duration)>) -> Self {
+        self.limits.per_range = limit;
+        self
+    }
+
+    /// At most `sends` per `window` to one country (1,000 per hour by default). `None` turns
+    /// it off.
+    pub fn per_country_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+        self.limits.per_country = limit;
+        self
+    }
+
+    /// At most `sends` per `window` in all, across every replica sharing the store: the
+    /// circuit breaker on the bill (5,000 per day by default: set it from your traffic).
+    /// Past it, every send is refused (429) until the window ends. `None` turns it off.
+    pub fn global_send_cap(mut self, limit: Option<(u32, Duration)>) -> Self {
+        self.limits.global = limit;
+        self
+    }
+
+    /// The countries (ISO 3166-1 alpha-2) sends may go to: a number of any other is refused
+    /// (`ValidateError`) before anything is counted. `RU` only by default, the vendor's
+    /// market: premium-rate ranges abroad are what SMS pumping targets. Empty: any.
+    pub fn countries<I, S>(mut self, countries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.limits.countries = countries.into_iter().map(Into::into).collect();
         self
     }
 
@@ -361,7 +402,7 @@ impl WidgetBackendBuilder {
             client: self.client,
             captcha: self.captcha,
             captcha_http,
-            phone_limit: self.phone_limit,
+            limits: self.limits,
             request_limit: self.request_limit,
             store: self
                 .store

@@ -18,7 +18,7 @@ use crate::reply::Refusal;
 const TOKEN_MEMORY: Duration = Duration::from_secs(600);
 
 impl Shared {
-    fn key(&self, kind: &str, id: &str) -> String {
+    pub(crate) fn key(&self, kind: &str, id: &str) -> String {
         let mut key = String::with_capacity(self.key_prefix.len() + kind.len() + id.len() + 2);
         for part in [self.key_prefix.as_str(), ":", kind, ":", id] {
             key.push_str(part);
@@ -42,12 +42,6 @@ impl Shared {
         key
     }
 
-    /// The quota key of a phone number in E.164 (parsed: every spelling of one number is
-    /// one key), hashed: the store never holds a phone number.
-    fn phone_key(&self, e164: &str) -> String {
-        self.key("phone", &hex::encode(Sha256::digest(e164.as_bytes())))
-    }
-
     /// Whether the next `send` from `ip` needs a captcha (for `getWidget`'s answer).
     pub(crate) async fn captcha_required(&self, ip: IpAddr) -> Result<bool, Refusal> {
         let Some(captcha) = &self.captcha else {
@@ -61,11 +55,12 @@ impl Shared {
         Ok(used >= u64::from(captcha.free()))
     }
 
-    /// Lets a `send` of `phone` from `ip` through, or says why not.
+    /// Lets a `send` to `target` from `ip` through, or says why not: the captcha, then the
+    /// send limits (see `spend`).
     pub(crate) async fn admit_send(
         &self,
         ip: IpAddr,
-        phone: &str,
+        target: &crate::spend::Target,
         captcha_token: Option<&str>,
     ) -> Result<(), Refusal> {
         if let Some(captcha) = &self.captcha {
@@ -104,30 +99,11 @@ impl Shared {
                 }
             }
         }
-        self.count_against(self.phone_limit, "per-phone send limit", || {
-            self.phone_key(phone)
-        })
-        .await
+        self.charge_send(target).await
     }
 }
 
 impl Shared {
-    /// Takes back the per-number count of a `send` that sent nothing: the service refused it
-    /// (an error answer below 500), or it never reached the service. A victim's number is
-    /// then not locked out by sends that cost nothing.
-    pub(crate) async fn refund_send(&self, phone: &str, error: &otp_client::Error) {
-        let refused = error
-            .status()
-            .is_some_and(|s| s.is_client_error() && error.api().is_some());
-        let sent_nothing = refused || !error.may_have_been_sent();
-        if self.phone_limit.is_none() || !sent_nothing {
-            return;
-        }
-        if let Err(e) = self.store.release(&self.phone_key(phone)).await {
-            tracing::warn!(error = %e, "the refused send's count could not be taken back");
-        }
-    }
-
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
         self.count_against(self.request_limit, "per-IP request limit", || {
@@ -139,7 +115,7 @@ impl Shared {
     /// Lets a `resend` of session `id` through: each one sends a message, so a session gets
     /// the per-phone limit's number of them per window (the router does not know its phone).
     pub(crate) async fn admit_resend(&self, id: &str) -> Result<(), Refusal> {
-        self.count_against(self.phone_limit, "per-session resend limit", || {
+        self.count_against(self.limits.per_number, "per-session resend limit", || {
             self.key("resend", id)
         })
         .await

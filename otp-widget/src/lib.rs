@@ -93,6 +93,7 @@ mod quota;
 mod reply;
 mod routes;
 mod session;
+mod spend;
 
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};

@@ -284,20 +284,30 @@ async fn send(
             StatusCode::NOT_FOUND,
         ));
     }
-    let phone = match otp_client::Phone::parse_in(&body.recipient, &s.region) {
-        Ok(phone) => String::from(phone),
-        Err(_) if s.test_numbers.contains(&body.recipient) => body.recipient,
+    let target = match otp_client::Phone::parse_in(&body.recipient, &s.region) {
+        Ok(phone) => crate::spend::Target {
+            region: phone.region().map(str::to_string),
+            e164: String::from(phone),
+        },
+        Err(_) if s.test_numbers.contains(&body.recipient) => crate::spend::Target {
+            e164: body.recipient,
+            region: Some(s.region.clone()),
+        },
         Err(_) => return Err(Refusal::invalid()),
     };
-    s.admit_send(ip, &phone, body.captcha_token.as_deref())
+    if !s.sends_to(&target) {
+        tracing::info!(region = ?target.region, "a send to a country this back end does not send to");
+        return Err(Refusal::invalid());
+    }
+    s.admit_send(ip, &target, body.captcha_token.as_deref())
         .await?;
     let request = OtpHandlerSendRequestDto {
         widget_id: body.widget_id,
-        recipient: phone,
+        recipient: target.e164.clone(),
     };
     let result = s.client.send(&request).await;
     if let Err(e) = &result {
-        s.refund_send(&request.recipient, e).await;
+        s.refund_send(&target, e).await;
     }
     // The session is this browser's: the cookie binds it (see `session`).
     let cookie = result

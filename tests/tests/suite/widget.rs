@@ -1470,3 +1470,103 @@ async fn the_redis_store_takes_a_count_back_and_never_below_zero() {
     store.release("nothing").await.unwrap();
     assert_eq!(store.count("nothing").await.unwrap(), 0);
 }
+
+// --- Geo permissions and the spend cap ----------------------------------------------------------
+
+/// The countries a back end sends to are an allow-list (RU by default): a number elsewhere is
+/// refused before anything is counted.
+#[tokio::test]
+async fn numbers_of_other_countries_are_refused_unless_allowed() {
+    let kazakh = "+77012345678";
+    let stack = stack(|b| b).await;
+    let (status, body, _) = send(&stack, kazakh, None, &[]).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (400, Some("ValidateError")),
+        "{body}"
+    );
+    assert_eq!(stack.sandbox.session_count(), 0);
+    let stack = stack_on(sandbox(config()).await, |b| b.countries(["RU", "KZ"])).await;
+    assert_eq!(send(&stack, kazakh, None, &[]).await.0, 201);
+}
+
+/// SMS pumping: many numbers of one range, each under its per-number limit. The range limit
+/// stops it; numbers of another range still go through.
+#[tokio::test]
+async fn a_range_of_numbers_has_its_own_limit() {
+    let stack = stack(|b| b.per_range_limit(Some((8, 3, Duration::from_secs(60))))).await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        statuses.push(send(&stack, &format!("+7999123450{n}"), None, &[]).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 201, 429, 429, 429],
+        "one 8-digit range: +79991234"
+    );
+    assert_eq!(
+        send(&stack, "+79997654321", None, &[]).await.0,
+        201,
+        "another range"
+    );
+    assert_eq!(stack.sandbox.session_count(), 4);
+}
+
+/// Refused sends cost nothing anywhere: a number over its own limit, sent again and again,
+/// does not use up its range's or the global count.
+#[tokio::test]
+async fn sends_refused_by_one_limit_are_taken_back_from_the_others() {
+    let stack = stack(|b| {
+        b.per_phone_limit(Some((1, Duration::from_secs(60))))
+            .per_range_limit(Some((8, 3, Duration::from_secs(60))))
+            .global_send_cap(Some((3, Duration::from_secs(60))))
+    })
+    .await;
+    assert_eq!(send(&stack, "+79991234500", None, &[]).await.0, 201);
+    for _ in 0..10 {
+        assert_eq!(send(&stack, "+79991234500", None, &[]).await.0, 429);
+    }
+    // Two more sends in the range, and in all: both limits had one use, not eleven.
+    assert_eq!(send(&stack, "+79991234501", None, &[]).await.0, 201);
+    assert_eq!(send(&stack, "+79991234502", None, &[]).await.0, 201);
+    assert_eq!(
+        send(&stack, "+79991234503", None, &[]).await.0,
+        429,
+        "now the range is used up"
+    );
+}
+
+/// The global cap is shared by every replica through one store: two routers, one real Redis.
+#[tokio::test]
+async fn the_global_send_cap_holds_across_replicas_sharing_redis() {
+    let redis = common::redis::RedisServer::start();
+    let sb = Arc::new(sandbox(config()).await);
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
+        let client = async_client_as(&sb.base_url(), DEFAULT_TOKEN);
+        let widget = WidgetBackend::builder(client, [CODE_WIDGET])
+            .global_send_cap(Some((3, Duration::from_secs(60))))
+            .store(store)
+            .secure_cookie(false)
+            .build()
+            .unwrap();
+        let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+        replicas.push(Stack {
+            sandbox: sb.clone(),
+            url: format!("http://{addr}/otp"),
+            browser: browser(),
+        });
+    }
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let phone = format!("+7999{}00000{i}", 1 + i % 9);
+        statuses.push(send(&replicas[i % 2], &phone, None, &[]).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 201, 429, 429, 429],
+        "three sends in all, on either replica"
+    );
+    assert_eq!(sb.session_count(), 3);
+}

@@ -1,0 +1,144 @@
+//! What sends may cost: the countries a back end sends to, and the limits on sends per
+//! number, per number range, per country and in all (a circuit breaker on the bill, shared by
+//! replicas through the store). SMS pumping, the fraud these routes attract, sends to many
+//! numbers of a few ranges the attacker is paid for: a per-number limit alone does not stop
+//! it, a range limit and a global cap do.
+//!
+//! A send is charged to every limit at once, and a send that is refused, by a limit or by
+//! the service, is taken back from every one: what sent nothing costs nothing, so nobody can
+//! use up a victim's number, range or the site's cap with refused requests.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use otp_client::types::ExceptionType;
+use sha2::{Digest, Sha256};
+
+use crate::backend::Shared;
+use crate::reply::Refusal;
+
+/// The number a `send` goes to, as the limits see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// E.164.
+    pub(crate) e164: String,
+    /// The number's region (ISO 3166-1 alpha-2), when its country has one.
+    pub(crate) region: Option<String>,
+}
+
+/// The limits of sends, with their defaults (see [`crate::WidgetBackendBuilder`]).
+#[derive(Debug, Clone)]
+pub(crate) struct SendLimits {
+    /// Sends per number per window.
+    pub(crate) per_number: Option<(u32, Duration)>,
+    /// Sends per number range (the E.164 prefix of `digits` digits) per window.
+    pub(crate) per_range: Option<(usize, u32, Duration)>,
+    /// Sends per country per window.
+    pub(crate) per_country: Option<(u32, Duration)>,
+    /// Sends in all per window, across replicas.
+    pub(crate) global: Option<(u32, Duration)>,
+    /// The regions sends may go to; empty: any.
+    pub(crate) countries: Vec<String>,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        Self {
+            per_number: Some((3, Duration::from_secs(60))),
+            per_range: Some((8, 20, Duration::from_secs(3600))),
+            per_country: Some((1000, Duration::from_secs(3600))),
+            global: Some((5000, Duration::from_secs(24 * 3600))),
+            countries: vec!["RU".into()],
+        }
+    }
+}
+
+impl Shared {
+    /// Whether the back end sends to `target`'s country.
+    pub(crate) fn sends_to(&self, target: &Target) -> bool {
+        let countries = &self.limits.countries;
+        countries.is_empty()
+            || target
+                .region
+                .as_ref()
+                .is_some_and(|r| countries.iter().any(|c| c.eq_ignore_ascii_case(r)))
+    }
+
+    /// The limits a send to `target` is counted against, with their keys and names.
+    fn charges(&self, target: &Target) -> Vec<(String, u32, Duration, &'static str)> {
+        let hashed =
+            |kind: &str, text: &str| self.key(kind, &hex::encode(Sha256::digest(text.as_bytes())));
+        let limits = &self.limits;
+        let mut charges = Vec::new();
+        if let Some((limit, window)) = limits.global {
+            charges.push((self.key("sends", "all"), limit, window, "global send cap"));
+        }
+        if let (Some((limit, window)), Some(region)) = (limits.per_country, &target.region) {
+            charges.push((
+                self.key("country", region),
+                limit,
+                window,
+                "per-country limit",
+            ));
+        }
+        if let Some((digits, limit, window)) = limits.per_range {
+            let end = (1 + digits).min(target.e164.len());
+            let range = &target.e164[..end];
+            charges.push((hashed("range", range), limit, window, "per-range limit"));
+        }
+        if let Some((limit, window)) = limits.per_number {
+            charges.push((
+                hashed("phone", &target.e164),
+                limit,
+                window,
+                "per-number limit",
+            ));
+        }
+        charges
+    }
+
+    /// Charges a send to `target` to every limit; past one, takes back every charge it made
+    /// and refuses (`RateLimitException`, 429, with how long to wait).
+    pub(crate) async fn charge_send(&self, target: &Target) -> Result<(), Refusal> {
+        let charges = self.charges(target);
+        for (i, (key, limit, window, name)) in charges.iter().enumerate() {
+            let hit = match self.store.hit(key, *window).await {
+                Ok(hit) => hit,
+                Err(e) => {
+                    self.take_back(&charges[..i]).await;
+                    tracing::error!(error = %e, "the quota store failed: refusing");
+                    return Err(Refusal::internal());
+                }
+            };
+            if hit.count > u64::from(*limit) {
+                tracing::info!(limit = name, "over the limit: refusing a send");
+                self.take_back(&charges[..=i]).await;
+                return Err(Refusal::of(
+                    ExceptionType::RateLimitException,
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+                .retry_after(hit.resets_in));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes back the charges of a send to `target` that sent nothing: the service refused
+    /// it (an error answer below 500), or it never reached the service.
+    pub(crate) async fn refund_send(&self, target: &Target, error: &otp_client::Error) {
+        let refused = error
+            .status()
+            .is_some_and(|s| s.is_client_error() && error.api().is_some());
+        if refused || !error.may_have_been_sent() {
+            self.take_back(&self.charges(target)).await;
+        }
+    }
+
+    async fn take_back(&self, charges: &[(String, u32, Duration, &'static str)]) {
+        for (key, ..) in charges {
+            if let Err(e) = self.store.release(key).await {
+                tracing::warn!(error = %e, "a refused send's count could not be taken back");
+            }
+        }
+    }
+}
