@@ -26,6 +26,7 @@ pub struct WidgetBackend {
     shared: Arc<Shared>,
     cors: Vec<HeaderValue>,
     body_limit: usize,
+    body_timeout: Duration,
 }
 
 impl fmt::Debug for WidgetBackend {
@@ -64,6 +65,10 @@ pub(crate) struct Shared {
     pub(crate) session_key: crate::session::SessionKey,
     /// Whether the session cookie is `Secure` (sent over https only).
     pub(crate) secure_cookie: bool,
+    /// The long-polls held now.
+    pub(crate) held: crate::held::Held,
+    pub(crate) max_long_polls_per_client: usize,
+    pub(crate) max_long_polls: usize,
 }
 
 impl WidgetBackend {
@@ -83,6 +88,9 @@ impl WidgetBackend {
             max_retry_after: Duration::from_secs(600),
             session_secret: None,
             secure_cookie: true,
+            body_timeout: Duration::from_secs(10),
+            max_long_polls_per_client: 4,
+            max_long_polls: 10_000,
             captcha: None,
             limits: crate::spend::SendLimits::default(),
             request_limit: Some((300, Duration::from_secs(60))),
@@ -103,7 +111,12 @@ impl WidgetBackend {
     /// [`client_ip`](WidgetBackendBuilder::client_ip) resolver): without a client address
     /// every request is refused (500).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        routes::router(self.shared.clone(), &self.cors, self.body_limit)
+        routes::router(
+            self.shared.clone(),
+            &self.cors,
+            self.body_limit,
+            self.body_timeout,
+        )
     }
 
     /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
@@ -136,6 +149,8 @@ impl WidgetBackend {
 /// | [`max_retry_after`](Self::max_retry_after) | 10 minutes |
 /// | [`session_secret`](Self::session_secret) | random per process (one replica) |
 /// | [`secure_cookie`](Self::secure_cookie) | yes |
+/// | [`body_timeout`](Self::body_timeout) | 10 s |
+/// | [`max_long_polls`](Self::max_long_polls) | 4 per client, 10,000 in all |
 ///
 /// The widgets are the one setting without a default: [`WidgetBackend::builder`] takes them.
 #[must_use]
@@ -147,6 +162,9 @@ pub struct WidgetBackendBuilder {
     max_retry_after: Duration,
     session_secret: Option<Vec<u8>>,
     secure_cookie: bool,
+    body_timeout: Duration,
+    max_long_polls_per_client: usize,
+    max_long_polls: usize,
     captcha: Option<Captcha>,
     limits: crate::spend::SendLimits,
     request_limit: Option<(u32, Duration)>,
@@ -227,6 +245,25 @@ impl WidgetBackendBuilder {
     /// off only for a back end served over plain http on loopback (a demo, a test).
     pub fn secure_cookie(mut self, secure: bool) -> Self {
         self.secure_cookie = secure;
+        self
+    }
+
+    /// How long a client may take to send a request's body (10 s by default): a client
+    /// that trickles it is answered `ValidateError` and let go. The headers' own timeout is
+    /// the server's: see
+    /// [`serve`](crate::serve).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How many long-polls one client (an IPv6 client by its /64) may have held at once
+    /// (4 by default: a page holds one or two), and how many in all (10,000); past either,
+    /// a long-poll is refused with 429 instead of holding a connection here and one to the
+    /// service.
+    pub fn max_long_polls(mut self, per_client: usize, total: usize) -> Self {
+        self.max_long_polls_per_client = per_client;
+        self.max_long_polls = total;
         self
     }
 
@@ -416,11 +453,15 @@ impl WidgetBackendBuilder {
             max_retry_after: self.max_retry_after,
             session_key,
             secure_cookie: self.secure_cookie,
+            held: crate::held::Held::default(),
+            max_long_polls_per_client: self.max_long_polls_per_client,
+            max_long_polls: self.max_long_polls,
         };
         Ok(WidgetBackend {
             shared: Arc::new(shared),
             cors,
             body_limit: self.body_limit,
+            body_timeout: self.body_timeout,
         })
     }
 }

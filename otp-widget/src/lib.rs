@@ -19,8 +19,8 @@
 //! application's own handler finishes the session server-side, with
 //! [`otp_client::Client::finish`].
 //!
-//! **Serve it with the peer address**: `axum::serve(listener,
-//! app.into_make_service_with_connect_info::<SocketAddr>())`, as below. The quotas count by
+//! **Serve it with the peer address**: [`serve`] (as below, with a header read timeout), or
+//! `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`. The quotas count by
 //! client address, and without it (or a [`client_ip`](WidgetBackendBuilder::client_ip)
 //! resolver of your own) the router knows none and refuses every request with 500
 //! `InternalServerErrorException`, logging why at `ERROR`.
@@ -78,7 +78,7 @@
 //!     .route("/signup/finish", post(finish))
 //!     .with_state(client);
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
-//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+//! otp_widget::serve(listener, app, otp_widget::ServeTimeouts::default()).await?;
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
@@ -89,9 +89,11 @@ mod backend;
 mod captcha;
 mod client_ip;
 mod gate;
+mod held;
 mod quota;
 mod reply;
 mod routes;
+mod serve;
 mod session;
 mod spend;
 
@@ -101,6 +103,7 @@ pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIEN
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};
+pub use serve::{ServeTimeouts, serve};
 
 /// The README's example, compiled as a doctest.
 #[doc = include_str!("../README.md")]

@@ -45,6 +45,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     shared: AppState,
     cors: &[HeaderValue],
     body_limit: usize,
+    body_timeout: std::time::Duration,
 ) -> Router<S> {
     let mut router = Router::<AppState>::new();
     for &(id, http, path, success, browser) in OPERATIONS {
@@ -75,6 +76,9 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
             )
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                 // The path only: a query would carry the phone number.
@@ -133,9 +137,10 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
         ),
         "getChannelLongPolling" => on(
             method,
-            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
+            move |State(s): State<AppState>, Admitted(ip): Admitted, Bound(id): Bound| async move {
                 // Held as long as the service holds it; a browser that goes away drops this
-                // future, and the upstream call with it.
+                // future, and the upstream call with it. Counted while held, and capped.
+                let _held = crate::held::hold(&s, ip)?;
                 Ok::<_, Refusal>(forward(
                     &s,
                     success,
@@ -156,10 +161,11 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
         "getStatusLongPolling" => on(
             method,
             move |State(s): State<AppState>,
-                  _: Admitted,
+                  Admitted(ip): Admitted,
                   Bound(id): Bound,
                   RawQuery(q): RawQuery| async move {
                 let phone = recipient(q.as_deref())?;
+                let _held = crate::held::hold(&s, ip)?;
                 let status = s.client.get_status_long_polling(&id, &phone).await;
                 Ok::<_, Refusal>(forward(&s, success, status))
             },

@@ -1570,3 +1570,97 @@ async fn the_global_send_cap_holds_across_replicas_sharing_redis() {
     );
     assert_eq!(sb.session_count(), 3);
 }
+
+// --- Slow clients -------------------------------------------------------------------------------
+
+/// A client that trickles its headers is cut by `otp_widget::serve`'s header timeout; one
+/// that trickles its body, by the router's body timeout.
+#[tokio::test]
+async fn slow_headers_and_slow_bodies_are_cut() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sb = sandbox(config()).await;
+    let client = async_client_as(&sb.base_url(), DEFAULT_TOKEN);
+    let widget = WidgetBackend::builder(client, [CODE_WIDGET])
+        .body_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let app = Router::new().nest("/otp/", widget.router());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let timeouts = otp_widget::ServeTimeouts {
+        header_read: Duration::from_millis(300),
+    };
+    tokio::spawn(otp_widget::serve(listener, app, timeouts));
+
+    // Headers never finished: the server closes the connection.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /otp/widget/").await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection was still open after 5 s");
+
+    // A body announced and never sent: answered (the unreadable body's 400) at the timeout,
+    // not held.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(
+        b"POST /otp/ HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":",
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut answer))
+        .await
+        .expect("an answer within 5 s")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+
+    // A whole request over the same server works, with the peer's address.
+    let response = reqwest::get(format!("http://{addr}/otp/widget/{CODE_WIDGET}"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// Long-polls are capped per client: past the cap, 429 instead of one more held connection.
+#[tokio::test]
+async fn held_long_polls_are_capped_per_client() {
+    let sb = Sandbox::start(SandboxConfig {
+        hold: Duration::from_secs(3),
+        ..config()
+    })
+    .await
+    .unwrap();
+    let stack = stack_on(sb, |b| b.max_long_polls(1, 100)).await;
+    let id = start(&stack, RECIPIENT).await;
+    // Wait until the channel is sent, so that the next long-poll is held.
+    for _ in 0..50 {
+        let (_, channel, _) = browse(&stack, "GET", &format!("/{id}/channel"), None, &[]).await;
+        if channel["status"] == "sent" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let path = format!("/longPolling/{id}/channel");
+    let first = {
+        let url = format!("{}{path}", stack.url);
+        let browser = stack.browser.clone();
+        tokio::spawn(async move { browser.get(url).send().await.unwrap().status().as_u16() })
+    };
+    for _ in 0..100 {
+        if stack.sandbox.held_long_polls() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body, _) = browse(&stack, "GET", &path, None, &[]).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (429, Some("RateLimitException")),
+        "{body}"
+    );
+    assert_eq!(first.await.unwrap(), 408, "the held one ran its course");
+    // Its count is given back: the next one is held again.
+    let (status, _, _) = browse(&stack, "GET", &path, None, &[]).await;
+    assert_eq!(status, 408);
+}
