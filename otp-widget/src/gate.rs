@@ -77,14 +77,17 @@ impl Shared {
                     )
                 };
                 // Compared after trimming: ` token` is `token`, and spends it.
-                let token = captcha_token
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(not_confirmed)?;
+                let Some(token) = captcha_token.map(str::trim).filter(|t| !t.is_empty()) else {
+                    crate::metrics::refused("captcha", None);
+                    return Err(not_confirmed());
+                };
                 // The provider first: only a token it confirms is remembered, so that junk
                 // tokens cannot fill the store.
-                if let Err(reason) = captcha.verify(&self.captcha_http, token, ip).await {
+                let verdict = captcha.verify(&self.captcha_http, token, ip).await;
+                crate::metrics::captcha_checked(verdict.is_ok());
+                if let Err(reason) = verdict {
                     tracing::info!(%ip, reason, "captcha refused");
+                    crate::metrics::refused("captcha", None);
                     return Err(not_confirmed());
                 }
                 let spent = self.key("captcha", &hex::encode(Sha256::digest(token.as_bytes())));
@@ -95,6 +98,7 @@ impl Shared {
                     .map_err(store_failed)?
                 {
                     tracing::info!(%ip, "captcha refused: the token was used before");
+                    crate::metrics::refused("captcha", None);
                     return Err(not_confirmed());
                 }
             }
@@ -106,10 +110,15 @@ impl Shared {
 impl Shared {
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
-        self.count_against(self.request_limit, "per-IP request limit", || {
-            self.ip_key("requests", ip)
-        })
-        .await
+        let admitted = self
+            .count_against(self.request_limit, "per-IP request limit", || {
+                self.ip_key("requests", ip)
+            })
+            .await;
+        if admitted.is_err() {
+            crate::metrics::refused("per_ip_limit", None);
+        }
+        admitted
     }
 
     /// Lets a `resend` of session `id` through: each one sends a message, so a session gets

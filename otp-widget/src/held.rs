@@ -61,6 +61,7 @@ pub(crate) fn hold(shared: &Arc<Shared>, ip: IpAddr) -> Result<HeldPoll, Refusal
     let mine = counts.get(&client).copied().unwrap_or(0);
     if mine >= shared.max_long_polls_per_client || total >= shared.max_long_polls {
         tracing::info!(%client, mine, total, "a long-poll past the caps: refused");
+        crate::metrics::refused("long_poll_cap", None);
         return Err(Refusal::of(
             ExceptionType::RateLimitException,
             StatusCode::TOO_MANY_REQUESTS,

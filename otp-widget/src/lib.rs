@@ -90,6 +90,7 @@ mod captcha;
 mod client_ip;
 mod gate;
 mod held;
+mod metrics;
 mod quota;
 mod reply;
 mod routes;

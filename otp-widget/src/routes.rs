@@ -285,6 +285,7 @@ async fn send(
     // What is refused here counts nowhere: a widget that is not ours, a number that is not
     // one. (Counting them would let anyone lock a victim's number out without one SMS.)
     if !s.widgets.contains(&body.widget_id) {
+        crate::metrics::refused("unknown_widget", None);
         return Err(Refusal::of(
             ExceptionType::WidgetNotFoundException,
             StatusCode::NOT_FOUND,
@@ -299,9 +300,13 @@ async fn send(
             e164: body.recipient,
             region: Some(s.region.clone()),
         },
-        Err(_) => return Err(Refusal::invalid()),
+        Err(_) => {
+            crate::metrics::refused("invalid_number", None);
+            return Err(Refusal::invalid());
+        }
     };
     if !s.sends_to(&target) {
+        crate::metrics::refused("country_not_allowed", target.region.as_deref());
         tracing::info!(region = ?target.region, "a send to a country this back end does not send to");
         return Err(Refusal::invalid());
     }
@@ -312,8 +317,12 @@ async fn send(
         recipient: target.e164.clone(),
     };
     let result = s.client.send(&request).await;
-    if let Err(e) = &result {
-        s.refund_send(&target, e).await;
+    match &result {
+        Ok(_) => crate::metrics::sent(target.region.as_deref()),
+        Err(e) => {
+            crate::metrics::refused("service_refused", target.region.as_deref());
+            s.refund_send(&target, e).await;
+        }
     }
     // The session is this browser's: the cookie binds it (see `session`).
     let cookie = result

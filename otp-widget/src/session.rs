@@ -107,6 +107,7 @@ impl FromRequestParts<std::sync::Arc<Shared>> for Bound {
         let id: RequestId = text.parse().map_err(|_| not_found())?;
         if !s.session_key.binds(&parts.headers, &id) {
             tracing::info!("a session route without its browser's cookie: refused");
+            crate::metrics::refused("unknown_session", None);
             return Err(not_found());
         }
         Ok(Self(id))

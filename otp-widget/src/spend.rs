@@ -112,6 +112,7 @@ impl Shared {
             };
             if hit.count > u64::from(*limit) {
                 tracing::info!(limit = name, "over the limit: refusing a send");
+                crate::metrics::refused(name, target.region.as_deref());
                 self.take_back(&charges[..=i]).await;
                 return Err(Refusal::of(
                     ExceptionType::RateLimitException,
