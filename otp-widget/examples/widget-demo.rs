@@ -105,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         .nest(
             "/otp/",
             WidgetBackend::builder(client, [widget_id])
+                .secure_cookie(false) // served over plain http
                 .build()?
                 .router(),
         );

@@ -360,8 +360,10 @@ impl WidgetBackendBuilder {
     }
 
     /// The origins (`https://app.example`) whose pages may call the routes from a browser
-    /// (CORS). None by default: only pages of the back end's own origin. An origin that is
-    /// not `scheme://host[:port]` fails [`build`](Self::build).
+    /// (CORS, with credentials). None by default: only pages of the back end's own origin.
+    /// An origin that is not `scheme://host[:port]` fails [`build`](Self::build). The
+    /// session cookie is `SameSite=Strict`: a listed origin must be of the back end's own
+    /// site, and its page's `fetch` must send credentials (`credentials: "include"`).
     pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,

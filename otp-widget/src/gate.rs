@@ -115,8 +115,13 @@ impl Shared {
                 self.ip_key("requests", ip)
             })
             .await;
-        if admitted.is_err() {
-            crate::metrics::refused("per_ip_limit", None);
+        if let Err(refusal) = &admitted {
+            let reason = if refusal.status() == StatusCode::TOO_MANY_REQUESTS {
+                "per_ip_limit"
+            } else {
+                "store_failed"
+            };
+            crate::metrics::refused(reason, None);
         }
         admitted
     }
@@ -144,7 +149,7 @@ impl Shared {
         let hit = self.store.hit(&key(), window).await.map_err(store_failed)?;
         if hit.count > u64::from(limit) {
             tracing::debug!(limit = name, "over the limit: refusing");
-            return Err(rate_limited(hit.resets_in));
+            return Err(rate_limited(hit.resets_in.min(self.max_retry_after)));
         }
         Ok(())
     }

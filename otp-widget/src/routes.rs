@@ -154,7 +154,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                   _: Admitted,
                   Bound(id): Bound,
                   RawQuery(q): RawQuery| async move {
-                let phone = recipient(q.as_deref())?;
+                let phone = recipient(&s, q.as_deref())?;
                 Ok::<_, Refusal>(forward(&s, success, s.client.get_status(&id, &phone).await))
             },
         ),
@@ -164,7 +164,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                   Admitted(ip): Admitted,
                   Bound(id): Bound,
                   RawQuery(q): RawQuery| async move {
-                let phone = recipient(q.as_deref())?;
+                let phone = recipient(&s, q.as_deref())?;
                 let _held = crate::held::hold(&s, ip)?;
                 let status = s.client.get_status_long_polling(&id, &phone).await;
                 Ok::<_, Refusal>(forward(&s, success, status))
@@ -190,23 +190,34 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
         "resend" => on(
             method,
             move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
-                // Each resend sends a message: counted like sends.
+                // Each resend sends a message: counted like sends, per session and against
+                // the global cap, and taken back when it sent nothing.
                 s.admit_resend(&id.to_string()).await?;
-                Ok::<_, Refusal>(forward(&s, success, s.client.resend(&id).await))
+                s.charge_resend().await?;
+                let result = s.client.resend(&id).await;
+                if let Err(e) = &result {
+                    s.refund_resend(e).await;
+                }
+                Ok::<_, Refusal>(forward(&s, success, result))
             },
         ),
         _ => return None,
     })
 }
 
-/// The `recipient` of a query: present once and not blank.
-fn recipient(query: Option<&str>) -> Result<String, Refusal> {
+/// The `recipient` of a query, present once, read as `send` reads it: the E.164 number the
+/// service was given (a browser may send it back as the user typed it, `8 999 …`).
+fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
     let mut found = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .filter(|(k, _)| k == "recipient")
         .map(|(_, v)| v.into_owned());
-    match (found.next(), found.next()) {
-        (Some(phone), None) if !phone.trim().is_empty() => Ok(phone),
-        _ => Err(Refusal::invalid()),
+    let (Some(phone), None) = (found.next(), found.next()) else {
+        return Err(Refusal::invalid());
+    };
+    match otp_client::Phone::parse_in(&phone, &s.region) {
+        Ok(parsed) => Ok(String::from(parsed)),
+        Err(_) if s.test_numbers.contains(&phone) => Ok(phone),
+        Err(_) => Err(Refusal::invalid()),
     }
 }
 

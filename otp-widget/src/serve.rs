@@ -28,9 +28,10 @@ impl Default for ServeTimeouts {
     }
 }
 
-/// Serves `app` on `listener`, HTTP/1.1 and HTTP/2, each request carrying its peer's address
-/// (as `into_make_service_with_connect_info::<SocketAddr>()` does), and cutting a client that
-/// has not sent its headers within `timeouts.header_read`.
+/// Serves `app` on `listener` over HTTP/1.1 (a browser-facing back end sits behind a proxy
+/// that speaks HTTP/2 to browsers, if any), each request carrying its peer's address (as
+/// `into_make_service_with_connect_info::<SocketAddr>()` does), and cutting a client that
+/// sends nothing, or has not sent its headers, within `timeouts.header_read`.
 ///
 /// ```no_run
 /// # async fn run(app: axum::Router) -> std::io::Result<()> {
@@ -56,6 +57,13 @@ pub async fn serve(
         };
         let app = app.clone();
         tokio::spawn(async move {
+            // A connection that says nothing is cut too (hyper's own timer starts with a
+            // request's first byte).
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(timeouts.header_read, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
             let service =
                 tower::service_fn(move |request: axum::http::Request<hyper::body::Incoming>| {
                     let mut request = request.map(axum::body::Body::new);
@@ -71,7 +79,7 @@ pub async fn serve(
                         Ok::<_, Infallible>(response)
                     }
                 });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
+            let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
             builder
                 .http1()
                 .timer(TokioTimer::new())

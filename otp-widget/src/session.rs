@@ -15,8 +15,9 @@ use sha2::{Digest, Sha256};
 use crate::backend::Shared;
 use crate::reply::Refusal;
 
-/// The cookie's name.
+/// The cookie's name; `__Host-` when it is `Secure`, so that no subdomain can set it.
 pub(crate) const COOKIE: &str = "otp_widget_session";
+const SECURE_COOKIE: &str = "__Host-otp_widget_session";
 
 /// How long the cookie lives: longer than any session (the service's live for minutes).
 const COOKIE_SECONDS: u32 = 3600;
@@ -57,9 +58,13 @@ impl SessionKey {
 
     /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
     pub(crate) fn cookie(&self, id: &RequestId, secure: bool) -> HeaderValue {
-        let secure = if secure { "; Secure" } else { "" };
+        let (name, attribute) = if secure {
+            (SECURE_COOKIE, "; Secure")
+        } else {
+            (COOKIE, "")
+        };
         let text = format!(
-            "{COOKIE}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{secure}",
+            "{name}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{attribute}",
             self.tag(id)
         );
         // Hex, a UUID and fixed words: always a valid header value.
@@ -69,14 +74,19 @@ impl SessionKey {
     /// Whether `headers` carry the cookie that binds session `id`.
     fn binds(&self, headers: &HeaderMap, id: &RequestId) -> bool {
         let expected = format!("{id}.{}", self.tag(id));
+        // Read byte by byte: a cookie of another application with bytes that are not ASCII
+        // spoils only itself, not the header.
         headers
             .get_all(header::COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| *name == COOKIE)
-            .any(|(_, value)| same(value.as_bytes(), expected.as_bytes()))
+            .flat_map(|value| value.as_bytes().split(|&b| b == b';'))
+            .filter_map(|pair| {
+                let pair = pair.trim_ascii();
+                let at = pair.iter().position(|&b| b == b'=')?;
+                Some((&pair[..at], &pair[at + 1..]))
+            })
+            .filter(|(name, _)| *name == COOKIE.as_bytes() || *name == SECURE_COOKIE.as_bytes())
+            .any(|(_, value)| same(value, expected.as_bytes()))
     }
 }
 

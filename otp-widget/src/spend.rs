@@ -64,61 +64,85 @@ impl Shared {
                 .is_some_and(|r| countries.iter().any(|c| c.eq_ignore_ascii_case(r)))
     }
 
-    /// The limits a send to `target` is counted against, with their keys and names.
+    /// The limits a send to `target` is counted against, with their keys and names, the
+    /// narrowest first: a send refused by its number's limit never touches the wider counts,
+    /// even for a moment.
     fn charges(&self, target: &Target) -> Vec<(String, u32, Duration, &'static str)> {
         let hashed =
             |kind: &str, text: &str| self.key(kind, &hex::encode(Sha256::digest(text.as_bytes())));
         let limits = &self.limits;
         let mut charges = Vec::new();
-        if let Some((limit, window)) = limits.global {
-            charges.push((self.key("sends", "all"), limit, window, "global send cap"));
-        }
-        if let (Some((limit, window)), Some(region)) = (limits.per_country, &target.region) {
-            charges.push((
-                self.key("country", region),
-                limit,
-                window,
-                "per-country limit",
-            ));
+        if let Some((limit, window)) = limits.per_number {
+            let key = hashed("phone", &target.e164);
+            charges.push((key, limit, window, "per_number_limit"));
         }
         if let Some((digits, limit, window)) = limits.per_range {
-            let end = (1 + digits).min(target.e164.len());
-            let range = &target.e164[..end];
-            charges.push((hashed("range", range), limit, window, "per-range limit"));
+            let range = target.e164.get(..1 + digits).unwrap_or(&target.e164);
+            charges.push((hashed("range", range), limit, window, "per_range_limit"));
         }
-        if let Some((limit, window)) = limits.per_number {
-            charges.push((
-                hashed("phone", &target.e164),
-                limit,
-                window,
-                "per-number limit",
-            ));
+        if let (Some((limit, window)), Some(region)) = (limits.per_country, &target.region) {
+            let key = self.key("country", region);
+            charges.push((key, limit, window, "per_country_limit"));
+        }
+        if let Some((limit, window)) = limits.global {
+            charges.push((self.key("sends", "all"), limit, window, "global_send_cap"));
         }
         charges
+    }
+
+    /// Charges a resend of a session: each sends a message, so the global cap counts it
+    /// (the router does not know the session's number; its per-session limit is the gate's).
+    pub(crate) async fn charge_resend(&self) -> Result<(), Refusal> {
+        let Some((limit, window)) = self.limits.global else {
+            return Ok(());
+        };
+        let charges = vec![(self.key("sends", "all"), limit, window, "global_send_cap")];
+        self.charge(&charges, None).await
+    }
+
+    /// Takes back a resend's charge when the service refused it or it never reached it.
+    pub(crate) async fn refund_resend(&self, error: &otp_client::Error) {
+        if let Some((limit, window)) = self.limits.global
+            && sent_nothing(error)
+        {
+            let charges = [(self.key("sends", "all"), limit, window, "global_send_cap")];
+            self.take_back(&charges).await;
+        }
     }
 
     /// Charges a send to `target` to every limit; past one, takes back every charge it made
     /// and refuses (`RateLimitException`, 429, with how long to wait).
     pub(crate) async fn charge_send(&self, target: &Target) -> Result<(), Refusal> {
-        let charges = self.charges(target);
+        self.charge(&self.charges(target), target.region.as_deref())
+            .await
+    }
+
+    /// Charges each of `charges` in turn; past one (or on a store failure, where the count
+    /// may have been made), takes back all it charged, that one included, and refuses.
+    async fn charge(
+        &self,
+        charges: &[(String, u32, Duration, &'static str)],
+        region: Option<&str>,
+    ) -> Result<(), Refusal> {
         for (i, (key, limit, window, name)) in charges.iter().enumerate() {
             let hit = match self.store.hit(key, *window).await {
                 Ok(hit) => hit,
                 Err(e) => {
-                    self.take_back(&charges[..i]).await;
+                    self.take_back(&charges[..=i]).await;
                     tracing::error!(error = %e, "the quota store failed: refusing");
+                    crate::metrics::refused("store_failed", region);
                     return Err(Refusal::internal());
                 }
             };
             if hit.count > u64::from(*limit) {
                 tracing::info!(limit = name, "over the limit: refusing a send");
-                crate::metrics::refused(name, target.region.as_deref());
+                crate::metrics::refused(name, region);
                 self.take_back(&charges[..=i]).await;
                 return Err(Refusal::of(
                     ExceptionType::RateLimitException,
                     StatusCode::TOO_MANY_REQUESTS,
                 )
-                .retry_after(hit.resets_in));
+                .retry_after(hit.resets_in.min(self.max_retry_after)));
             }
         }
         Ok(())
@@ -127,10 +151,7 @@ impl Shared {
     /// Takes back the charges of a send to `target` that sent nothing: the service refused
     /// it (an error answer below 500), or it never reached the service.
     pub(crate) async fn refund_send(&self, target: &Target, error: &otp_client::Error) {
-        let refused = error
-            .status()
-            .is_some_and(|s| s.is_client_error() && error.api().is_some());
-        if refused || !error.may_have_been_sent() {
+        if sent_nothing(error) {
             self.take_back(&self.charges(target)).await;
         }
     }
@@ -142,4 +163,13 @@ impl Shared {
             }
         }
     }
+}
+
+/// Whether a failed call sent nothing: the service refused it (an error answer below 500), or
+/// it never reached the service.
+pub(crate) fn sent_nothing(error: &otp_client::Error) -> bool {
+    let refused = error
+        .status()
+        .is_some_and(|s| s.is_client_error() && error.api().is_some());
+    refused || !error.may_have_been_sent()
 }

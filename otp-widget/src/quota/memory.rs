@@ -114,7 +114,10 @@ impl QuotaStore for MemoryStore {
                     .entry_by_ref(key)
                     .and_upsert_with(|current| match current.map(|e| e.into_value()) {
                         Some(slot) if slot.ends > now => slot,
-                        _ => Slot::new(now + window),
+                        _ => Slot::new(
+                            now.checked_add(window)
+                                .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
+                        ),
                     })
                     .into_value(),
             };
@@ -154,10 +157,12 @@ impl QuotaStore for MemoryStore {
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
         async move {
             let now = Instant::now();
-            let entry = self
-                .cache
-                .entry_by_ref(key)
-                .or_insert_with(|| Slot::new(now + ttl));
+            let entry = self.cache.entry_by_ref(key).or_insert_with(|| {
+                Slot::new(
+                    now.checked_add(ttl)
+                        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
+                )
+            });
             // An entry whose time is up is not returned: a mark still there is still spent.
             Ok(entry.is_fresh())
         }

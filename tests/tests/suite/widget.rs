@@ -1664,3 +1664,53 @@ async fn held_long_polls_are_capped_per_client() {
     let (status, _, _) = browse(&stack, "GET", &path, None, &[]).await;
     assert_eq!(status, 408);
 }
+
+/// The number as the user typed it, sent back in a status query, is the number the service
+/// was given (E.164); resends count against the global cap; a sibling application's cookie
+/// with bytes that are not ASCII does not hide the session's.
+#[tokio::test]
+async fn typed_numbers_resends_and_foreign_cookies() {
+    let stack = stack(|b| b.global_send_cap(Some((2, Duration::from_secs(60))))).await;
+    let typed = "8 (999) 123-45-63";
+    let (status, sent, headers) = send(&stack, typed, None, &[]).await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["requestId"].as_str().unwrap().to_string();
+    let query = url::form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>();
+    let (status, answer, _) = browse(
+        &stack,
+        "GET",
+        &format!("/{id}/status?recipient={query}"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "the typed number is the session's: {answer}");
+
+    let cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let with_foreign = format!("other=caf\u{e9}; {cookie}");
+    let request = reqwest::Client::new()
+        .get(format!("{}/{id}/channel", stack.url))
+        .header(
+            "cookie",
+            reqwest::header::HeaderValue::from_bytes(with_foreign.as_bytes()).unwrap(),
+        );
+    assert_eq!(
+        request.send().await.unwrap().status(),
+        200,
+        "a foreign cookie beside it"
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await; // the resend cooldown
+    let (status, answer, _) = browse(&stack, "POST", &format!("/{id}/resend"), None, &[]).await;
+    assert_eq!(status, 201, "the second message: {answer}");
+    let (status, answer, _) = send(&stack, "+79997654321", None, &[]).await;
+    assert_eq!(
+        status, 429,
+        "the send and the resend used the cap of 2: {answer}"
+    );
+}

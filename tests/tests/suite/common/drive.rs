@@ -165,7 +165,7 @@ pub async fn drive(sb: &Sandbox, op: &str, kind: &str) -> Reached {
             session_args(&s)
         }
         "PhoneNumberMismatchException" => Args {
-            recipient: "+70000000000".into(),
+            recipient: "+79990000000".into(), // a valid number, not the session's
             ..session_args(&start(CODE_WIDGET).await)
         },
         "RestartCooldownActiveException" => session_args(&start(CODE_WIDGET).await),
