@@ -9,7 +9,7 @@
 //!
 //! The refusal reasons: `unknown_widget`, `invalid_number`, `country_not_allowed`,
 //! `captcha`, `per_number_limit`, `per_range_limit`, `per_country_limit`, `global_send_cap`,
-//! `per_ip_limit`, `unknown_session`, `long_poll_cap`, `service_refused`. A spike of
+//! `per_ip_limit`, `unknown_session`, `long_poll_cap`, `service_refused`, `store_failed`. A spike of
 //! `per_range_limit` or `country_not_allowed` is what SMS pumping looks like.
 
 /// Counts a send let through to the service.
