@@ -551,3 +551,30 @@ fn schema_kind<'s>(spec: &'s Spec, name: &str) -> Option<&'s SchemaKind> {
         ReferenceOr::Reference { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The advice table has an arm for each exception type of the bundled spec (a test in
+    /// otp-client checks it), so the gate must require each one: the two lists are the same.
+    #[test]
+    fn the_gate_requires_every_exception_type_of_the_bundled_spec() {
+        let spec = Spec::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../openapi/otp-handler.yaml"
+        ))
+        .unwrap();
+        let Some(SchemaKind::Type(Type::String(s))) = schema_kind(&spec, "ExceptionType") else {
+            panic!("ExceptionType is not a string enum in the bundled spec");
+        };
+        let mut listed: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
+        let mut required = EXCEPTION_TYPES.to_vec();
+        listed.sort_unstable();
+        required.sort_unstable();
+        assert_eq!(
+            listed, required,
+            "the spec's ExceptionType and the gate's list differ"
+        );
+    }
+}

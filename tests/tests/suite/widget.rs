@@ -1592,6 +1592,12 @@ async fn slow_headers_and_slow_bodies_are_cut() {
     };
     tokio::spawn(otp_widget::serve(listener, app, timeouts));
 
+    // Nothing sent at all: the server closes the connection.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "a silent connection was still open after 5 s");
+
     // Headers never finished: the server closes the connection.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
     slow.write_all(b"GET /otp/widget/").await.unwrap();
