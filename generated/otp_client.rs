@@ -199,7 +199,7 @@ Version: 1.0.0*/
     pub struct Client {
         pub(crate) baseurl: String,
         pub(crate) client: reqwest::Client,
-        pub(crate) inner: crate::client::ClientState,
+        pub(crate) inner: crate::call::Call,
     }
     impl Client {
         /// Create a new client.
@@ -207,7 +207,7 @@ Version: 1.0.0*/
         /// `baseurl` is the base URL provided to the internal
         /// `reqwest::Client`, and should include a scheme and hostname,
         /// as well as port and a path stem if applicable.
-        pub fn new(baseurl: &str, inner: crate::client::ClientState) -> Self {
+        pub fn new(baseurl: &str, inner: crate::call::Call) -> Self {
             #[cfg(not(target_arch = "wasm32"))]
             let client = {
                 let dur = ::std::time::Duration::from_secs(15u64);
@@ -226,7 +226,7 @@ Version: 1.0.0*/
         pub fn new_with_client(
             baseurl: &str,
             client: reqwest::Client,
-            inner: crate::client::ClientState,
+            inner: crate::call::Call,
         ) -> Self {
             Self {
                 baseurl: baseurl.to_string(),
@@ -235,7 +235,7 @@ Version: 1.0.0*/
             }
         }
     }
-    impl ClientInfo<crate::client::ClientState> for Client {
+    impl ClientInfo<crate::call::Call> for Client {
         fn api_version() -> &'static str {
             "1.0.0"
         }
@@ -245,11 +245,11 @@ Version: 1.0.0*/
         fn client(&self) -> &reqwest::Client {
             &self.client
         }
-        fn inner(&self) -> &crate::client::ClientState {
+        fn inner(&self) -> &crate::call::Call {
             &self.inner
         }
     }
-    impl ClientHooks<crate::client::ClientState> for &Client {}
+    impl ClientHooks<crate::call::Call> for &Client {}
     #[allow(clippy::all)]
     impl Client {
         /**Get the widget's data (Получить данные формы)
@@ -267,14 +267,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/widget/{}", self.baseurl, encode_path(& widget_id.to_string()),
+                "{}/widget/{}", self.baseurl, crate ::lean::path_segment(widget_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -283,7 +277,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_widget",
@@ -293,28 +286,10 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                200u16 => crate::lean::decode(response).await,
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -333,12 +308,6 @@ Sends a `POST` request to `/`
             Error<types::ErrorResponse>,
         > {
             let url = format!("{}/", self.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -348,7 +317,6 @@ Sends a `POST` request to `/`
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "send",
@@ -358,42 +326,12 @@ Sends a `POST` request to `/`
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                201u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                429u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -414,14 +352,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/channel", self.baseurl, encode_path(& request_id.to_string()),
+                "{}/{}/channel", self.baseurl, crate ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -430,7 +362,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_channel",
@@ -440,35 +371,11 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                200u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -491,15 +398,9 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/longPolling/{}/channel", self.baseurl, encode_path(& request_id
-                .to_string()),
+                "{}/longPolling/{}/channel", self.baseurl, crate
+                ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -508,7 +409,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_channel_long_polling",
@@ -518,42 +418,12 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                408u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                200u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                408u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -574,14 +444,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/status", self.baseurl, encode_path(& request_id.to_string()),
+                "{}/{}/status", self.baseurl, crate ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -591,7 +455,6 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("recipient", &recipient))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_status",
@@ -601,42 +464,12 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                200u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                409u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -661,15 +494,9 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/longPolling/{}/status", self.baseurl, encode_path(& request_id
-                .to_string()),
+                "{}/longPolling/{}/status", self.baseurl, crate
+                ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -679,7 +506,6 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("recipient", &recipient))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_status_long_polling",
@@ -689,49 +515,13 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                408u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                200u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                408u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                409u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -752,14 +542,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/checkCode", self.baseurl, encode_path(& request_id.to_string()),
+                "{}/{}/checkCode", self.baseurl, crate ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -769,7 +553,6 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "check_code",
@@ -779,35 +562,11 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                201u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -835,15 +594,9 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/checkStatusAndComplete", self.baseurl, encode_path(& request_id
-                .to_string()),
+                "{}/{}/checkStatusAndComplete", self.baseurl, crate
+                ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -853,7 +606,6 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("recipient", &recipient))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "check_status_and_complete",
@@ -863,42 +615,12 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                201u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                409u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -921,14 +643,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/complete", self.baseurl, encode_path(& request_id.to_string()),
+                "{}/{}/complete", self.baseurl, crate ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -937,7 +653,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "complete",
@@ -947,28 +662,10 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                201u16 => crate::lean::decode(response).await,
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -989,14 +686,8 @@ Arguments:
             Error<types::ErrorResponse>,
         > {
             let url = format!(
-                "{}/{}/resend", self.baseurl, encode_path(& request_id.to_string()),
+                "{}/{}/resend", self.baseurl, crate ::lean::path_segment(request_id),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -1005,7 +696,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "resend",
@@ -1015,42 +705,12 @@ Arguments:
             self.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                201u16 => crate::lean::decode(response).await,
+                400u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                401u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                403u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                404u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
+                409u16 => Err(Error::ErrorResponse(crate::lean::decode(response).await?)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -1795,12 +1455,8 @@ Arguments:
                 request_id: None,
                 strings: &[],
             };
-            self.call(
-                    &super::OPERATIONS[0usize],
-                    args,
-                    || Box::pin(self.raw.get_widget(widget_id)),
-                )
-                .await
+            let raw = self.raw(&super::OPERATIONS[0usize]);
+            self.call(&raw, args, || Box::pin(raw.get_widget(widget_id))).await
         }
         /**Request an authentication (Запросить аутентификацию)
 
@@ -1817,8 +1473,8 @@ Sends a `POST` request to `/`
                 request_id: None,
                 strings: &[("recipient", body.recipient.as_str())],
             };
-            self.call(&super::OPERATIONS[1usize], args, || Box::pin(self.raw.send(body)))
-                .await
+            let raw = self.raw(&super::OPERATIONS[1usize]);
+            self.call(&raw, args, || Box::pin(raw.send(body))).await
         }
         /**Get the current channel (Запросить текущий канал)
 
@@ -1837,12 +1493,8 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[],
             };
-            self.call(
-                    &super::OPERATIONS[2usize],
-                    args,
-                    || Box::pin(self.raw.get_channel(request_id)),
-                )
-                .await
+            let raw = self.raw(&super::OPERATIONS[2usize]);
+            self.call(&raw, args, || Box::pin(raw.get_channel(request_id))).await
         }
         /**Get the current channel, long-polling (Запросить текущий канал (long-polling))
 
@@ -1863,11 +1515,8 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[],
             };
-            self.call(
-                    &super::OPERATIONS[3usize],
-                    args,
-                    || Box::pin(self.raw.get_channel_long_polling(request_id)),
-                )
+            let raw = self.raw(&super::OPERATIONS[3usize]);
+            self.call(&raw, args, || Box::pin(raw.get_channel_long_polling(request_id)))
                 .await
         }
         /**Get the verification status (Запросить статус авторизации)
@@ -1887,11 +1536,8 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
             };
-            self.call(
-                    &super::OPERATIONS[4usize],
-                    args,
-                    || Box::pin(self.raw.get_status(request_id, recipient)),
-                )
+            let raw = self.raw(&super::OPERATIONS[4usize]);
+            self.call(&raw, args, || Box::pin(raw.get_status(request_id, recipient)))
                 .await
         }
         /**Get the verification status, long-polling (Запросить статус авторизации (long-polling))
@@ -1915,10 +1561,11 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
             };
+            let raw = self.raw(&super::OPERATIONS[5usize]);
             self.call(
-                    &super::OPERATIONS[5usize],
+                    &raw,
                     args,
-                    || Box::pin(self.raw.get_status_long_polling(request_id, recipient)),
+                    || Box::pin(raw.get_status_long_polling(request_id, recipient)),
                 )
                 .await
         }
@@ -1939,12 +1586,8 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[("code", body.code.as_str())],
             };
-            self.call(
-                    &super::OPERATIONS[6usize],
-                    args,
-                    || Box::pin(self.raw.check_code(request_id, body)),
-                )
-                .await
+            let raw = self.raw(&super::OPERATIONS[6usize]);
+            self.call(&raw, args, || Box::pin(raw.check_code(request_id, body))).await
         }
         /**Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
 
@@ -1975,12 +1618,11 @@ the answer was lost) otherwise.*/
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
             };
+            let raw = self.raw(&super::OPERATIONS[7usize]);
             self.call(
-                    &super::OPERATIONS[7usize],
+                    &raw,
                     args,
-                    || Box::pin(
-                        self.raw.check_status_and_complete(request_id, recipient),
-                    ),
+                    || Box::pin(raw.check_status_and_complete(request_id, recipient)),
                 )
                 .await
         }
@@ -2006,12 +1648,8 @@ checks that the session was confirmed for the phone number.*/
                 request_id: Some(request_id),
                 strings: &[],
             };
-            self.call(
-                    &super::OPERATIONS[8usize],
-                    args,
-                    || Box::pin(self.raw.complete(request_id)),
-                )
-                .await
+            let raw = self.raw(&super::OPERATIONS[8usize]);
+            self.call(&raw, args, || Box::pin(raw.complete(request_id))).await
         }
         /**Resend the code for the session (Переотправить код для запроса)
 
@@ -2030,12 +1668,8 @@ Arguments:
                 request_id: Some(request_id),
                 strings: &[],
             };
-            self.call(
-                    &super::OPERATIONS[9usize],
-                    args,
-                    || Box::pin(self.raw.resend(request_id)),
-                )
-                .await
+            let raw = self.raw(&super::OPERATIONS[9usize]);
+            self.call(&raw, args, || Box::pin(raw.resend(request_id))).await
         }
     }
 }

@@ -2,6 +2,7 @@
 //! on both sides of each comparison.
 
 pub mod held;
+pub mod load;
 pub mod proxy;
 
 use std::net::SocketAddr;
@@ -53,10 +54,19 @@ where
     T: Send + 'static,
     F: std::future::Future<Output = T>,
 {
+    in_background_on(2, setup)
+}
+
+/// [`in_background`] on a runtime of `threads` worker threads.
+pub fn in_background_on<T, F>(threads: usize, setup: impl FnOnce() -> F + Send + 'static) -> T
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T>,
+{
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(threads)
             .enable_all()
             .build()
             .unwrap();
@@ -70,7 +80,12 @@ where
 
 /// Serves `router` on a loopback port, in the background.
 pub fn serve_in_background(router: Router) -> SocketAddr {
-    in_background(|| async move {
+    serve_in_background_on(2, router)
+}
+
+/// [`serve_in_background`] on a runtime of `threads` worker threads.
+pub fn serve_in_background_on(threads: usize, router: Router) -> SocketAddr {
+    in_background_on(threads, || async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });

@@ -58,7 +58,8 @@ pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStrea
                     // Boxed: progenitor's future is large, and moving it with every poll
                     // of the caller's would cost more than one allocation. Made again only
                     // when the call is retried.
-                    self.call(&super::OPERATIONS[#index], args, || Box::pin(self.raw.#name(#(#args),*))).await
+                    let raw = self.raw(&super::OPERATIONS[#index]);
+                    self.call(&raw, args, || Box::pin(raw.#name(#(#args),*))).await
                 }
             },
             Target::Blocking => quote! {

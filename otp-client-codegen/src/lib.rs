@@ -20,6 +20,7 @@ mod cli;
 mod compat;
 mod error;
 mod facade;
+mod lean;
 mod open_enum;
 mod prepare;
 
@@ -91,11 +92,7 @@ const HAND_WRITTEN_TYPES: &[(&str, &str)] = &[("RequestId", "crate::RequestId")]
 
 /// Generates the code of `target` from `spec`.
 pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> {
-    let raw = progenitor_tokens(spec)?;
-    let raw_file: syn::File = syn::parse2(raw.clone()).map_err(|e| CodegenError::Generator {
-        path: spec.path().to_path_buf(),
-        message: format!("progenitor's output does not parse: {e}"),
-    })?;
+    let raw_file = raw_client(spec)?;
     let methods = facade::raw_methods(spec, &raw_file)?;
     let tokens = match target {
         Target::Async => {
@@ -133,7 +130,7 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                 pub(crate) const SERVERS: &[(&str, &str)] = &[#(#servers),*];
                 /// progenitor's client, as generated from the spec.
                 pub mod raw {
-                    #raw
+                    #raw_file
                 }
                 /// The spec's extensible enums (`x-extensible-enum`).
                 pub mod open_enums {
@@ -167,6 +164,17 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
         code: format(spec, tokens)?,
         methods: methods.iter().map(|m| m.name.to_string()).collect(),
     })
+}
+
+/// progenitor's client for `spec`, with the `lean` passes applied.
+fn raw_client(spec: &Spec) -> Result<syn::File, CodegenError> {
+    let raw = progenitor_tokens(spec)?;
+    let mut file: syn::File = syn::parse2(raw).map_err(|e| CodegenError::Generator {
+        path: spec.path().to_path_buf(),
+        message: format!("progenitor's output does not parse: {e}"),
+    })?;
+    lean::lean(&mut file);
+    Ok(file)
 }
 
 /// `for_each_operation!`: the spec's operations as one list that code elsewhere expands (the
@@ -289,7 +297,7 @@ fn settings(spec: &Spec) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
-        .with_inner_type(quote! { crate::client::ClientState });
+        .with_inner_type(quote! { crate::call::Call });
     for (schema, path) in HAND_WRITTEN_TYPES {
         settings.with_replacement(
             *schema,

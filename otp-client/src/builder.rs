@@ -7,7 +7,6 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::client::{BEARER, ClientState};
-use crate::generated::raw;
 use crate::redact::display_url;
 use crate::{Client, Error, RetryPolicy};
 
@@ -241,17 +240,19 @@ impl ClientBuilder {
             .connection_verbose(false)
             .build()
             .map_err(|e| Error::config("the HTTP client cannot start").with_source(e))?;
+        let base = base_url.as_str().trim_end_matches('/').to_owned();
         let state = ClientState {
-            base_url: base_url.clone(),
+            base_url,
+            base,
+            http,
             authorization,
             long_poll_timeout: self.long_poll_timeout,
             retry: self.retry,
             max_response_body: self.max_response_body,
             redirects: self.redirects,
         };
-        let text = base_url.as_str().trim_end_matches('/');
         Ok(Client {
-            raw: raw::Client::new_with_client(text, http, state),
+            state: std::sync::Arc::new(state),
         })
     }
 

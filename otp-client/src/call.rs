@@ -2,8 +2,8 @@
 //! call inside a tracing span with a fresh [`CallContext`], and turn its error into
 //! [`Error`].
 
-use std::cell::RefCell;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -13,6 +13,7 @@ use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use tracing::Instrument;
 
+use crate::client::ClientState;
 use crate::generated::raw;
 use crate::mask::MaskedPhone;
 use crate::operation::{Escape, Operation};
@@ -34,9 +35,49 @@ pub(crate) struct Args<'a> {
     pub strings: &'a [(&'static str, &'a str)],
 }
 
-/// What the client hooks learn about the call in progress. It is moved in and out of its
-/// task-local slot at every poll, so what only an error needs is boxed apart.
+/// The state of progenitor's client for one call (its `inner`): the client's state and
+/// what the hooks learn about the call. Each call has its own, so the hooks write to their
+/// call's context and the call reads it back, with nothing shared between calls.
 #[derive(Debug)]
+pub(crate) struct Call {
+    pub state: Arc<ClientState>,
+    context: Mutex<CallContext>,
+}
+
+impl Call {
+    pub(crate) fn new(state: Arc<ClientState>, operation: &'static Operation) -> Self {
+        Self {
+            state,
+            context: Mutex::new(CallContext::new(operation, false)),
+        }
+    }
+
+    /// Runs `f` on the call's context.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut CallContext) -> R) -> R {
+        // Never held across an await, nor while anything can panic: a poisoned lock still
+        // holds a whole context.
+        let mut context = self.context.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut context)
+    }
+
+    /// The context of the attempt that ended, leaving a fresh one.
+    fn take(&self) -> CallContext {
+        self.with(|c| std::mem::replace(c, CallContext::new(c.operation, false)))
+    }
+}
+
+impl Clone for Call {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            context: Mutex::new(self.with(|c| c.clone())),
+        }
+    }
+}
+
+/// What the client hooks learn about the call in progress; what only an error needs is
+/// boxed apart.
+#[derive(Debug, Clone)]
 pub(crate) struct CallContext {
     pub operation: &'static Operation,
     /// Whether any attempt may have reached the service.
@@ -47,7 +88,7 @@ pub(crate) struct CallContext {
 }
 
 /// What the error mapping needs of a response (or of a request that was not sent).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Answer {
     pub content_type: Option<String>,
     pub retry_after: Option<Duration>,
@@ -61,7 +102,7 @@ pub(crate) struct Answer {
 
 /// A request that must not be sent, or a response that must not be decoded as if it were
 /// fine.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Fault {
     /// The request's URL is not its operation's: it was not sent.
     Escape(Escape),
@@ -89,23 +130,14 @@ impl CallContext {
     }
 }
 
-tokio::task_local! {
-    static CONTEXT: RefCell<CallContext>;
-}
-
-/// Runs `f` on the context of the call in progress (from the client hooks); `None` outside
-/// a call.
-pub(crate) fn with_context<R>(f: impl FnOnce(&mut CallContext) -> R) -> Option<R> {
-    CONTEXT.try_with(|c| f(&mut c.borrow_mut())).ok()
-}
-
 impl Client {
-    /// Runs operation `operation`: checks `args`, then sends the request `call` makes, in
-    /// a span, and maps its error; makes it again when the [`RetryPolicy`](crate::RetryPolicy)
-    /// and the error's next step say so (a request is only rebuilt when it is retried).
+    /// Runs one call through `raw`, progenitor's client for it ([`Client::raw`]): checks
+    /// `args`, then sends the request `call` makes, in a span, and maps its error; makes it
+    /// again when the [`RetryPolicy`](crate::RetryPolicy) and the error's next step say so (a
+    /// request is only rebuilt when it is retried).
     pub(crate) async fn call<T, F, Fut>(
         &self,
-        operation: &'static Operation,
+        raw: &raw::Client,
         args: Args<'_>,
         call: F,
     ) -> Result<T, Error>
@@ -113,8 +145,10 @@ impl Client {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, raw::Error<ErrorResponse>>>,
     {
+        let slot = progenitor_client::ClientInfo::inner(raw);
+        let operation = slot.with(|c| c.operation);
         for (name, value) in args.strings {
-            if value.trim().is_empty() {
+            if value.chars().all(char::is_whitespace) {
                 return Err(
                     Error::invalid_argument(name, "must not be empty").with_operation(operation)
                 );
@@ -143,31 +177,22 @@ impl Client {
         if let Some(id) = args.request_id {
             span.record("otp.request_id", tracing::field::display(id));
         }
+        // Recorded on directly: cheaper than asking for the current span.
+        let span_of_call = span.clone();
         async move {
             let started = Instant::now();
             let policy = &self.state().retry;
             let mut attempt = 1;
             let mut maybe_sent = false;
             loop {
-                let (result, context) = CONTEXT
-                    .scope(
-                        RefCell::new(CallContext::new(operation, maybe_sent)),
-                        async {
-                            let result = call().await;
-                            (
-                                result,
-                                CONTEXT.with(|c| c.replace(CallContext::new(operation, false))),
-                            )
-                        },
-                    )
-                    .await;
+                let result = call().await;
+                let context = slot.take();
                 if let Some(status) = context.status {
-                    tracing::Span::current().record("http.status", status.as_u16());
+                    span_of_call.record("http.status", status.as_u16());
                 }
                 let raw_error = match result {
                     Ok(value) => {
-                        tracing::Span::current()
-                            .record("latency_ms", started.elapsed().as_millis() as u64);
+                        span_of_call.record("latency_ms", started.elapsed().as_millis() as u64);
                         tracing::debug!("otp-handler call succeeded");
                         return Ok(value.into_inner());
                     }
@@ -179,14 +204,15 @@ impl Client {
                 };
                 let error = Error::from_raw(raw_error, context, secrets);
                 maybe_sent |= error.may_have_been_sent();
+                // The next attempt's error says whether any attempt may have been sent.
+                slot.with(|c| c.maybe_sent = maybe_sent);
                 let delay = policy.delay(attempt, error.retry_after());
                 let Some(delay) = delay.filter(|delay| {
                     attempt < policy.max_attempts
                         && retryable(operation, &error)
                         && started.elapsed().saturating_add(*delay) <= policy.deadline
                 }) else {
-                    tracing::Span::current()
-                        .record("latency_ms", started.elapsed().as_millis() as u64);
+                    span_of_call.record("latency_ms", started.elapsed().as_millis() as u64);
                     tracing::debug!(error = %error, "otp-handler call failed");
                     return Err(error);
                 };

@@ -1,6 +1,7 @@
 //! The client and the state every request reads.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -8,7 +9,9 @@ use reqwest::header::HeaderValue;
 
 use crate::RetryPolicy;
 use crate::builder::ClientBuilder;
+use crate::call::Call;
 use crate::generated::raw;
+use crate::operation::Operation;
 
 /// The otp-handler client: one async method per operation of the spec.
 ///
@@ -25,15 +28,19 @@ use crate::generated::raw;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) raw: raw::Client,
+    pub(crate) state: Arc<ClientState>,
 }
 
 /// What every request of a [`Client`] reads: where requests may go, the token, the
-/// timeouts. Only [`ClientBuilder`] makes one; its `Debug` output never shows the token.
-#[derive(Clone)]
+/// timeouts, the connection pool. Only [`ClientBuilder`] makes one; its `Debug` output never
+/// shows the token.
 pub(crate) struct ClientState {
     /// The base URL, parsed: every request's URL is checked against it.
     pub(crate) base_url: Url,
+    /// The base URL as requests are built on it (no trailing `/`).
+    pub(crate) base: String,
+    /// The connection pool.
+    pub(crate) http: reqwest::Client,
     /// `Bearer <token>`, marked sensitive.
     pub(crate) authorization: HeaderValue,
     pub(crate) long_poll_timeout: Duration,
@@ -75,10 +82,20 @@ impl Client {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.raw)
+        &self.state.base
     }
 
     pub(crate) fn state(&self) -> &ClientState {
-        progenitor_client::ClientInfo::inner(&self.raw)
+        &self.state
+    }
+
+    /// progenitor's client for one call of `operation`: its hooks read and record that
+    /// call's [`CallContext`](crate::call::CallContext) and nothing else.
+    pub(crate) fn raw(&self, operation: &'static Operation) -> raw::Client {
+        raw::Client::new_with_client(
+            &self.state.base,
+            self.state.http.clone(),
+            Call::new(self.state.clone(), operation),
+        )
     }
 }

@@ -7,18 +7,14 @@
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 
-use crate::call::{Answer, Fault, with_context};
-use crate::client::ClientState;
+use crate::call::{Answer, Call, Fault};
 use crate::generated::raw;
 use crate::redact::display_url;
 use crate::retry::retry_after;
 use crate::types::ErrorResponse;
 use reqwest::ResponseBuilderExt;
 
-/// The header progenitor puts on every request.
-const API_VERSION: &str = "api-version";
-
-impl ClientHooks<ClientState> for raw::Client {
+impl ClientHooks<Call> for raw::Client {
     /// Checks the URL against the operation's before anything else; only then does the
     /// token go on the request.
     async fn pre<E>(
@@ -26,8 +22,9 @@ impl ClientHooks<ClientState> for raw::Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let state = self.inner();
-        let checked = with_context(|c| {
+        let call = self.inner();
+        let state = &*call.state;
+        let (checked, long_polling) = call.with(|c| {
             let verdict = c.operation.check_url(&state.base_url, request.url());
             if let Err(escape) = &verdict {
                 c.answer = Some(Box::new(Answer {
@@ -37,16 +34,16 @@ impl ClientHooks<ClientState> for raw::Client {
             }
             (verdict.is_ok(), c.operation.long_polling)
         });
-        // Outside a call (never, as the raw client is the crate's own) nothing is sent.
-        let Some((true, long_polling)) = checked else {
+        if !checked {
             return Err(progenitor_client::Error::InvalidRequest(
                 "the request URL is not its operation's".into(),
             ));
-        };
-        let headers = request.headers_mut();
-        // progenitor adds the spec's version as a header the service does not read.
-        headers.remove(API_VERSION);
-        headers.insert(AUTHORIZATION, state.authorization.clone());
+        }
+        // (progenitor's `api-version` header, which the service does not read, is left out
+        // by the codegen's `lean` pass.)
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, state.authorization.clone());
         if long_polling {
             *request.timeout_mut() = Some(state.long_poll_timeout);
         }
@@ -59,18 +56,18 @@ impl ClientHooks<ClientState> for raw::Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let limit = self.inner().max_response_body;
+        let call = self.inner();
+        let limit = call.state.max_response_body;
         match self.execute_following(request).await {
             Ok(response) => {
                 let status = response.status();
-                let (documented, decoder_refuses_errors) = with_context(|c| {
+                let (documented, decoder_refuses_errors) = call.with(|c| {
                     c.maybe_sent = true;
                     c.status = Some(status);
                     let op = c.operation;
                     let documented = op.success_status == Some(status.as_u16());
                     (documented, documented && !op.error_decodes_as_success)
-                })
-                .unwrap_or_default();
+                });
                 // The documented success, in JSON, of a known size within the cap, goes to
                 // progenitor as it came when its decoder refuses an error body (the error
                 // mapping then looks at the bytes the decoder kept), and it asks for no wait
@@ -86,11 +83,11 @@ impl ClientHooks<ClientState> for raw::Client {
                 if as_it_came {
                     return Ok(response);
                 }
-                read(response, limit, documented).await
+                read(call, response, limit, documented).await
             }
             Err(e) => {
                 if !e.is_connect() {
-                    with_context(|c| c.maybe_sent = true);
+                    call.with(|c| c.maybe_sent = true);
                 }
                 Err(e)
             }
@@ -102,7 +99,7 @@ impl ClientHooks<ClientState> for raw::Client {
         result: &reqwest::Result<reqwest::Response>,
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let faulty = result.is_ok() && with_context(|c| c.fault().is_some()).unwrap_or(false);
+        let faulty = result.is_ok() && self.inner().with(|c| c.fault().is_some());
         if faulty {
             // The call's context says what is wrong; `Error::from_raw` reads it.
             return Err(progenitor_client::Error::Custom("faulty response".into()));
@@ -120,7 +117,8 @@ impl raw::Client {
         &self,
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let state = self.inner();
+        let call = self.inner();
+        let state = &*call.state;
         let mut left = if request.method() == reqwest::Method::GET {
             state.redirects
         } else {
@@ -141,7 +139,7 @@ impl raw::Client {
             *next.url_mut() = target;
             again = next.try_clone();
             left -= 1;
-            with_context(|c| c.maybe_sent = true);
+            call.with(|c| c.maybe_sent = true);
             response = self.client().execute(next).await?;
         }
         Ok(response)
@@ -173,6 +171,7 @@ fn is_json(content_type: &str) -> bool {
 /// it is the operation's `documented` success, and hands progenitor the same response with
 /// its body in memory.
 async fn read(
+    call: &Call,
     mut response: reqwest::Response,
     limit: usize,
     documented: bool,
@@ -236,7 +235,7 @@ async fn read(
             body,
             fault,
         };
-        with_context(|c| c.answer = Some(Box::new(answer)));
+        call.with(|c| c.answer = Some(Box::new(answer)));
     }
     Ok(reqwest::Response::from(
         response.map(|_| reqwest::Body::from(body)),

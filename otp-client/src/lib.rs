@@ -9,6 +9,7 @@ mod client;
 mod error;
 mod flow;
 mod hooks;
+mod lean;
 mod mask;
 mod network;
 mod operation;

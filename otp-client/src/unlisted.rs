@@ -268,10 +268,9 @@ impl Client {
             request_id,
             strings: &strings,
         };
-        self.call(operation, args, || {
-            Box::pin(send(&self.raw, request, operation.id))
-        })
-        .await
+        let raw = self.raw(operation);
+        self.call(&raw, args, || Box::pin(send(&raw, request, operation.id)))
+            .await
     }
 }
 
@@ -314,7 +313,7 @@ async fn send(
         Ok(ResponseValue::new(value, status, headers))
     } else if status.is_client_error() || status.is_server_error() {
         Err(progenitor_client::Error::ErrorResponse(
-            ResponseValue::from_response(response).await?,
+            crate::lean::decode(response).await?,
         ))
     } else {
         Err(progenitor_client::Error::UnexpectedResponse(response))

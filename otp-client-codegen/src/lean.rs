@@ -1,0 +1,286 @@
+//! What the codegen changes in progenitor's output, on its syntax tree, before it is
+//! formatted: three costs per call that progenitor 0.15 has no setting for, and that the
+//! client would otherwise pay and throw away. The `prepare` module's counterpart, on the other
+//! side of progenitor.
+//!
+//! - The `api-version` header. progenitor puts the spec's version on every request, through a
+//!   header map built for the purpose; the service does not read it. The statement that adds
+//!   it goes, and so does the map when nothing else goes in it (an operation with header
+//!   parameters keeps its map and their statements).
+//! - The copy of the response's headers. `ResponseValue::from_response` clones them into the
+//!   value it returns; the client's methods return the decoded body alone, and its error
+//!   mapping reads what the hooks recorded, so the generated methods decode through
+//!   `crate::lean::decode` instead, which keeps no headers.
+//!
+//! Each step matches what progenitor generates and leaves code it does not recognise as it
+//! is: a progenitor that generates these statements otherwise builds unchanged (the hook
+//! still strips the header), and [`Lean`] says how much it changed, which a test checks
+//! against the bundled spec.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, Pat, Stmt, Token};
+
+/// The header progenitor adds to every request.
+const API_VERSION: &str = "api-version";
+
+/// What [`lean`] removed or replaced.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lean {
+    /// `api-version` statements removed.
+    pub api_version_headers: usize,
+    /// Header maps removed with them (left empty).
+    pub header_maps: usize,
+    /// `ResponseValue::from_response` calls decoding through `crate::lean::decode`.
+    pub decodes: usize,
+    /// `encode_path` calls replaced by `crate::lean::path_segment`.
+    pub path_encodings: usize,
+}
+
+/// Applies the passes to progenitor's `file`.
+pub(crate) fn lean(file: &mut syn::File) -> Lean {
+    let mut pass = Lean::default();
+    pass.visit_file_mut(file);
+    pass
+}
+
+impl VisitMut for Lean {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        visit_mut::visit_block_mut(self, block);
+        let before = block.stmts.len();
+        block.stmts.retain(|stmt| !adds_api_version(stmt));
+        if block.stmts.len() == before {
+            return;
+        }
+        self.api_version_headers += before - block.stmts.len();
+        // The map stays when anything but its `let` and the request's `.headers(header_map)`
+        // still names it.
+        let Some(map) = block.stmts.iter().position(declares_header_map) else {
+            return;
+        };
+        let used = block
+            .stmts
+            .iter()
+            .enumerate()
+            .filter(|(i, stmt)| *i != map && mentions(stmt.to_token_stream(), "header_map"))
+            .count();
+        let mut unused = UnusedMap { removed: 0 };
+        let mut stmts = block.stmts.clone();
+        stmts.iter_mut().for_each(|s| unused.visit_stmt_mut(s));
+        let still_named = stmts
+            .iter()
+            .enumerate()
+            .any(|(i, stmt)| i != map && mentions(stmt.to_token_stream(), "header_map"));
+        if used == 1 && unused.removed == 1 && !still_named {
+            stmts.remove(map);
+            block.stmts = stmts;
+            self.header_maps += 1;
+        }
+    }
+
+    /// `format!`'s arguments are expressions too (progenitor builds each URL with it).
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        visit_mut::visit_macro_mut(self, mac);
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let Ok(mut args) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        else {
+            return;
+        };
+        args.iter_mut().for_each(|arg| self.visit_expr_mut(arg));
+        mac.tokens = args.to_token_stream();
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        if let Expr::Call(call) = expr
+            && let Expr::Path(path) = &*call.func
+        {
+            let names: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if names.ends_with(&["ResponseValue".into(), "from_response".into()]) {
+                *call.func = syn::parse_quote!(crate::lean::decode);
+                self.decodes += 1;
+            } else if names == ["encode_path"]
+                && let Some(value) = uuid_to_string(call)
+            {
+                *expr = syn::parse_quote!(crate::lean::path_segment(#value));
+                self.path_encodings += 1;
+            }
+        }
+    }
+}
+
+/// `value` of `encode_path(&value.to_string())`, as progenitor encodes each path parameter
+/// (every one a UUID: the facade refuses any other).
+fn uuid_to_string(call: &syn::ExprCall) -> Option<Expr> {
+    let [Expr::Reference(arg)] = &call.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let Expr::MethodCall(to_string) = &*arg.expr else {
+        return None;
+    };
+    (to_string.method == "to_string" && to_string.args.is_empty())
+        .then(|| (*to_string.receiver).clone())
+}
+
+/// Removes `.headers(header_map)` from a request builder's chain.
+struct UnusedMap {
+    removed: usize,
+}
+
+impl VisitMut for UnusedMap {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        if let Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && mentions(call.args.to_token_stream(), "header_map")
+        {
+            *expr = (*call.receiver).clone();
+            self.removed += 1;
+        }
+    }
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), …);`
+fn adds_api_version(stmt: &Stmt) -> bool {
+    let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
+        return false;
+    };
+    call.method == "append"
+        && mentions(call.receiver.to_token_stream(), "header_map")
+        && call
+            .args
+            .first()
+            .is_some_and(|name| has_literal(name.to_token_stream(), API_VERSION))
+}
+
+/// `let mut header_map = …;`
+fn declares_header_map(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Local(local) if matches!(&local.pat, Pat::Ident(p) if p.ident == "header_map"))
+}
+
+/// Whether `tokens` hold the identifier `name`.
+fn mentions(tokens: TokenStream, name: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Ident(ident) => ident == name,
+        TokenTree::Group(group) => mentions(group.stream(), name),
+        _ => false,
+    })
+}
+
+/// Whether `tokens` hold the string literal `value`.
+fn has_literal(tokens: TokenStream, value: &str) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Literal(literal) => syn::parse2::<syn::LitStr>(literal.into_token_stream())
+            .is_ok_and(|lit| lit.value() == value),
+        TokenTree::Group(group) => has_literal(group.stream(), value),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaned(code: TokenStream) -> (String, Lean) {
+        let mut file: syn::File = syn::parse2(code).unwrap();
+        let lean = lean(&mut file);
+        (prettyplease::unparse(&file), lean)
+    }
+
+    #[test]
+    fn drops_the_version_header_and_its_map_when_nothing_else_uses_it() {
+        let (code, lean) = leaned(quote::quote! {
+            async fn get(&self) -> Result<ResponseValue<T>, Error<E>> {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                );
+                let url = format!("{}/{}", self.baseurl, encode_path(&id.to_string()));
+                let mut request = self.client.get(url).headers(header_map).build()?;
+                ResponseValue::from_response(response).await
+            }
+        });
+        assert_eq!(
+            lean,
+            Lean {
+                api_version_headers: 1,
+                header_maps: 1,
+                decodes: 1,
+                path_encodings: 1,
+            },
+            "{code}"
+        );
+        assert!(!code.contains("header_map"), "{code}");
+        assert!(!code.contains("api-version"), "{code}");
+        assert!(code.contains("crate::lean::decode(response)"), "{code}");
+        assert!(code.contains("::lean::path_segment(id)"), "{code}");
+    }
+
+    #[test]
+    fn keeps_a_map_that_carries_header_parameters() {
+        let (code, lean) = leaned(quote::quote! {
+            async fn get(&self, trace: &str) {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                );
+                header_map.append("x-trace", trace.to_string().try_into()?);
+                let mut request = self.client.get(url).headers(header_map).build()?;
+            }
+        });
+        assert_eq!(lean.api_version_headers, 1, "{code}");
+        assert_eq!(lean.header_maps, 0, "{code}");
+        assert!(code.contains(".headers(header_map)"), "{code}");
+        assert!(code.contains("\"x-trace\""), "{code}");
+        assert!(!code.contains("api-version"), "{code}");
+    }
+
+    #[test]
+    fn every_operation_of_the_bundled_spec_loses_its_header_map_and_header_copy() {
+        let spec = otp_spec::Spec::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../openapi/otp-handler.yaml"
+        ))
+        .unwrap();
+        let mut file: syn::File = syn::parse2(crate::progenitor_tokens(&spec).unwrap()).unwrap();
+        let lean = lean(&mut file);
+        let operations = spec.operations().len();
+        assert_eq!(lean.api_version_headers, operations, "{lean:?}");
+        assert_eq!(lean.header_maps, operations, "{lean:?}");
+        // One decode per documented status, at least one per operation.
+        assert!(lean.decodes >= operations, "{lean:?}");
+        let code = prettyplease::unparse(&file);
+        assert!(!code.contains("header_map"), "a header map is left");
+        assert!(!code.contains("from_response"), "a header copy is left");
+        assert!(
+            !code.contains(" encode_path(") && lean.path_encodings > 0,
+            "{lean:?}"
+        );
+    }
+
+    #[test]
+    fn leaves_what_it_does_not_recognise() {
+        let source = quote::quote! {
+            fn f() {
+                let mut header_map = HeaderMap::new();
+                header_map.append("x-other", value);
+                send(header_map);
+            }
+        };
+        let (code, lean) = leaned(source.clone());
+        assert_eq!(lean, Lean::default());
+        assert_eq!(code, prettyplease::unparse(&syn::parse2(source).unwrap()));
+    }
+}
