@@ -223,7 +223,9 @@ impl Client {
                     error = %error,
                     "retrying"
                 );
-                tokio::time::sleep(delay).await;
+                // Boxed: only a retry waits, and the timer would otherwise take room in every
+                // call's future for the whole call.
+                Box::pin(tokio::time::sleep(delay)).await;
                 attempt += 1;
             }
         }

@@ -117,14 +117,27 @@ impl raw::Client {
         &self,
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let call = self.inner();
-        let state = &*call.state;
-        let mut left = if request.method() == reqwest::Method::GET {
-            state.redirects
+        let left = if request.method() == reqwest::Method::GET {
+            self.inner().state.redirects
         } else {
             0
         };
-        let mut again = if left > 0 { request.try_clone() } else { None };
+        if left == 0 {
+            return self.client().execute(request).await;
+        }
+        // Boxed: a call that follows no redirect (every one by default) keeps none of this
+        // state in its future while it waits (a held long-poll waits for minutes).
+        Box::pin(self.following(request, left)).await
+    }
+
+    async fn following(
+        &self,
+        request: reqwest::Request,
+        mut left: usize,
+    ) -> reqwest::Result<reqwest::Response> {
+        let call = self.inner();
+        let state = &*call.state;
+        let mut again = request.try_clone();
         let mut response = self.client().execute(request).await?;
         while left > 0 && response.status().is_redirection() {
             let target = response

@@ -232,7 +232,7 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// The secret that binds each session to the browser that started it (an HMAC of the
+    /// The secret that binds each session to the browser that started it (a MAC of the
     /// session's id, in an `HttpOnly`, `SameSite=Strict` cookie): every replica of the back
     /// end must share it, and it must be at least 32 bytes. Without it, a random one per
     /// process: right for one replica, wrong for several.

@@ -75,19 +75,24 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
                 StatusCode::NOT_FOUND,
             )
         })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            body_timeout,
-        ))
+        // One stack, applied once: each `Router::layer` boxes every route again, and each
+        // box is cloned on every request.
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                // The path only: a query would carry the phone number.
-                tracing::info_span!(
-                    "otp_widget.request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                )
-            }),
+            tower::ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http().make_span_with(
+                    |request: &axum::http::Request<_>| {
+                        // The path only: a query would carry the phone number.
+                        tracing::info_span!(
+                            "otp_widget.request",
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                        )
+                    },
+                ))
+                .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+                    body_timeout,
+                ))
+                .layer(DefaultBodyLimit::max(body_limit)),
         );
     if !cors.is_empty() {
         router = router.layer(
@@ -214,6 +219,17 @@ fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
     let (Some(phone), None) = (found.next(), found.next()) else {
         return Err(Refusal::invalid());
     };
+    // Already written as `send` passed it on (`+` and up to 15 digits): the service compares
+    // it with the session's number, and parsing would give it back unchanged when it is
+    // valid (an invalid one is simply not the session's). Parsing costs more than the rest
+    // of the route together; the browser that sends the number back as typed pays for it.
+    let e164 = phone.len() <= 16
+        && phone
+            .strip_prefix('+')
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+    if e164 {
+        return Ok(phone);
+    }
     match otp_client::Phone::parse_in(&phone, &s.region) {
         Ok(parsed) => Ok(String::from(parsed)),
         Err(_) if s.test_numbers.contains(&phone) => Ok(phone),

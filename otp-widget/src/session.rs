@@ -1,9 +1,15 @@
 //! Sessions bound to the browser that started them. A session's id travels to the browser
 //! (it is in every route's path), so knowing it proves nothing: the back end answers a
 //! session route only for the browser holding the cookie it set when that browser's `send`
-//! started the session, an HMAC of the id under the back end's secret (which replicas share).
+//! started the session, a MAC of the id under the back end's secret (which replicas share).
 //! Anyone else is answered as if the session did not exist: they cannot read its channel,
 //! test phone numbers against it, use up its code attempts, resend or complete it.
+//!
+//! The MAC is SipHash-2-4 with a 128-bit key and a 128-bit tag: a pseudorandom function
+//! made for authenticating short inputs under a secret key (here a session id, 36 bytes),
+//! at a few hundred instructions per check, where HMAC-SHA256 took four SHA-256 blocks
+//! (about 13,000 instructions without SHA extensions) on every session route. Forging a tag
+//! means guessing 128 bits, online, through the widget's rate limits.
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -11,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use otp_client::RequestId;
 use otp_client::types::ExceptionType;
 use sha2::{Digest, Sha256};
+use siphasher::sip128::{Hasher128, SipHasher24};
 
 use crate::backend::Shared;
 use crate::reply::Refusal;
@@ -22,14 +29,20 @@ const SECURE_COOKIE: &str = "__Host-otp_widget_session";
 /// How long the cookie lives: longer than any session (the service's live for minutes).
 const COOKIE_SECONDS: u32 = 3600;
 
+/// The length of a session id as text (a hyphenated UUID).
+const ID_LEN: usize = uuid::fmt::Hyphenated::LENGTH;
+
 /// The key sessions are bound with.
 #[derive(Clone)]
-pub(crate) struct SessionKey([u8; 32]);
+pub(crate) struct SessionKey([u8; 16]);
 
 impl SessionKey {
     /// A key from the application's secret (any length of at least 32 bytes).
     pub(crate) fn from_secret(secret: &[u8]) -> Self {
-        Self(Sha256::digest(secret).into())
+        let digest: [u8; 32] = Sha256::digest(secret).into();
+        let mut key = [0; 16];
+        key.copy_from_slice(&digest[..16]);
+        Self(key)
     }
 
     /// A random key, for a back end that runs as one process.
@@ -37,23 +50,11 @@ impl SessionKey {
         Self(rand::random())
     }
 
-    /// HMAC-SHA256 of the session's id, in hex.
-    fn tag(&self, id: &RequestId) -> String {
-        let mut inner_pad = [0x36u8; 64];
-        let mut outer_pad = [0x5cu8; 64];
-        for (i, byte) in self.0.iter().enumerate() {
-            inner_pad[i] ^= byte;
-            outer_pad[i] ^= byte;
-        }
-        let inner = Sha256::new()
-            .chain_update(inner_pad)
-            .chain_update(id.to_string().as_bytes())
-            .finalize();
-        let outer = Sha256::new()
-            .chain_update(outer_pad)
-            .chain_update(inner)
-            .finalize();
-        hex::encode(outer)
+    /// The tag of session `id`: SipHash-2-4 (128 bits) of its hyphenated text.
+    fn tag(&self, id: &RequestId) -> [u8; 16] {
+        let mut hasher = SipHasher24::new_with_key(&self.0);
+        std::hash::Hasher::write(&mut hasher, &id_text(id));
+        hasher.finish128().as_bytes()
     }
 
     /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
@@ -65,7 +66,7 @@ impl SessionKey {
         };
         let text = format!(
             "{name}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{attribute}",
-            self.tag(id)
+            hex::encode(self.tag(id))
         );
         // Hex, a UUID and fixed words: always a valid header value.
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
@@ -73,7 +74,10 @@ impl SessionKey {
 
     /// Whether `headers` carry the cookie that binds session `id`.
     fn binds(&self, headers: &HeaderMap, id: &RequestId) -> bool {
-        let expected = format!("{id}.{}", self.tag(id));
+        let text = id_text(id);
+        let mut tag = [0u8; 32];
+        // Sixteen bytes always fit thirty-two hex digits.
+        let _ = hex::encode_to_slice(self.tag(id), &mut tag);
         // Read byte by byte: a cookie of another application with bytes that are not ASCII
         // spoils only itself, not the header.
         headers
@@ -86,8 +90,21 @@ impl SessionKey {
                 Some((&pair[..at], &pair[at + 1..]))
             })
             .filter(|(name, _)| *name == COOKIE.as_bytes() || *name == SECURE_COOKIE.as_bytes())
-            .any(|(_, value)| same(value, expected.as_bytes()))
+            .any(|(_, value)| {
+                let Some((named, given)) = value.split_at_checked(ID_LEN) else {
+                    return false;
+                };
+                named == text && given.first() == Some(&b'.') && same(&given[1..], &tag)
+            })
     }
+}
+
+/// Session `id` as its cookie names it (and as it displays): the hyphenated UUID, lower
+/// case.
+fn id_text(id: &RequestId) -> [u8; ID_LEN] {
+    let mut text = [0; ID_LEN];
+    id.as_uuid().hyphenated().encode_lower(&mut text);
+    text
 }
 
 /// Equality that takes as long whichever byte differs.
