@@ -723,6 +723,35 @@ Arguments:
 }
 /// The spec's extensible enums (`x-extensible-enum`).
 pub mod open_enums {
+    /// What the spec says of it: a string, one of the known values, marked extensible
+    /// (the Rust type also keeps a value it does not know).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ChannelType {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from("ChannelType")
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = ::schemars::schema::SchemaObject {
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                enum_values: ::std::option::Option::Some(
+                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.metadata().description = ::std::option::Option::Some(
+                "The channel's kind. The vendor adds kinds over time: a value not listed here\ndecodes as `Unknown` instead of failing the response."
+                    .into(),
+            );
+            schema
+                .extensions
+                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
+            schema.into()
+        }
+    }
     /**The channel's kind. The vendor adds kinds over time: a value not listed here
 decodes as `Unknown` instead of failing the response.*/
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -843,6 +872,35 @@ decodes as `Unknown` instead of failing the response.*/
             Ok(Self::from(value.as_ref()))
         }
     }
+    /// What the spec says of it: a string, one of the known values, marked extensible
+    /// (the Rust type also keeps a value it does not know).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ChannelStatus {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from("ChannelStatus")
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = ::schemars::schema::SchemaObject {
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                enum_values: ::std::option::Option::Some(
+                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.metadata().description = ::std::option::Option::Some(
+                "`wait`: the channel is still being chosen or started; `sent`: something was\ndelivered to the user; then `confirmed`, `error` or `closed`."
+                    .into(),
+            );
+            schema
+                .extensions
+                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
+            schema.into()
+        }
+    }
     /**`wait`: the channel is still being chosen or started; `sent`: something was
 delivered to the user; then `confirmed`, `error` or `closed`.*/
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -945,6 +1003,35 @@ delivered to the user; then `confirmed`, `error` or `closed`.*/
             Ok(Self::from(value.as_ref()))
         }
     }
+    /// What the spec says of it: a string, one of the known values, marked extensible
+    /// (the Rust type also keeps a value it does not know).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for CodeType {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from("CodeType")
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = ::schemars::schema::SchemaObject {
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                enum_values: ::std::option::Option::Some(
+                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.metadata().description = ::std::option::Option::Some(
+                "`code`: the user types a code (`checkCode`); `codeless`: the user confirms some\nother way and the service learns of it directly (`getStatusLongPolling`)."
+                    .into(),
+            );
+            schema
+                .extensions
+                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
+            schema.into()
+        }
+    }
     /**`code`: the user types a code (`checkCode`); `codeless`: the user confirms some
 other way and the service learns of it directly (`getStatusLongPolling`).*/
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1024,6 +1111,35 @@ other way and the service learns of it directly (`getStatusLongPolling`).*/
                 str,
             > as ::serde::Deserialize<'de>>::deserialize(deserializer)?;
             Ok(Self::from(value.as_ref()))
+        }
+    }
+    /// What the spec says of it: a string, one of the known values, marked extensible
+    /// (the Rust type also keeps a value it does not know).
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ExceptionType {
+        fn schema_name() -> ::std::string::String {
+            ::std::string::String::from("ExceptionType")
+        }
+        fn json_schema(
+            _: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::schemars::schema::Schema {
+            let mut schema = ::schemars::schema::SchemaObject {
+                instance_type: ::std::option::Option::Some(
+                    ::schemars::schema::InstanceType::String.into(),
+                ),
+                enum_values: ::std::option::Option::Some(
+                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
+                ),
+                ..::std::default::Default::default()
+            };
+            schema.metadata().description = ::std::option::Option::Some(
+                "The error's kind. The first fifteen are documented by the reference; the last seven\nare known to the vendor's Node SDK only (the last two come from its widget back end,\nnever from the service). A kind not listed here decodes as `Unknown`.\nEach kind's English text is the `summary` of the example named after it."
+                    .into(),
+            );
+            schema
+                .extensions
+                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
+            schema.into()
         }
     }
     /**The error's kind. The first fifteen are documented by the reference; the last seven
@@ -1888,4 +2004,38 @@ macro_rules! for_each_operation {
         "Resend the code for the session (Переотправить код для запроса)",
         } }
     };
+}
+/// Every component schema of the spec whose Rust type the generator produced, by the
+/// spec's name, with the JSON Schema the type gives of itself (other types it names
+/// are `$ref`s into `generator`'s definitions).
+#[cfg(feature = "schemars")]
+pub(crate) fn schemas(
+    generator: &mut ::schemars::r#gen::SchemaGenerator,
+) -> ::std::vec::Vec<(&'static str, ::schemars::schema::Schema)> {
+    ::std::vec![
+        ("OtpHandlerGetWidgetResponseDto", < crate
+        ::types::OtpHandlerGetWidgetResponseDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("OtpHandlerSendRequestDto", < crate
+        ::types::OtpHandlerSendRequestDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("OtpHandlerSendResponseDto", < crate
+        ::types::OtpHandlerSendResponseDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("RequestId", < crate ::RequestId as
+        ::schemars::JsonSchema > ::json_schema(generator)),
+        ("OtpHandlerGetChannelResponseDto", < crate
+        ::types::OtpHandlerGetChannelResponseDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("ChannelSettings", < crate ::types::ChannelSettings
+        as ::schemars::JsonSchema > ::json_schema(generator)), ("ChannelCodeSettings", <
+        crate ::types::ChannelCodeSettings as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("ChannelType", < crate ::types::ChannelType as
+        ::schemars::JsonSchema > ::json_schema(generator)), ("ChannelStatus", < crate
+        ::types::ChannelStatus as ::schemars::JsonSchema > ::json_schema(generator)),
+        ("CodeType", < crate ::types::CodeType as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("OtpHandlerCheckCodeRequestDto", < crate
+        ::types::OtpHandlerCheckCodeRequestDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("OtpHandlerGetStatusResponseDto", < crate
+        ::types::OtpHandlerGetStatusResponseDto as ::schemars::JsonSchema >
+        ::json_schema(generator)), ("ErrorResponse", < crate ::types::ErrorResponse as
+        ::schemars::JsonSchema > ::json_schema(generator)), ("ExceptionType", < crate
+        ::types::ExceptionType as ::schemars::JsonSchema > ::json_schema(generator))
+    ]
 }

@@ -37,6 +37,8 @@ pub(crate) struct Lean {
     pub decodes: usize,
     /// `encode_path` calls replaced by `crate::lean::path_segment`.
     pub path_encodings: usize,
+    /// Identifiers that are keywords of the client's edition, made raw (`r#gen`).
+    pub raw_identifiers: usize,
 }
 
 /// Applies the passes to progenitor's `file`.
@@ -77,6 +79,15 @@ impl VisitMut for Lean {
             stmts.remove(map);
             block.stmts = stmts;
             self.header_maps += 1;
+        }
+    }
+
+    /// typify names a variable and schemars 0.8's module `gen`, a keyword since edition
+    /// 2024 (the client's): written `r#gen`, it means the same in any edition.
+    fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+        if ident == "gen" {
+            *ident = proc_macro2::Ident::new_raw("gen", ident.span());
+            self.raw_identifiers += 1;
         }
     }
 
@@ -218,6 +229,7 @@ mod tests {
                 header_maps: 1,
                 decodes: 1,
                 path_encodings: 1,
+                raw_identifiers: 0,
             },
             "{code}"
         );
@@ -254,7 +266,9 @@ mod tests {
             "/../openapi/otp-handler.yaml"
         ))
         .unwrap();
-        let mut file: syn::File = syn::parse2(crate::progenitor_tokens(&spec).unwrap()).unwrap();
+        let mut file: syn::File =
+            syn::parse2(crate::progenitor_tokens(&spec, crate::Options::default()).unwrap())
+                .unwrap();
         let lean = lean(&mut file);
         let operations = spec.operations().len();
         assert_eq!(lean.api_version_headers, operations, "{lean:?}");

@@ -23,6 +23,7 @@ mod facade;
 mod lean;
 mod open_enum;
 mod prepare;
+mod schemas;
 
 use std::path::{Path, PathBuf};
 
@@ -90,9 +91,36 @@ pub struct Generated {
 /// them instead of generating its own.
 const HAND_WRITTEN_TYPES: &[(&str, &str)] = &[("RequestId", "crate::RequestId")];
 
-/// Generates the code of `target` from `spec`.
+/// What a build asks of the generated code beyond its defaults: the client crate's features.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Every generated type derives `schemars::JsonSchema` (`otp-client`'s `schemars`
+    /// feature).
+    pub schemars: bool,
+}
+
+impl Options {
+    /// The options a build script's package features ask for (`CARGO_FEATURE_SCHEMARS`).
+    pub fn from_features() -> Self {
+        Self {
+            schemars: std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some(),
+        }
+    }
+}
+
+/// Generates the code of `target` from `spec`, with the default [`Options`] (what the
+/// snapshots hold).
 pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> {
-    let raw_file = raw_client(spec)?;
+    generate_with(spec, target, Options::default())
+}
+
+/// Generates the code of `target` from `spec`, with `options`.
+pub fn generate_with(
+    spec: &Spec,
+    target: Target,
+    options: Options,
+) -> Result<Generated, CodegenError> {
+    let raw_file = raw_client(spec, options)?;
     let methods = facade::raw_methods(spec, &raw_file)?;
     let tokens = match target {
         Target::Async => {
@@ -120,6 +148,7 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                 })
                 .collect::<Vec<_>>();
             let facade = facade::facade_tokens(&methods, target);
+            let schemas = schemas::schemas_tokens(spec, &raw_file);
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
                 let url = &s.url;
@@ -148,6 +177,7 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
                     #(#constants)*
                 }
                 #list
+                #schemas
             }
         }
         Target::Blocking => {
@@ -167,8 +197,8 @@ pub fn generate(spec: &Spec, target: Target) -> Result<Generated, CodegenError> 
 }
 
 /// progenitor's client for `spec`, with the `lean` passes applied.
-fn raw_client(spec: &Spec) -> Result<syn::File, CodegenError> {
-    let raw = progenitor_tokens(spec)?;
+fn raw_client(spec: &Spec, options: Options) -> Result<syn::File, CodegenError> {
+    let raw = progenitor_tokens(spec, options)?;
     let mut file: syn::File = syn::parse2(raw).map_err(|e| CodegenError::Generator {
         path: spec.path().to_path_buf(),
         message: format!("progenitor's output does not parse: {e}"),
@@ -293,11 +323,14 @@ fn format(spec: &Spec, tokens: TokenStream) -> Result<String, CodegenError> {
     ))
 }
 
-fn settings(spec: &Spec) -> GenerationSettings {
+fn settings(spec: &Spec, options: Options) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_inner_type(quote! { crate::call::Call });
+    if options.schemars {
+        settings.with_derive("::schemars::JsonSchema");
+    }
     for (schema, path) in HAND_WRITTEN_TYPES {
         settings.with_replacement(
             *schema,
@@ -316,8 +349,8 @@ fn settings(spec: &Spec) -> GenerationSettings {
     settings
 }
 
-fn progenitor_tokens(spec: &Spec) -> Result<TokenStream, CodegenError> {
-    let settings = settings(spec);
+fn progenitor_tokens(spec: &Spec, options: Options) -> Result<TokenStream, CodegenError> {
+    let settings = settings(spec, options);
     let openapi = prepare::prepared(spec.openapi().clone());
     // progenitor panics on some specs it cannot handle; say so instead of crashing the build.
     let previous = std::panic::take_hook();
@@ -386,7 +419,7 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
     println!("cargo::rerun-if-changed={}", spec_path.display());
     let spec = Spec::load(&spec_path)?;
     check_compatibility(&spec)?;
-    let generated = generate(&spec, target)?;
+    let generated = generate_with(&spec, target, Options::from_features())?;
     write(&out_dir.join(target.file_name()), &generated.code)?;
     if target == Target::Async {
         let copy = otp_spec::copy_spec(&spec_path, &out_dir)?;

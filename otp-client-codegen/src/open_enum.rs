@@ -125,7 +125,37 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
         Some(text) => quote! { ::std::option::Option::Some(#text) },
         None => quote! { ::std::option::Option::None },
     });
+    let name_text = &e.name;
+    let extension = EXTENSIBLE_ENUM_EXTENSION;
     quote! {
+        /// What the spec says of it: a string, one of the known values, marked extensible
+        /// (the Rust type also keeps a value it does not know).
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #name {
+            fn schema_name() -> ::std::string::String {
+                ::std::string::String::from(#name_text)
+            }
+
+            fn json_schema(
+                _: &mut ::schemars::r#gen::SchemaGenerator,
+            ) -> ::schemars::schema::Schema {
+                let mut schema = ::schemars::schema::SchemaObject {
+                    instance_type: ::std::option::Option::Some(
+                        ::schemars::schema::InstanceType::String.into(),
+                    ),
+                    enum_values: ::std::option::Option::Some(
+                        Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
+                    ),
+                    ..::std::default::Default::default()
+                };
+                schema.metadata().description = ::std::option::Option::Some(#doc.into());
+                schema
+                    .extensions
+                    .insert(#extension.into(), ::serde_json::Value::Bool(true));
+                schema.into()
+            }
+        }
+
         #[doc = #doc]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]

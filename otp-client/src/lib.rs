@@ -47,6 +47,28 @@ pub use request_id::{InvalidRequestId, RequestId};
 pub use retry::RetryPolicy;
 pub use unlisted::UnlistedRequest;
 
+/// Every component schema of the spec, by the spec's name, with the JSON Schema of its Rust
+/// type (other types it names are `$ref`s into `generator`'s definitions): for a back end
+/// that documents its own API with these types, and for the fidelity check
+/// (`otp_spec::fidelity`), which compares them with [`SPEC`].
+///
+/// ```
+/// let mut generator = schemars::r#gen::SchemaGenerator::default();
+/// let schemas = otp_client::schemas(&mut generator);
+/// let (_, status) = schemas
+///     .iter()
+///     .find(|(name, _)| *name == "OtpHandlerGetStatusResponseDto")
+///     .expect("listed");
+/// let status = serde_json::to_value(status).unwrap();
+/// assert_eq!(status["required"], serde_json::json!(["success"]));
+/// ```
+#[cfg(feature = "schemars")]
+pub fn schemas(
+    generator: &mut schemars::r#gen::SchemaGenerator,
+) -> Vec<(&'static str, schemars::schema::Schema)> {
+    generated::schemas(generator)
+}
+
 /// The request and response types of the API, generated from the spec's schemas.
 pub mod types {
     pub use crate::generated::open_enums::*;

@@ -42,6 +42,18 @@ impl From<RequestId> for Uuid {
     }
 }
 
+/// What the spec's `RequestId` schema says: a string in UUID form.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for RequestId {
+    fn schema_name() -> String {
+        "RequestId".to_string()
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        <Uuid as schemars::JsonSchema>::json_schema(generator)
+    }
+}
+
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.0.hyphenated(), f)

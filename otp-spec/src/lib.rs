@@ -26,6 +26,7 @@
 
 pub mod diff;
 mod error;
+pub mod fidelity;
 mod locate;
 mod model;
 mod resolve;

@@ -23,7 +23,7 @@ use crate::{Captcha, routes};
 /// ```
 #[derive(Clone)]
 pub struct WidgetBackend {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     cors: Vec<HeaderValue>,
     body_limit: usize,
     body_timeout: Duration,
@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     pub(crate) limits: crate::spend::SendLimits,
     pub(crate) request_limit: Option<(u32, Duration)>,
     pub(crate) store: Arc<dyn QuotaStore>,
+    /// Where the per-IP request limit counts: apart from `store`, so that requests from
+    /// many addresses, which cost nothing to send, cannot push its counts out.
+    pub(crate) request_store: Arc<dyn QuotaStore>,
     pub(crate) client_ip: ClientIpResolver,
     pub(crate) key_prefix: String,
     pub(crate) expose_complete: bool,
@@ -95,6 +98,7 @@ impl WidgetBackend {
             limits: crate::spend::SendLimits::default(),
             request_limit: Some((300, Duration::from_secs(60))),
             store: None,
+            request_store: None,
             proxies: TrustedProxies::none(),
             client_ip: None,
             cors: Vec::new(),
@@ -141,6 +145,7 @@ impl WidgetBackend {
 /// | [`countries`](Self::countries) | `RU` only |
 /// | [`per_ip_request_limit`](Self::per_ip_request_limit) | 300 requests per client IP per minute, every route |
 /// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys |
+/// | [`request_limit_store`](Self::request_limit_store) | a [`MemoryStore`] of 100,000 keys of its own (per replica) |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none: the socket peer is the client |
 /// | [`allowed_origins`](Self::allowed_origins) | none: no CORS headers (same origin only) |
 /// | [`body_limit`](Self::body_limit) | 8 KiB |
@@ -169,6 +174,7 @@ pub struct WidgetBackendBuilder {
     limits: crate::spend::SendLimits,
     request_limit: Option<(u32, Duration)>,
     store: Option<Arc<dyn QuotaStore>>,
+    request_store: Option<Arc<dyn QuotaStore>>,
     proxies: TrustedProxies,
     client_ip: Option<ClientIpResolver>,
     cors: Vec<String>,
@@ -333,10 +339,21 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// Where the counts live: a [`MemoryStore`] by default; a
-    /// `RedisStore` (feature `redis`) shares them between replicas.
+    /// Where the counts that guard sends live (captcha, send limits, spent captcha tokens,
+    /// resends): a [`MemoryStore`] by default; a `RedisStore` (feature `redis`) shares them
+    /// between replicas.
     pub fn store(mut self, store: impl QuotaStore) -> Self {
         self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Where the per-IP request limit counts: a [`MemoryStore`] of its own by default, so
+    /// that requests from many addresses (free to send: one key each) can only push out each
+    /// other's counts, never a client's captcha or send counts in the [`store`](Self::store).
+    /// Per replica by default; give it a `RedisStore` (a second one, or a clone of the
+    /// store's) to share the limit between replicas.
+    pub fn request_limit_store(mut self, store: impl QuotaStore) -> Self {
+        self.request_store = Some(Arc::new(store));
         self
     }
 
@@ -445,6 +462,9 @@ impl WidgetBackendBuilder {
             request_limit: self.request_limit,
             store: self
                 .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
+            request_store: self
+                .request_store
                 .unwrap_or_else(|| Arc::new(MemoryStore::default())),
             client_ip: self.client_ip.unwrap_or_else(|| resolver(self.proxies)),
             key_prefix: self.key_prefix,

@@ -10,7 +10,7 @@ use otp_client::types::ExceptionType;
 use sha2::{Digest, Sha256};
 
 use crate::backend::Shared;
-use crate::quota::QuotaError;
+use crate::quota::{QuotaError, QuotaStore};
 use crate::reply::Refusal;
 
 /// How long a captcha token stays spent: longer than any provider lets one live (Google
@@ -111,9 +111,12 @@ impl Shared {
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
         let admitted = self
-            .count_against(self.request_limit, "per-IP request limit", || {
-                self.ip_key("requests", ip)
-            })
+            .count_against(
+                &*self.request_store,
+                self.request_limit,
+                "per-IP request limit",
+                || self.ip_key("requests", ip),
+            )
             .await;
         if let Err(refusal) = &admitted {
             let reason = if refusal.status() == StatusCode::TOO_MANY_REQUESTS {
@@ -129,16 +132,21 @@ impl Shared {
     /// Lets a `resend` of session `id` through: each one sends a message, so a session gets
     /// the per-phone limit's number of them per window (the router does not know its phone).
     pub(crate) async fn admit_resend(&self, id: &str) -> Result<(), Refusal> {
-        self.count_against(self.limits.per_number, "per-session resend limit", || {
-            self.key("resend", id)
-        })
+        self.count_against(
+            &*self.store,
+            self.limits.per_number,
+            "per-session resend limit",
+            || self.key("resend", id),
+        )
         .await
     }
 
-    /// Counts one more event under the key `key` makes, against `limit` events per window
-    /// (none: nothing is counted); past it, `RateLimitException` with how long to wait.
+    /// Counts one more event under the key `key` makes, in `store`, against `limit` events
+    /// per window (none: nothing is counted); past it, `RateLimitException` with how long
+    /// to wait.
     async fn count_against(
         &self,
+        store: &dyn QuotaStore,
         limit: Option<(u32, Duration)>,
         name: &'static str,
         key: impl FnOnce() -> String,
@@ -146,7 +154,7 @@ impl Shared {
         let Some((limit, window)) = limit else {
             return Ok(());
         };
-        let hit = self.store.hit(&key(), window).await.map_err(store_failed)?;
+        let hit = store.hit(&key(), window).await.map_err(store_failed)?;
         if hit.count > u64::from(limit) {
             tracing::debug!(limit = name, "over the limit: refusing");
             return Err(rate_limited(hit.resets_in.min(self.max_retry_after)));

@@ -91,6 +91,8 @@ mod client_ip;
 mod gate;
 mod held;
 mod metrics;
+#[cfg(feature = "aide")]
+mod openapi;
 mod quota;
 mod reply;
 mod routes;
@@ -101,6 +103,8 @@ mod spend;
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
 pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
+#[cfg(feature = "aide")]
+pub use openapi::DocumentError;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};

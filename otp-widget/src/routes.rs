@@ -25,7 +25,7 @@ type AppState = Arc<Shared>;
 
 /// One operation of the spec: (operationId, HTTP method, path, success status, whether the
 /// spec's `x-widget` says `browser`).
-type Operation = (&'static str, &'static str, &'static str, u16, bool);
+pub(crate) type Operation = (&'static str, &'static str, &'static str, u16, bool);
 
 macro_rules! operations {
     ($({ id: $id:literal, method: $m:ident, params: [$($p:ident),*], http: $http:literal, path: $path:literal, success: $success:literal, long_polling: $lp:literal, widget: $widget:ident, $($rest:tt)* })*) => {
@@ -48,24 +48,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     body_timeout: std::time::Duration,
 ) -> Router<S> {
     let mut router = Router::<AppState>::new();
-    for &(id, http, path, success, browser) in OPERATIONS {
-        if !browser || (id == "complete" && !shared.expose_complete) {
-            continue;
-        }
-        let method = Method::from_bytes(http.as_bytes())
-            .ok()
-            .and_then(|m| MethodFilter::try_from(m).ok());
-        let success = StatusCode::from_u16(success).unwrap_or(StatusCode::OK);
-        let Some(handler) = method.and_then(|method| handler(id, method, success)) else {
-            // A spec newer than this crate marked an operation `browser` that the back end
-            // has no handler for: it stays closed (a test here fails on the bundled spec).
-            tracing::warn!(
-                operation = id,
-                "the spec marks this operation x-widget: browser, and this otp-widget has no \
-                 handler for it: not exposed"
-            );
-            continue;
-        };
+    for (&(_, _, path, _, _), handler) in served(&shared) {
         router = router.route(path, handler);
     }
     let mut router = router
@@ -106,6 +89,34 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
         );
     }
     router.with_state(shared)
+}
+
+/// The operations the router serves, each with its handler: those the spec marks `browser`
+/// (`complete` only when exposed) that this back end has a handler for.
+pub(crate) fn served(
+    shared: &Shared,
+) -> impl Iterator<Item = (&'static Operation, MethodRouter<AppState>)> + '_ {
+    OPERATIONS.iter().filter_map(|op| {
+        let &(id, http, _, success, browser) = op;
+        if !browser || (id == "complete" && !shared.expose_complete) {
+            return None;
+        }
+        let method = Method::from_bytes(http.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok());
+        let success = StatusCode::from_u16(success).unwrap_or(StatusCode::OK);
+        let Some(handler) = method.and_then(|method| handler(id, method, success)) else {
+            // A spec newer than this crate marked an operation `browser` that the back end
+            // has no handler for: it stays closed (a test here fails on the bundled spec).
+            tracing::warn!(
+                operation = id,
+                "the spec marks this operation x-widget: browser, and this otp-widget has no \
+                 handler for it: not exposed"
+            );
+            return None;
+        };
+        Some((op, handler))
+    })
 }
 
 /// Whether this back end has a handler for operation `id` (tests check every operation the

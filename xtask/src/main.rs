@@ -31,6 +31,13 @@ enum Command {
     },
     /// Regenerate both clients' code into the committed snapshots under `generated/`.
     Generate,
+    /// Check that the generated types still mean what the spec says (each component schema
+    /// beside the JSON Schema of its Rust type): the `fidelity` tests, on the bundled spec or
+    /// on `SPEC` (the clients are built from it, as `OTP_HANDLER_SPEC` would).
+    Fidelity {
+        /// A spec to generate from instead of the bundled one.
+        spec: Option<std::path::PathBuf>,
+    },
     /// Fail when a snapshot is stale, a crate's spec differs from `openapi/`, an operation
     /// is missing from a client, or a status the vendor documents is missing from the spec.
     Check {
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
             });
         }
         Command::Generate => check::generate(),
+        Command::Fidelity { spec } => fidelity(spec.as_deref()),
         Command::Check { docs } => check::check(docs),
         Command::SpecOverlay {
             out,
@@ -98,6 +106,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo test -p otp-tests --test suite fidelity::`, with `OTP_HANDLER_SPEC` set to `spec`.
+fn fidelity(spec: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let mut cargo = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()));
+    cargo.current_dir(paths::root()).args([
+        "test",
+        "-p",
+        "otp-tests",
+        "--test",
+        "suite",
+        "fidelity::",
+    ]);
+    if let Some(spec) = spec {
+        let spec = std::path::absolute(spec)?;
+        anyhow::ensure!(spec.is_file(), "{}: no such file", spec.display());
+        cargo.env(otp_client_codegen::SPEC_ENV, spec);
+    }
+    let status = cargo.status()?;
+    anyhow::ensure!(status.success(), "the fidelity tests failed ({status})");
+    Ok(())
 }
 
 fn run_diff(old: &str, new: Option<&str>, format: diff::Format, allow_breaking: bool) -> ExitCode {

@@ -7,6 +7,7 @@ mod common;
 
 mod errors;
 mod faults;
+mod fidelity;
 mod flow;
 mod fuzz_decode;
 mod operations;
@@ -16,3 +17,4 @@ mod scenarios;
 mod sdk;
 mod security;
 mod widget;
+mod widget_docs;

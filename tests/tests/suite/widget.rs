@@ -1720,3 +1720,48 @@ async fn typed_numbers_resends_and_foreign_cookies() {
         "the send and the resend used the cap of 2: {answer}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_addresses_does_not_make_a_small_store_forget_a_clients_count() {
+    let (url, _) = fake_provider(Provider::No).await;
+    // A store far too small for the flood: 20 keys.
+    let stack = stack(|b| {
+        b.captcha(
+            Captcha::google("s")
+                .verify_url(&url)
+                .free_sends(1, Duration::from_secs(60)),
+        )
+        .trusted_proxies(TrustedProxies::new(["127.0.0.0/8".parse().unwrap()]))
+        .store(otp_widget::MemoryStore::new(20))
+    })
+    .await;
+    let client = [("x-forwarded-for", "198.51.100.7")];
+    assert_eq!(
+        send_with(&stack, None, &client).await.0,
+        201,
+        "the free send"
+    );
+    let (status, body) = send_with(&stack, None, &client).await;
+    assert!(captcha_refused(status, &body), "then a captcha: {body}");
+    // 300 other addresses, each one request (under its per-IP limit): 300 keys of the
+    // per-IP request limit.
+    let widget_path = format!("/widget/{CODE_WIDGET}");
+    for i in 0..300 {
+        let address = format!("10.0.{}.{}", i / 250, i % 250 + 1);
+        let (status, _, _) = browse(
+            &stack,
+            "GET",
+            &widget_path,
+            None,
+            &[("x-forwarded-for", &address)],
+        )
+        .await;
+        assert_eq!(status, 200, "{address}");
+    }
+    let (status, body) = send_with(&stack, None, &client).await;
+    assert!(
+        captcha_refused(status, &body),
+        "the flood made the store forget the client's free send: {status} {body}"
+    );
+    assert_eq!(stack.sandbox.session_count(), 1, "one message sent in all");
+}

@@ -1,0 +1,67 @@
+//! `otp_client::schemas` (the `schemars` feature): every component schema of the spec, by
+//! its name, with the JSON Schema that its Rust type gives of itself. It is what the
+//! fidelity check (`otp_spec::fidelity`) compares with the spec, and what a back end that
+//! documents its own API puts among its components.
+//!
+//! Each schema's Rust type is found in what the generator produced (progenitor's `types`
+//! module, the extensible enums, the hand-written types it was told to use), never guessed:
+//! a schema whose type is not found is left out, and the fidelity check names it.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::{HAND_WRITTEN_TYPES, Spec, open_enums};
+
+/// The `schemas` function, compiled only with the `schemars` feature.
+pub(crate) fn schemas_tokens(spec: &Spec, raw: &syn::File) -> TokenStream {
+    let generated = type_names(raw);
+    let open: BTreeSet<String> = open_enums(spec).into_iter().map(|e| e.name).collect();
+    let components = spec
+        .openapi()
+        .components
+        .as_ref()
+        .map(|c| c.schemas.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let entries = components.iter().filter_map(|name| {
+        let path: syn::Path = match HAND_WRITTEN_TYPES.iter().find(|(n, _)| n == name) {
+            Some((_, path)) => syn::parse_str(path).ok()?,
+            None if open.contains(name) || generated.contains(name) => {
+                let ident = format_ident!("{}", name);
+                syn::parse_quote!(crate::types::#ident)
+            }
+            None => return None,
+        };
+        Some(quote! { (#name, <#path as ::schemars::JsonSchema>::json_schema(generator)) })
+    });
+    quote! {
+        /// Every component schema of the spec whose Rust type the generator produced, by the
+        /// spec's name, with the JSON Schema the type gives of itself (other types it names
+        /// are `$ref`s into `generator`'s definitions).
+        #[cfg(feature = "schemars")]
+        pub(crate) fn schemas(
+            generator: &mut ::schemars::r#gen::SchemaGenerator,
+        ) -> ::std::vec::Vec<(&'static str, ::schemars::schema::Schema)> {
+            ::std::vec![#(#entries),*]
+        }
+    }
+}
+
+/// The types progenitor generated (its `types` module).
+fn type_names(raw: &syn::File) -> BTreeSet<String> {
+    raw.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
