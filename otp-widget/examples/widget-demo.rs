@@ -6,7 +6,8 @@
 //! Options: `--listen ADDR` (default 127.0.0.1:3000; port 0 picks a free one), `--codeless`
 //! (the sandbox's codeless widget), `--fast` (short sandbox timings, for tests). Open the
 //! page with `?auto` to let it enter everything itself, and `?auto&wrong` to enter a wrong
-//! code first.
+//! code first. `GET /metrics` gives the widget's counters (sends, refusals by reason,
+//! captcha checks) in Prometheus's text format.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -97,8 +98,15 @@ async fn main() -> anyhow::Result<()> {
         client: client.clone(),
         sandbox: std::sync::Arc::new(sandbox),
     };
+    // The widget counts through the `metrics` facade; this recorder keeps the counts for
+    // Prometheus to scrape.
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
     let app = Router::new()
         .route("/", get(move || async move { Html(page) }))
+        .route(
+            "/metrics",
+            get(move || std::future::ready(prometheus.render())),
+        )
         .route("/app/finish", post(finish))
         .route("/app/sandbox-code/{id}", get(sandbox_code))
         .with_state(demo)

@@ -62,7 +62,7 @@ impl Shared {
         ip: IpAddr,
         target: &crate::spend::Target,
         captcha_token: Option<&str>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<crate::spend::Charged, Refusal> {
         if let Some(captcha) = &self.captcha {
             let hit = self
                 .store

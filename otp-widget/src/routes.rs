@@ -209,10 +209,10 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
                 // Each resend sends a message: counted like sends, per session and against
                 // the global cap, and taken back when it sent nothing.
                 s.admit_resend(&id.to_string()).await?;
-                s.charge_resend().await?;
+                let charged = s.charge_resend().await?;
                 let result = s.client.resend(&id).await;
                 if let Err(e) = &result {
-                    s.refund_resend(e).await;
+                    s.refund(charged, e).await;
                 }
                 Ok::<_, Refusal>(forward(&s, success, result))
             },
@@ -348,7 +348,8 @@ async fn send(
         tracing::info!(region = ?target.region, "a send to a country this back end does not send to");
         return Err(Refusal::invalid());
     }
-    s.admit_send(ip, &target, body.captcha_token.as_deref())
+    let charged = s
+        .admit_send(ip, &target, body.captcha_token.as_deref())
         .await?;
     let request = OtpHandlerSendRequestDto {
         widget_id: body.widget_id,
@@ -359,7 +360,7 @@ async fn send(
         Ok(_) => crate::metrics::sent(target.region.as_deref()),
         Err(e) => {
             crate::metrics::refused("service_refused", target.region.as_deref());
-            s.refund_send(&target, e).await;
+            s.refund(charged, e).await;
         }
     }
     // The session is this browser's: the cookie binds it (see `session`).

@@ -92,52 +92,44 @@ impl Shared {
 
     /// Charges a resend of a session: each sends a message, so the global cap counts it
     /// (the router does not know the session's number; its per-session limit is the gate's).
-    pub(crate) async fn charge_resend(&self) -> Result<(), Refusal> {
+    pub(crate) async fn charge_resend(&self) -> Result<Charged, Refusal> {
         let Some((limit, window)) = self.limits.global else {
-            return Ok(());
+            return Ok(Charged::default());
         };
         let charges = vec![(self.key("sends", "all"), limit, window, "global_send_cap")];
-        self.charge(&charges, None).await
-    }
-
-    /// Takes back a resend's charge when the service refused it or it never reached it.
-    pub(crate) async fn refund_resend(&self, error: &otp_client::Error) {
-        if let Some((limit, window)) = self.limits.global
-            && sent_nothing(error)
-        {
-            let charges = [(self.key("sends", "all"), limit, window, "global_send_cap")];
-            self.take_back(&charges).await;
-        }
+        self.charge(charges, None).await
     }
 
     /// Charges a send to `target` to every limit; past one, takes back every charge it made
     /// and refuses (`RateLimitException`, 429, with how long to wait).
-    pub(crate) async fn charge_send(&self, target: &Target) -> Result<(), Refusal> {
-        self.charge(&self.charges(target), target.region.as_deref())
+    pub(crate) async fn charge_send(&self, target: &Target) -> Result<Charged, Refusal> {
+        self.charge(self.charges(target), target.region.as_deref())
             .await
     }
 
-    /// Charges each of `charges` in turn; past one (or on a store failure, where the count
-    /// may have been made), takes back all it charged, that one included, and refuses.
+    /// Charges each of `charges` in turn; past one, takes back all it charged, that one
+    /// included, and refuses; on a store failure, takes back those it knows it made.
     async fn charge(
         &self,
-        charges: &[(String, u32, Duration, &'static str)],
+        charges: Vec<(String, u32, Duration, &'static str)>,
         region: Option<&str>,
-    ) -> Result<(), Refusal> {
-        for (i, (key, limit, window, name)) in charges.iter().enumerate() {
-            let hit = match self.store.hit(key, *window).await {
+    ) -> Result<Charged, Refusal> {
+        let mut charged = Charged::default();
+        for (key, limit, window, name) in charges {
+            let hit = match self.store.hit(&key, window).await {
                 Ok(hit) => hit,
                 Err(e) => {
-                    self.take_back(&charges[..=i]).await;
+                    self.take_back(charged).await;
                     tracing::error!(error = %e, "the quota store failed: refusing");
                     crate::metrics::refused("store_failed", region);
                     return Err(Refusal::internal());
                 }
             };
-            if hit.count > u64::from(*limit) {
+            charged.0.push((key, hit.window));
+            if hit.count > u64::from(limit) {
                 tracing::info!(limit = name, "over the limit: refusing a send");
                 crate::metrics::refused(name, region);
-                self.take_back(&charges[..=i]).await;
+                self.take_back(charged).await;
                 return Err(Refusal::of(
                     ExceptionType::RateLimitException,
                     StatusCode::TOO_MANY_REQUESTS,
@@ -145,25 +137,31 @@ impl Shared {
                 .retry_after(hit.resets_in.min(self.max_retry_after)));
             }
         }
-        Ok(())
+        Ok(charged)
     }
 
-    /// Takes back the charges of a send to `target` that sent nothing: the service refused
-    /// it (an error answer below 500), or it never reached the service.
-    pub(crate) async fn refund_send(&self, target: &Target, error: &otp_client::Error) {
+    /// Takes back `charged`, a send's or a resend's, when it sent nothing: the service
+    /// refused it (an error answer below 500), or it never reached the service. Each count
+    /// goes back to the window it was made in, and to no later one.
+    pub(crate) async fn refund(&self, charged: Charged, error: &otp_client::Error) {
         if sent_nothing(error) {
-            self.take_back(&self.charges(target)).await;
+            self.take_back(charged).await;
         }
     }
 
-    async fn take_back(&self, charges: &[(String, u32, Duration, &'static str)]) {
-        for (key, ..) in charges {
-            if let Err(e) = self.store.release(key).await {
+    async fn take_back(&self, charged: Charged) {
+        for (key, window) in charged.0 {
+            if let Err(e) = self.store.release(&key, window).await {
                 tracing::warn!(error = %e, "a refused send's count could not be taken back");
             }
         }
     }
 }
+
+/// What a send or a resend was charged: each key, with the window that counted it.
+#[derive(Debug, Default)]
+#[must_use = "a refused send's charges are taken back with `refund`"]
+pub(crate) struct Charged(Vec<(String, u64)>);
 
 /// Whether a failed call sent nothing: the service refused it (an error answer below 500), or
 /// it never reached the service.

@@ -233,6 +233,16 @@ fn the_demo_verifies_a_phone_in_a_real_browser() {
     assert_eq!(dom["cooldown"], "yes", "the cooldown was shown: {dom:#}");
     assert_eq!(dom["channel"], "We sent a code by VOICE.", "{dom:#}");
 
+    // The demo exports the widget's counters for Prometheus: the three sends above (the
+    // `send` route's; a resend is not one).
+    let metrics = reqwest::blocking::get(format!("{url}metrics"))
+        .and_then(|r| r.text())
+        .expect("GET /metrics");
+    assert!(
+        metrics.contains("otp_widget_sends_total{country=\"RU\"} 3"),
+        "{metrics}"
+    );
+
     // A codeless channel: the user confirms on the phone (the sandbox does, after a second).
     let (_codeless, url) = demo(&["--codeless"]);
     browser.open(&format!("{url}?auto"));

@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The README's test command: install what the tests run for real when it is missing
-    /// (redis-server, chromium, chromedriver; apt on Debian and Ubuntu), then
+    /// (redis-server, nginx, chromium, chromedriver; apt on Debian and Ubuntu), then
     /// `cargo test --workspace [ARGS]`.
     Test {
         /// Passed on to `cargo test --workspace`.

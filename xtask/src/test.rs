@@ -16,6 +16,11 @@ pub const PROGRAMS: &[(&str, &str, &str)] = &[
         "the widget's Redis quota store (tests/tests/suite/widget.rs)",
     ),
     (
+        "nginx",
+        "nginx-light",
+        "the widget behind a real reverse proxy (tests/tests/suite/widget.rs)",
+    ),
+    (
         "chromium",
         "chromium",
         "the widget demo in a real browser (otp-widget/tests/browser.rs)",

@@ -43,13 +43,17 @@ impl std::fmt::Debug for MemoryStore {
 struct Slot {
     count: AtomicU64,
     ends: Instant,
+    /// This window's number, unique in the process: what a refund names.
+    id: u64,
 }
 
 impl Slot {
     fn new(ends: Instant) -> Arc<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
         Arc::new(Self {
             count: AtomicU64::new(0),
             ends,
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
         })
     }
 }
@@ -124,6 +128,7 @@ impl QuotaStore for MemoryStore {
             Ok(Hit {
                 count: slot.count.fetch_add(1, Ordering::Relaxed) + 1,
                 resets_in: slot.ends.saturating_duration_since(now),
+                window: slot.id,
             })
         }
         .boxed()
@@ -138,9 +143,10 @@ impl QuotaStore for MemoryStore {
         .boxed()
     }
 
-    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>> {
+    fn release<'a>(&'a self, key: &'a str, window: u64) -> BoxFuture<'a, Result<(), QuotaError>> {
         async move {
-            if let Some(slot) = self.open(key, Instant::now()) {
+            let open = self.open(key, Instant::now());
+            if let Some(slot) = open.filter(|slot| slot.id == window) {
                 let _ = slot
                     .count
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
@@ -178,16 +184,34 @@ mod tests {
     async fn a_release_takes_one_back_and_never_goes_below_zero() {
         let store = MemoryStore::new(10);
         let window = Duration::from_secs(60);
+        let first = store.hit("k", window).await.unwrap();
         store.hit("k", window).await.unwrap();
-        store.hit("k", window).await.unwrap();
-        store.release("k").await.unwrap();
+        store.release("k", first.window).await.unwrap();
         assert_eq!(store.count("k").await.unwrap(), 1);
         for _ in 0..3 {
-            store.release("k").await.unwrap();
+            store.release("k", first.window).await.unwrap();
         }
         assert_eq!(store.count("k").await.unwrap(), 0);
-        store.release("nothing").await.unwrap();
+        store.release("nothing", first.window).await.unwrap();
         assert_eq!(store.hit("k", window).await.unwrap().count, 1);
+    }
+
+    #[tokio::test]
+    async fn a_release_never_lands_in_a_later_window() {
+        let store = MemoryStore::new(10);
+        let window = Duration::from_millis(100);
+        let old = store.hit("k", window).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let new = store.hit("k", window).await.unwrap();
+        assert_ne!(old.window, new.window);
+        store.release("k", old.window).await.unwrap();
+        assert_eq!(
+            store.count("k").await.unwrap(),
+            1,
+            "the new window kept its count"
+        );
+        store.release("k", new.window).await.unwrap();
+        assert_eq!(store.count("k").await.unwrap(), 0);
     }
 
     #[tokio::test]

@@ -20,6 +20,9 @@ pub struct Hit {
     pub count: u64,
     /// How long until the window ends and the count starts again from zero.
     pub resets_in: Duration,
+    /// Which window of the key counted it, as the store tells its windows apart: what
+    /// [`QuotaStore::release`] takes, so that a refund never lands in a later window.
+    pub window: u64,
 }
 
 /// The store could not answer. The router then refuses (fails closed).
@@ -38,10 +41,11 @@ pub trait QuotaStore: Send + Sync + 'static {
     /// How many events `key`'s current window holds, without counting one.
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>>;
 
-    /// Takes back one event counted under `key` in its current window (the router's refund
-    /// of a `send` the service refused: it sent nothing), never below zero; nothing when the
-    /// window is over.
-    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>>;
+    /// Takes back one event counted under `key` in `window` (the [`Hit`]'s: the router's
+    /// refund of a `send` the service refused, which sent nothing), never below zero; nothing
+    /// when that window is over, even if another has opened since (taking one back from it
+    /// would allow one send more than its limit).
+    fn release<'a>(&'a self, key: &'a str, window: u64) -> BoxFuture<'a, Result<(), QuotaError>>;
 
     /// Marks `key` for `ttl`: `true` the first time, `false` while the mark lasts.
     fn first_use<'a>(

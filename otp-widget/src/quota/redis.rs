@@ -9,6 +9,8 @@ use redis::aio::ConnectionManager;
 use super::{Hit, QuotaError, QuotaStore};
 
 /// Counts one event in a fixed window: the first one sets the window's expiry.
+/// The window's name is when it ends, in milliseconds of the server's clock: two windows of
+/// one key never end together (the next opens after the last ended).
 const HIT: &str = r"
 local n = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
@@ -16,11 +18,24 @@ if n == 1 or ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
 end
-return {n, ttl}
+local now = redis.call('TIME')
+local ends = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
+return {n, ttl, ends}
 ";
 
-/// Takes one event back, never below zero, and leaves the window's expiry as it is.
+/// Takes one event back from the window that ends at ARGV[1] (within the clock's
+/// millisecond rounding), never below zero, and leaves the window's expiry as it is; nothing
+/// when another window is open.
 const RELEASE: &str = r"
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  return 0
+end
+local now = redis.call('TIME')
+local ends = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
+if math.abs(ends - tonumber(ARGV[1])) > 2 then
+  return 0
+end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n > 0 then
   redis.call('DECR', KEYS[1])
@@ -110,7 +125,7 @@ impl QuotaStore for RedisStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
         async move {
             let mut connection = self.connection.clone();
-            let (count, ttl): (u64, i64) = within(
+            let (count, ttl, ends): (u64, i64, u64) = within(
                 self.hit
                     .key(key)
                     .arg(millis(window))
@@ -120,6 +135,7 @@ impl QuotaStore for RedisStore {
             Ok(Hit {
                 count,
                 resets_in: Duration::from_millis(u64::try_from(ttl).unwrap_or(0)),
+                window: ends,
             })
         }
         .boxed()
@@ -135,10 +151,16 @@ impl QuotaStore for RedisStore {
         .boxed()
     }
 
-    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), QuotaError>> {
+    fn release<'a>(&'a self, key: &'a str, window: u64) -> BoxFuture<'a, Result<(), QuotaError>> {
         async move {
             let mut connection = self.connection.clone();
-            let _: i64 = within(self.release.key(key).invoke_async(&mut connection)).await?;
+            let _: i64 = within(
+                self.release
+                    .key(key)
+                    .arg(window)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
             Ok(())
         }
         .boxed()

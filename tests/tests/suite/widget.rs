@@ -1459,16 +1459,52 @@ async fn the_redis_store_takes_a_count_back_and_never_below_zero() {
     let redis = common::redis::RedisServer::start();
     let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
     let window = Duration::from_secs(60);
-    store.hit("k", window).await.unwrap();
-    store.hit("k", window).await.unwrap();
-    store.release("k").await.unwrap();
+    let first = store.hit("k", window).await.unwrap();
+    let second = store.hit("k", window).await.unwrap();
+    assert_eq!(first.window, second.window, "one window");
+    store.release("k", first.window).await.unwrap();
     assert_eq!(store.count("k").await.unwrap(), 1);
     for _ in 0..3 {
-        store.release("k").await.unwrap();
+        store.release("k", first.window).await.unwrap();
     }
     assert_eq!(store.count("k").await.unwrap(), 0);
-    store.release("nothing").await.unwrap();
+    store.release("nothing", first.window).await.unwrap();
     assert_eq!(store.count("nothing").await.unwrap(), 0);
+}
+
+/// A refund never crosses a window boundary: a count taken back after its window ended
+/// leaves the next window's count as it is, in both stores.
+#[tokio::test]
+async fn a_refund_never_lands_in_a_later_window() {
+    use otp_widget::QuotaStore;
+    let redis = common::redis::RedisServer::start();
+    let stores: [(&str, Box<dyn QuotaStore>); 2] = [
+        ("memory", Box::new(otp_widget::MemoryStore::new(10))),
+        (
+            "redis",
+            Box::new(otp_widget::RedisStore::connect(&redis.url()).await.unwrap()),
+        ),
+    ];
+    let window = Duration::from_millis(300);
+    for (name, store) in stores {
+        let old = store.hit("w", window).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let new = store.hit("w", window).await.unwrap();
+        assert_eq!(new.count, 1, "{name}: a new window");
+        assert_ne!(old.window, new.window, "{name}");
+        store.release("w", old.window).await.unwrap();
+        assert_eq!(
+            store.count("w").await.unwrap(),
+            1,
+            "{name}: the new count stays"
+        );
+        store.release("w", new.window).await.unwrap();
+        assert_eq!(
+            store.count("w").await.unwrap(),
+            0,
+            "{name}: its own window's refund"
+        );
+    }
 }
 
 // --- Geo permissions and the spend cap ----------------------------------------------------------
@@ -1764,4 +1800,54 @@ async fn a_flood_of_addresses_does_not_make_a_small_store_forget_a_clients_count
         "the flood made the store forget the client's free send: {status} {body}"
     );
     assert_eq!(stack.sandbox.session_count(), 1, "one message sent in all");
+}
+
+/// Through a real nginx that appends the client's address to `X-Forwarded-For`: a client's
+/// unreadable header (a byte past ASCII) is counted against that client, never against the
+/// proxy, and the next client behind the same proxy gets its own count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_nginx_an_unreadable_forwarding_header_is_the_clients_own() {
+    let stack = stack(|b| {
+        b.per_ip_request_limit(Some((2, Duration::from_secs(60))))
+            // nginx connects from 127.0.0.1; the browsers below from 127.0.0.2 and .3.
+            .trusted_proxies(TrustedProxies::new(["127.0.0.1/32".parse().unwrap()]))
+    })
+    .await;
+    let upstream: SocketAddr = stack
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/otp")
+        .parse()
+        .unwrap();
+    let nginx = common::nginx::Nginx::proxy_to(upstream);
+    let url = format!("{}/otp/widget/{CODE_WIDGET}", nginx.url());
+    let from = |address: &str| {
+        reqwest::Client::builder()
+            .local_address(address.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let get = |client: &reqwest::Client, xff: Option<&[u8]>| {
+        let mut request = client.get(&url);
+        if let Some(xff) = xff {
+            request = request.header(
+                "x-forwarded-for",
+                reqwest::header::HeaderValue::from_bytes(xff).unwrap(),
+            );
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let attacker = from("127.0.0.2");
+    let mut statuses = vec![];
+    for _ in 0..3 {
+        statuses.push(get(&attacker, Some(b"6.6.6.\xff")).await);
+    }
+    assert_eq!(statuses, [200, 200, 429], "the attacker's own two");
+    // Had the proxy been taken for the client, this one would share the attacker's count.
+    let next = from("127.0.0.3");
+    assert_eq!(
+        [get(&next, None).await, get(&next, None).await],
+        [200, 200],
+        "the next client behind nginx has its own two"
+    );
 }

@@ -4,6 +4,7 @@
 
 pub mod drive;
 pub mod faulty;
+pub mod nginx;
 pub mod recording;
 pub mod redis;
 
