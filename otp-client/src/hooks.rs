@@ -51,45 +51,54 @@ impl ClientHooks<Call> for raw::Client {
     }
 
     /// Sends the request and reads its answer (retries are the call's, one level up).
-    async fn exec(
+    ///
+    /// Not an `async fn`: one keeps its arguments for as long as it lives, and a held
+    /// long-poll would keep the request twice over while it waits. The request goes into
+    /// the sending future at once.
+    fn exec(
         &self,
         request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let call = self.inner();
-        let limit = call.state.max_response_body;
-        match self.execute_following(request).await {
-            Ok(response) => {
-                let status = response.status();
-                let (documented, decoder_refuses_errors) = call.with(|c| {
-                    c.maybe_sent = true;
-                    c.status = Some(status);
-                    let op = c.operation;
-                    let documented = op.success_status == Some(status.as_u16());
-                    (documented, documented && !op.error_decodes_as_success)
-                });
-                // The documented success, in JSON, of a known size within the cap, goes to
-                // progenitor as it came when its decoder refuses an error body (the error
-                // mapping then looks at the bytes the decoder kept), and it asks for no wait
-                // an error would carry: no second read, no rebuilt response.
-                let headers = response.headers();
-                let as_it_came = decoder_refuses_errors
-                    && !headers.contains_key(RETRY_AFTER)
-                    && response.content_length().is_some_and(|n| n <= limit as u64)
-                    && headers
-                        .get(CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(is_json);
-                if as_it_came {
-                    return Ok(response);
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        let sending = self.execute_following(request);
+        async move {
+            let call = self.inner();
+            let limit = call.state.max_response_body;
+            match sending.await {
+                Ok(response) => {
+                    let status = response.status();
+                    let (documented, decoder_refuses_errors) = call.with(|c| {
+                        c.maybe_sent = true;
+                        c.status = Some(status);
+                        let op = c.operation;
+                        let documented = op.success_status == Some(status.as_u16());
+                        (documented, documented && !op.error_decodes_as_success)
+                    });
+                    // The documented success, in JSON, of a known size within the cap, goes to
+                    // progenitor as it came when its decoder refuses an error body (the error
+                    // mapping then looks at the bytes the decoder kept), and it asks for no wait
+                    // an error would carry: no second read, no rebuilt response.
+                    let headers = response.headers();
+                    let as_it_came = decoder_refuses_errors
+                        && !headers.contains_key(RETRY_AFTER)
+                        && response.content_length().is_some_and(|n| n <= limit as u64)
+                        && headers
+                            .get(CONTENT_TYPE)
+                            .and_then(|v| v.to_str().ok())
+                            .is_some_and(is_json);
+                    if as_it_came {
+                        return Ok(response);
+                    }
+                    // Boxed: only an answer that is not the documented success in one piece is
+                    // read here, and its state would otherwise take room in every call's future.
+                    Box::pin(read(call, response, limit, documented)).await
                 }
-                read(call, response, limit, documented).await
-            }
-            Err(e) => {
-                if !e.is_connect() {
-                    call.with(|c| c.maybe_sent = true);
+                Err(e) => {
+                    if !e.is_connect() {
+                        call.with(|c| c.maybe_sent = true);
+                    }
+                    Err(e)
                 }
-                Err(e)
             }
         }
     }
@@ -113,21 +122,21 @@ impl raw::Client {
     /// `POST` is never sent twice), at most as many as allowed, and only to a URL below the
     /// base URL whose path has no encoded `/`, `\` or `.` (which a server that decodes before
     /// resolving would route elsewhere). Anything else comes back as the 3xx it is.
-    async fn execute_following(
+    fn execute_following(
         &self,
         request: reqwest::Request,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + '_ {
         let left = if request.method() == reqwest::Method::GET {
             self.inner().state.redirects
         } else {
             0
         };
         if left == 0 {
-            return self.client().execute(request).await;
+            return futures::future::Either::Left(self.client().execute(request));
         }
         // Boxed: a call that follows no redirect (every one by default) keeps none of this
         // state in its future while it waits (a held long-poll waits for minutes).
-        Box::pin(self.following(request, left)).await
+        futures::future::Either::Right(Box::pin(self.following(request, left)))
     }
 
     async fn following(

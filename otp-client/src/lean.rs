@@ -13,7 +13,11 @@ pub(crate) async fn decode<T: DeserializeOwned, E>(
     response: reqwest::Response,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
-    let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    // Boxed: reading the body is the largest state of a call's future, which a held
+    // long-poll keeps for as long as it waits.
+    let full = Box::pin(response.bytes())
+        .await
+        .map_err(Error::ResponseBodyError)?;
     let inner =
         serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
     Ok(ResponseValue::new(inner, status, HeaderMap::new()))
