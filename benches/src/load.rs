@@ -38,9 +38,11 @@ where
 /// A mean and its 95 % confidence interval (Student's t), from a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
+    /// The sample's mean.
     pub mean: f64,
     /// Half the interval's width.
     pub half_width: f64,
+    /// The sample's size.
     pub n: usize,
 }
 

@@ -1,21 +1,27 @@
 //! What the codegen changes in progenitor's output, on its syntax tree, before it is
 //! formatted: three costs per call that progenitor 0.15 has no setting for, and that the
-//! client would otherwise pay and throw away. The `prepare` module's counterpart, on the other
-//! side of progenitor.
+//! client would otherwise pay and throw away, and one word a newer edition reserves. The
+//! `prepare` module's counterpart, on the other side of progenitor.
 //!
 //! - The `api-version` header. progenitor puts the spec's version on every request, through a
 //!   header map built for the purpose; the service does not read it. The statement that adds
 //!   it goes, and so does the map when nothing else goes in it (an operation with header
-//!   parameters keeps its map and their statements).
+//!   parameters keeps its map and their statements, a parameter named `api-version` too).
 //! - The copy of the response's headers. `ResponseValue::from_response` clones them into the
 //!   value it returns; the client's methods return the decoded body alone, and its error
 //!   mapping reads what the hooks recorded, so the generated methods decode through
 //!   `crate::lean::decode` instead, which keeps no headers.
+//! - The copies of each path parameter. `encode_path(&value.to_string())` makes two strings
+//!   per segment; every path parameter is a UUID (the facade refuses any other), so
+//!   `crate::lean::path_segment(value)` writes its hyphenated form into the URL directly.
+//! - Not a cost, but a build: typify's `JsonSchema` impls (the `schemars` feature) name a
+//!   variable `gen`, a keyword of the client's edition; it is written `r#gen`.
 //!
 //! Each step matches what progenitor generates and leaves code it does not recognise as it
-//! is: a progenitor that generates these statements otherwise builds unchanged (the hook
-//! still strips the header), and [`Lean`] says how much it changed, which a test checks
-//! against the bundled spec.
+//! is: a progenitor that generated these statements otherwise would build unchanged, and
+//! send the `api-version` header again (the service ignores it; a test of the client's
+//! requests would see it). [`Lean`] says how much each step changed, which a test checks
+//! against the bundled spec, so that such a progenitor is noticed.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -161,17 +167,21 @@ impl VisitMut for UnusedMap {
     }
 }
 
-/// `header_map.append(HeaderName::from_static("api-version"), …);`
+/// `header_map.append(HeaderName::from_static("api-version"),
+/// HeaderValue::from_static(Self::api_version()));`: progenitor's own, not a header
+/// parameter of that name (whose value is the argument).
 fn adds_api_version(stmt: &Stmt) -> bool {
     let Stmt::Expr(Expr::MethodCall(call), Some(_)) = stmt else {
         return false;
     };
+    let [name, value] = &call.args.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
     call.method == "append"
         && mentions(call.receiver.to_token_stream(), "header_map")
-        && call
-            .args
-            .first()
-            .is_some_and(|name| has_literal(name.to_token_stream(), API_VERSION))
+        && mentions(name.to_token_stream(), "from_static")
+        && has_literal(name.to_token_stream(), API_VERSION)
+        && mentions(value.to_token_stream(), "api_version")
 }
 
 /// `let mut header_map = …;`
@@ -282,6 +292,27 @@ mod tests {
             !code.contains(" encode_path(") && lean.path_encodings > 0,
             "{lean:?}"
         );
+    }
+
+    #[test]
+    fn keeps_a_header_parameter_named_api_version() {
+        let (code, lean) = leaned(quote::quote! {
+            async fn get(&self, api_version: &str) {
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                );
+                header_map.append("api-version", api_version.to_string().try_into()?);
+                let mut request = self.client.get(url).headers(header_map).build()?;
+            }
+        });
+        assert_eq!(
+            (lean.api_version_headers, lean.header_maps),
+            (1, 0),
+            "{code}"
+        );
+        assert!(code.contains("api_version.to_string()"), "{code}");
     }
 
     #[test]

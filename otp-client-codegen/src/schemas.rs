@@ -4,11 +4,13 @@
 //! documents its own API puts among its components.
 //!
 //! Each schema's Rust type is found in what the generator produced (progenitor's `types`
-//! module, the extensible enums, the hand-written types it was told to use), never guessed:
-//! a schema whose type is not found is left out, and the fidelity check names it.
+//! module, the extensible enums, the hand-written types it was told to use), by the schema's
+//! name or that name in upper camel case (as typify writes a `snake_case` one): a schema
+//! whose type is not found is left out, and the fidelity check names it.
 
 use std::collections::BTreeSet;
 
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -25,13 +27,18 @@ pub(crate) fn schemas_tokens(spec: &Spec, raw: &syn::File) -> TokenStream {
         .map(|c| c.schemas.keys().cloned().collect::<Vec<_>>())
         .unwrap_or_default();
     let entries = components.iter().filter_map(|name| {
+        // typify names a type after its schema, in upper camel case where the schema's name
+        // is not already.
+        let camel = name.to_upper_camel_case();
         let path: syn::Path = match HAND_WRITTEN_TYPES.iter().find(|(n, _)| n == name) {
             Some((_, path)) => syn::parse_str(path).ok()?,
-            None if open.contains(name) || generated.contains(name) => {
-                let ident = format_ident!("{}", name);
+            None => {
+                let rust = [name, &camel]
+                    .into_iter()
+                    .find(|n| open.contains(*n) || generated.contains(*n))?;
+                let ident = format_ident!("{}", rust);
                 syn::parse_quote!(crate::types::#ident)
             }
-            None => return None,
         };
         Some(quote! { (#name, <#path as ::schemars::JsonSchema>::json_schema(generator)) })
     });

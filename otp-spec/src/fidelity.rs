@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use heck::ToUpperCamelCase;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 
@@ -53,6 +54,10 @@ pub const DELIBERATE: &[(&str, &str)] = &[
         "an object that is one arm of a `oneOf` or `anyOf` is closed",
         "typify denies unknown fields in the arms of an untagged enum, so that it can tell \
          them apart: a document with a property no arm names is refused",
+    ),
+    (
+        "an integer the spec bounds below at 0 or more may be unsigned (`uint64` for `int64`)",
+        "typify makes such an integer unsigned (or `NonZero`); the width is the spec's",
     ),
     (
         "lengths, patterns and bounds are not compared",
@@ -240,6 +245,24 @@ fn from_spec(schema: ReferenceOr<&Schema>) -> (Shape, bool) {
         SchemaKind::OneOf { one_of: all } | SchemaKind::AnyOf { any_of: all } => {
             Shape::Union(all.iter().map(|s| from_spec(borrowed(s, |s| s))).collect())
         }
+        // `allOf: [one]` (a `$ref` with a description of its own) is that one.
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
+            let (shape, inner) = from_spec(borrowed(&all_of[0], |s| s));
+            return (shape, nullable || inner);
+        }
+        // Properties without `type: object` describe an object all the same.
+        SchemaKind::Any(any) if !any.properties.is_empty() => Shape::Object {
+            properties: any
+                .properties
+                .iter()
+                .map(|(name, s)| (name.clone(), boxed(s)))
+                .collect(),
+            required: any.required.iter().cloned().collect(),
+            closed: matches!(
+                any.additional_properties,
+                Some(AdditionalProperties::Any(false))
+            ),
+        },
         _ => Shape::Any,
     };
     (shape, nullable)
@@ -266,6 +289,14 @@ fn from_json(schema: &Value) -> (Shape, bool) {
     if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
         let name = reference.rsplit('/').next().unwrap_or(reference);
         return (Shape::Ref(name.to_string()), false);
+    }
+    // `allOf: [one]` (schemars's `$ref` with a description of its own) is that one.
+    if let Some([only]) = object
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        return from_json(only);
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(all) = object.get(key).and_then(Value::as_array) {
@@ -478,7 +509,10 @@ impl Sides<'_> {
                 }
             }
             (Shape::Integer(sf), Shape::Integer(rf)) | (Shape::Number(sf), Shape::Number(rf)) => {
-                if sf.is_some() && sf != rf {
+                // `int64` with `minimum: 0` or more may be `u64` (`uint64`): [`DELIBERATE`].
+                let unsigned =
+                    matches!((sf, rf), (Some(s), Some(r)) if r.strip_prefix('u') == Some(s));
+                if sf.is_some() && sf != rf && !unsigned {
                     differ(format!("format {sf:?}"), format!("format {rf:?}"));
                 }
             }
@@ -487,6 +521,9 @@ impl Sides<'_> {
                     self.diff(&format!("{at}|{i}"), s, r, true, out);
                 }
             }
+            // typify names a type after its schema, in upper camel case.
+            (Shape::Ref(s), Shape::Ref(r))
+                if s.to_upper_camel_case() == r.to_upper_camel_case() => {}
             (s, r) if s == r => {}
             (s, r) => differ(format!("{s}"), format!("{r}")),
         }

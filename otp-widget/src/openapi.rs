@@ -2,10 +2,12 @@
 //! document their API with [aide](https://docs.rs/aide) (the `aide` feature).
 //!
 //! Each route is described as the spec describes its operation (summary, description,
-//! parameters, bodies, the documented errors and their examples), under the prefix the
-//! router is mounted at, without the spec's bearer-token requirement (the back end holds the
-//! token, browsers never see it; a requirement the application's document sets for every
-//! operation applies to these too, as aide writes no empty one). The request and answer types are described by their Rust
+//! parameters, bodies, the documented errors and their examples), with what the widget adds
+//! (`send`'s `captchaToken`, its 403 for a captcha, the 429 of its limits, the 415 of a body
+//! that is not JSON), under the prefix the router is mounted at, without the spec's
+//! bearer-token requirement (the back end holds the token, browsers never see it; a
+//! requirement the application's document sets for every operation applies to these too,
+//! as aide writes no empty one). The request and answer types are described by their Rust
 //! types (`otp_client::schemas`, schemars), as aide describes the application's own.
 
 use aide::openapi::{Components, OpenApi, Paths, SchemaObject};
@@ -20,8 +22,14 @@ use crate::WidgetBackend;
 #[error("the spec's description of the widget routes does not read: {0}")]
 pub struct DocumentError(String);
 
-/// The spec's component sections that operations refer to, copied as they are.
-const SECTIONS: [&str; 3] = ["parameters", "responses", "examples"];
+/// The spec's component sections that operations may refer to, copied as they are.
+const SECTIONS: [&str; 5] = [
+    "parameters",
+    "responses",
+    "examples",
+    "requestBodies",
+    "headers",
+];
 
 impl WidgetBackend {
     /// Adds the routes of [`router`](Self::router), mounted at `prefix` (as given to
@@ -54,6 +62,16 @@ impl WidgetBackend {
             // The back end holds the token: a browser needs none. (aide writes no empty
             // requirement: a document-wide one applies here as to any other operation.)
             operation.remove("security");
+            // Parameters the spec gives the whole path belong to each of its operations.
+            if let Some(shared) = spec["paths"][path]["parameters"].as_array() {
+                let own = operation
+                    .entry("parameters")
+                    .or_insert_with(|| Value::Array(vec![]));
+                if let Value::Array(own) = own {
+                    own.extend(shared.iter().cloned());
+                }
+            }
+            widget_additions(&mut operation, http);
             let item = paths
                 .entry(format!("{prefix}{path}"))
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -62,7 +80,9 @@ impl WidgetBackend {
         let paths: Paths = serde_json::from_value(Value::Object(paths)).map_err(|e| bad(&e))?;
         let mut sections = Map::new();
         for section in SECTIONS {
-            sections.insert(section.into(), spec["components"][section].clone());
+            if let Some(entries) = spec["components"][section].as_object() {
+                sections.insert(section.into(), Value::Object(entries.clone()));
+            }
         }
         let copied: Components =
             serde_json::from_value(Value::Object(sections)).map_err(|e| bad(&e))?;
@@ -76,6 +96,8 @@ impl WidgetBackend {
         components.parameters.extend(copied.parameters);
         components.responses.extend(copied.responses);
         components.examples.extend(copied.examples);
+        components.request_bodies.extend(copied.request_bodies);
+        components.headers.extend(copied.headers);
         let definitions = generator.take_definitions().into_iter();
         for (name, schema) in schemas
             .into_iter()
@@ -91,5 +113,63 @@ impl WidgetBackend {
         }
         api.paths.get_or_insert_default().paths.extend(paths.paths);
         Ok(())
+    }
+}
+
+/// What the widget answers beyond the spec's operation: its own refusals, and `send`'s
+/// captcha token.
+fn widget_additions(operation: &mut Map<String, Value>, http: &str) {
+    let error = |description: &str| {
+        serde_json::json!({
+            "description": description,
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorResponse"},
+            }},
+        })
+    };
+    let responses = operation
+        .entry("responses")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(responses) = responses {
+        responses.entry("429").or_insert_with(|| {
+            error("RateLimitException: the widget's per-IP request limit, or a send limit")
+        });
+        if http == "POST" {
+            responses
+                .entry("415")
+                .or_insert_with(|| error("the body is not `application/json`"));
+        }
+    }
+    if operation.get("operationId").and_then(Value::as_str) != Some("send") {
+        return;
+    }
+    let body = &mut operation["requestBody"]["content"]["application/json"]["schema"];
+    if !body.is_null() {
+        *body = serde_json::json!({"allOf": [body.take(), {
+            "type": "object",
+            "properties": {"captchaToken": {
+                "type": "string",
+                "description": "The captcha provider's token, once the widget asks for one \
+                                (`captchaIsRequired`).",
+            }},
+        }]});
+    }
+    let captcha = "CaptchaNotConfirmedException (the widget's: a captcha is needed, or its \
+                   token was refused)";
+    if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+        match responses.get_mut("403") {
+            // The service's 403s stay; the description names the widget's too.
+            Some(Value::Object(forbidden)) => {
+                let said = forbidden
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let description = format!("{said}; {captcha}");
+                forbidden.insert("description".into(), Value::String(description));
+            }
+            _ => {
+                responses.insert("403".into(), error(captcha));
+            }
+        }
     }
 }

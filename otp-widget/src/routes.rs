@@ -207,7 +207,8 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             method,
             move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
                 // Each resend sends a message: counted like sends, per session and against
-                // the global cap, and taken back when it sent nothing.
+                // the global cap; the global cap's count is taken back when it sent nothing
+                // (the per-session count is not: it also limits asking).
                 s.admit_resend(&id.to_string()).await?;
                 let charged = s.charge_resend().await?;
                 let result = s.client.resend(&id).await;
@@ -230,10 +231,11 @@ fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
     let (Some(phone), None) = (found.next(), found.next()) else {
         return Err(Refusal::invalid());
     };
-    // Already written as `send` passed it on (`+` and up to 15 digits): the service compares
-    // it with the session's number, and parsing would give it back unchanged when it is
-    // valid (an invalid one is simply not the session's). Parsing costs more than the rest
-    // of the route together; the browser that sends the number back as typed pays for it.
+    // Written as `send` passes a number on (`+` and up to 15 digits): passed on as it came,
+    // for the service to compare with the session's number. A valid E.164 number parses to
+    // itself; one that would parse to another (`+7 8 999…`, a national prefix after the
+    // country code) is not the session's, and the service answers so. Parsing costs more than
+    // the rest of the route together; a browser that sends the number back as typed pays it.
     let e164 = phone.len() <= 16
         && phone
             .strip_prefix('+')

@@ -5,11 +5,13 @@
 //! Anyone else is answered as if the session did not exist: they cannot read its channel,
 //! test phone numbers against it, use up its code attempts, resend or complete it.
 //!
-//! The MAC is SipHash-2-4 with a 128-bit key and a 128-bit tag: a pseudorandom function
-//! made for authenticating short inputs under a secret key (here a session id, 36 bytes),
-//! at a few hundred instructions per check, where HMAC-SHA256 took four SHA-256 blocks
-//! (about 13,000 instructions without SHA extensions) on every session route. Forging a tag
-//! means guessing 128 bits, online, through the widget's rate limits.
+//! The MAC is SipHash-2-4 with a 128-bit key, in its 128-bit-output mode: SipHash is a
+//! pseudorandom function made for authenticating short inputs under a secret key (here a
+//! session id, 36 bytes), at a few hundred instructions per check, where HMAC-SHA256 took
+//! four SHA-256 blocks (about 13,000 instructions without SHA extensions) on every session
+//! route. Its authors analysed the 64-bit output; they call the 128-bit mode experimental.
+//! A forger cannot compute tags without the key, and can only guess them online, through
+//! the widget's rate limits.
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

@@ -84,20 +84,21 @@ impl Shared {
             let key = self.key("country", region);
             charges.push((key, limit, window, "per_country_limit"));
         }
-        if let Some((limit, window)) = limits.global {
-            charges.push((self.key("sends", "all"), limit, window, "global_send_cap"));
-        }
+        charges.extend(self.global_charge());
         charges
+    }
+
+    /// The global cap's charge, when there is a cap: the same key for sends and resends.
+    fn global_charge(&self) -> Option<(String, u32, Duration, &'static str)> {
+        let (limit, window) = self.limits.global?;
+        Some((self.key("sends", "all"), limit, window, "global_send_cap"))
     }
 
     /// Charges a resend of a session: each sends a message, so the global cap counts it
     /// (the router does not know the session's number; its per-session limit is the gate's).
     pub(crate) async fn charge_resend(&self) -> Result<Charged, Refusal> {
-        let Some((limit, window)) = self.limits.global else {
-            return Ok(Charged::default());
-        };
-        let charges = vec![(self.key("sends", "all"), limit, window, "global_send_cap")];
-        self.charge(charges, None).await
+        self.charge(self.global_charge().into_iter().collect(), None)
+            .await
     }
 
     /// Charges a send to `target` to every limit; past one, takes back every charge it made

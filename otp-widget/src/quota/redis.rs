@@ -25,8 +25,10 @@ return {n, ttl, ends}
 
 /// Takes one event back from the window that ends at ARGV[1] (within the clock's
 /// millisecond rounding), never below zero, and leaves the window's expiry as it is; nothing
-/// when another window is open.
+/// when another window is open. (`replicate_commands`: Redis before 5 refuses a write after
+/// `TIME` without it; from 5 on it is how scripts replicate anyway.)
 const RELEASE: &str = r"
+redis.replicate_commands()
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   return 0

@@ -48,6 +48,11 @@ fn the_routes_the_widget_serves_are_documented_and_no_other() {
             );
             if served {
                 assert_eq!(at["operationId"], op.id.as_str(), "{}", op.id);
+                assert!(
+                    at["responses"]["429"].is_object(),
+                    "{}: the widget's 429",
+                    op.id
+                );
                 // No requirement of its own (the spec's bearer token is the back end's).
                 assert!(
                     at["security"].as_array().is_none_or(Vec::is_empty),
@@ -75,5 +80,15 @@ fn every_reference_of_the_documented_routes_resolves_in_the_document() {
     assert_eq!(
         api["components"]["schemas"]["OtpHandlerGetStatusResponseDto"]["required"],
         serde_json::json!(["success"])
+    );
+    // `send` takes the captcha token, and says it may ask for one.
+    let send = &api["paths"]["/otp/"]["post"];
+    let body = serde_json::to_string(&send["requestBody"]).unwrap();
+    assert!(body.contains("captchaToken"), "{body}");
+    let forbidden = send["responses"]["403"]["description"].as_str().unwrap();
+    assert!(
+        forbidden.contains("CaptchaNotConfirmedException")
+            && forbidden.contains("ForbiddenException"),
+        "{forbidden}"
     );
 }

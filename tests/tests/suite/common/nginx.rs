@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A running nginx; stopped, and its folder removed, when dropped.
 pub struct Nginx {
     child: Child,
     port: u16,
