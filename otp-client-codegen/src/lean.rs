@@ -316,6 +316,18 @@ mod tests {
     }
 
     #[test]
+    fn writes_the_edition_keyword_gen_as_a_raw_identifier() {
+        // As typify writes its `JsonSchema` impls (the `schemars` feature).
+        let (code, lean) = leaned(quote::quote! {
+            fn json_schema(gen: &mut ::schemars::gen::SchemaGenerator) -> Schema {
+                <i64 as ::schemars::JsonSchema>::json_schema(gen)
+            }
+        });
+        assert_eq!(lean.raw_identifiers, 3, "{code}");
+        assert!(!code.contains(" gen:") && code.contains("r#gen"), "{code}");
+    }
+
+    #[test]
     fn leaves_what_it_does_not_recognise() {
         let source = quote::quote! {
             fn f() {

@@ -164,7 +164,7 @@ impl Shared {
 }
 
 /// `RateLimitException` (429), with how long to wait.
-fn rate_limited(wait: Duration) -> Refusal {
+pub(crate) fn rate_limited(wait: Duration) -> Refusal {
     Refusal::of(
         ExceptionType::RateLimitException,
         StatusCode::TOO_MANY_REQUESTS,
@@ -173,7 +173,7 @@ fn rate_limited(wait: Duration) -> Refusal {
 }
 
 /// A store that cannot answer refuses: the quotas fail closed.
-fn store_failed(e: QuotaError) -> Refusal {
+pub(crate) fn store_failed(e: QuotaError) -> Refusal {
     tracing::error!(error = %e, "the quota store failed: refusing");
     Refusal::internal()
 }

@@ -6,9 +6,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
-use otp_client::types::ExceptionType;
-
 use crate::backend::Shared;
 use crate::reply::Refusal;
 
@@ -62,11 +59,7 @@ pub(crate) fn hold(shared: &Arc<Shared>, ip: IpAddr) -> Result<HeldPoll, Refusal
     if mine >= shared.max_long_polls_per_client || total >= shared.max_long_polls {
         tracing::info!(%client, mine, total, "a long-poll past the caps: refused");
         crate::metrics::refused("long_poll_cap", None);
-        return Err(Refusal::of(
-            ExceptionType::RateLimitException,
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .retry_after(std::time::Duration::from_secs(1)));
+        return Err(crate::gate::rate_limited(std::time::Duration::from_secs(1)));
     }
     *counts.entry(client).or_insert(0) += 1;
     Ok(HeldPoll {

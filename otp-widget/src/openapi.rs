@@ -4,11 +4,12 @@
 //! Each route is described as the spec describes its operation (summary, description,
 //! parameters, bodies, the documented errors and their examples), with what the widget adds
 //! (`send`'s `captchaToken`, its 403 for a captcha, the 429 of its limits, the 415 of a body
-//! that is not JSON), under the prefix the router is mounted at, without the spec's
-//! bearer-token requirement (the back end holds the token, browsers never see it; a
-//! requirement the application's document sets for every operation applies to these too,
-//! as aide writes no empty one). The request and answer types are described by their Rust
-//! types (`otp_client::schemas`, schemars), as aide describes the application's own.
+//! that is not JSON where the route takes a body), under the prefix the router is mounted
+//! at, without the spec's bearer-token requirement (the back end holds the token, browsers
+//! never see it; a requirement the application's document sets for every operation applies
+//! to these too, as aide writes no empty one). The request and answer types are described
+//! by their Rust types (`otp_client::schemas`, schemars), as aide describes the
+//! application's own.
 
 use aide::openapi::{Components, OpenApi, Paths, SchemaObject};
 use schemars::r#gen::SchemaSettings;
@@ -36,6 +37,10 @@ impl WidgetBackend {
     /// `Router::nest`, e.g. `/otp`), to `api`, with the components they refer to: the
     /// spec's parameters, responses and examples, and the schemas of the request and answer
     /// types (from the Rust types). An entry of `api` of the same name is replaced.
+    ///
+    /// The routes carry no security requirement of their own (the back end holds the token),
+    /// and aide writes no empty one: a requirement `api` sets for every operation applies to
+    /// them too.
     ///
     /// ```
     /// # let client = otp_client::Client::builder("token").build().unwrap();
@@ -71,7 +76,7 @@ impl WidgetBackend {
                     own.extend(shared.iter().cloned());
                 }
             }
-            widget_additions(&mut operation, http);
+            widget_additions(&mut operation);
             let item = paths
                 .entry(format!("{prefix}{path}"))
                 .or_insert_with(|| Value::Object(Map::new()));
@@ -118,7 +123,7 @@ impl WidgetBackend {
 
 /// What the widget answers beyond the spec's operation: its own refusals, and `send`'s
 /// captcha token.
-fn widget_additions(operation: &mut Map<String, Value>, http: &str) {
+fn widget_additions(operation: &mut Map<String, Value>) {
     let error = |description: &str| {
         serde_json::json!({
             "description": description,
@@ -134,11 +139,14 @@ fn widget_additions(operation: &mut Map<String, Value>, http: &str) {
         responses.entry("429").or_insert_with(|| {
             error("RateLimitException: the widget's per-IP request limit, or a send limit")
         });
-        if http == "POST" {
-            responses
-                .entry("415")
-                .or_insert_with(|| error("the body is not `application/json`"));
-        }
+    }
+    // A route that takes a body takes only JSON (`complete` and `resend` take none).
+    if operation.contains_key("requestBody")
+        && let Some(Value::Object(responses)) = operation.get_mut("responses")
+    {
+        responses
+            .entry("415")
+            .or_insert_with(|| error("the body is not `application/json`"));
     }
     if operation.get("operationId").and_then(Value::as_str) != Some("send") {
         return;

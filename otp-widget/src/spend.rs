@@ -10,8 +10,6 @@
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
-use otp_client::types::ExceptionType;
 use sha2::{Digest, Sha256};
 
 use crate::backend::Shared;
@@ -121,9 +119,8 @@ impl Shared {
                 Ok(hit) => hit,
                 Err(e) => {
                     self.take_back(charged).await;
-                    tracing::error!(error = %e, "the quota store failed: refusing");
                     crate::metrics::refused("store_failed", region);
-                    return Err(Refusal::internal());
+                    return Err(crate::gate::store_failed(e));
                 }
             };
             charged.0.push((key, hit.window));
@@ -131,11 +128,9 @@ impl Shared {
                 tracing::info!(limit = name, "over the limit: refusing a send");
                 crate::metrics::refused(name, region);
                 self.take_back(charged).await;
-                return Err(Refusal::of(
-                    ExceptionType::RateLimitException,
-                    StatusCode::TOO_MANY_REQUESTS,
-                )
-                .retry_after(hit.resets_in.min(self.max_retry_after)));
+                return Err(crate::gate::rate_limited(
+                    hit.resets_in.min(self.max_retry_after),
+                ));
             }
         }
         Ok(charged)

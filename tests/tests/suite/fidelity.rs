@@ -60,7 +60,7 @@ fn every_generated_type_describes_the_documents_its_schema_describes() {
 fn a_field_whose_type_changed_in_the_spec_is_named() {
     let mut yaml: serde_yaml::Value = serde_yaml::from_str(otp_client::SPEC).unwrap();
     // The first property of a component schema typed integer, number or boolean (the bundled
-    // spec's first is `OtpHandlerGetWidgetResponseDto.isActive`), made a string.
+    // spec's first is `OtpHandlerGetWidgetResponseDto.isBlocked`), made a string.
     let schemas = yaml["components"]["schemas"].as_mapping_mut().unwrap();
     let changed_at = schemas
         .iter_mut()

@@ -1147,5 +1147,7 @@ async fn a_secret_echoed_with_json_escapes_is_scrubbed_too() {
         for piece in ["5ecr3t", "5550123"] {
             assert!(!shown.contains(piece), "{which:?}: `{piece}` in {shown}");
         }
+        // The excerpt is shown, scrubbed: the test would pass vacuously without it.
+        assert!(shown.contains("echo"), "{which:?}: no excerpt in {shown}");
     }
 }

@@ -1194,7 +1194,9 @@ async fn an_unreadable_forwarding_header_never_makes_the_proxy_the_client() {
         get(b"unknown".to_vec()).await,
     ];
     assert_eq!(statuses, [200, 200, 429], "one bucket for the unknown");
-    // The proxy's own address was never charged: a client it forwards still gets its two.
+    // A client it forwards readably still gets its two. (What shows the proxy was never the
+    // client is the loop above: under the old reading, the five clients' forged headers
+    // were dropped whole, and all ten requests counted against the proxy's address.)
     assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
     assert_eq!(get(b"198.51.100.77".to_vec()).await, 200);
 }
@@ -1386,7 +1388,32 @@ async fn a_session_belongs_to_the_browser_that_started_it() {
         ("POST", format!("/{id}/resend"), None),
         ("POST", format!("/{id}/complete"), None),
     ];
+    // And every session route the spec gives browsers, as the vendor's widget calls it: an
+    // operation added to the spec is tried too.
+    let args = Args {
+        widget_id: CODE_WIDGET.to_string(),
+        request_id: id.clone(),
+        ..Args::default()
+    };
+    let session_routes: Vec<(String, String, Option<Value>)> = spec()
+        .operations()
+        .iter()
+        .filter(|op| {
+            op.widget == Some(otp_client_codegen::WidgetExposure::Browser)
+                && op.path.contains("{requestId}")
+        })
+        .map(|op| route(op, &args))
+        .collect();
+    assert!(
+        !session_routes.is_empty(),
+        "the spec gives browsers no session route"
+    );
+    let tries = tries
+        .into_iter()
+        .map(|(method, path, body)| (method.to_string(), path, body))
+        .chain(session_routes);
     for (method, path, body) in tries {
+        let method = method.as_str();
         let (status, answer, _) = browse(&intruder, method, &path, body, &[]).await;
         assert_eq!(
             (status, answer["type"].as_str()),
@@ -1843,10 +1870,14 @@ async fn behind_nginx_an_unreadable_forwarding_header_is_the_clients_own() {
         statuses.push(get(&attacker, Some(b"6.6.6.\xff")).await);
     }
     assert_eq!(statuses, [200, 200, 429], "the attacker's own two");
-    // Had the proxy been taken for the client, this one would share the attacker's count.
+    // Had the proxy been taken for the client of an unreadable header, the next client's
+    // unreadable header would share the attacker's spent count.
     let next = from("127.0.0.3");
     assert_eq!(
-        [get(&next, None).await, get(&next, None).await],
+        [
+            get(&next, Some(b"7.7.7.\xff")).await,
+            get(&next, Some(b"7.7.7.\xff")).await
+        ],
         [200, 200],
         "the next client behind nginx has its own two"
     );

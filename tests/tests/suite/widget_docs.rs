@@ -36,6 +36,13 @@ fn the_routes_the_widget_serves_are_documented_and_no_other() {
     let spec = Spec::parse("otp_client::SPEC", otp_client::SPEC).unwrap();
     for expose_complete in [true, false] {
         let api = documented(expose_complete);
+        let mut served_count = 0;
+        let documented_count: usize = api["paths"].as_object().map_or(0, |paths| {
+            paths
+                .values()
+                .map(|item| item.as_object().map_or(0, |m| m.len()))
+                .sum()
+        });
         for op in spec.operations() {
             let served = op.widget == Some(WidgetExposure::Browser)
                 && (op.id != "complete" || expose_complete);
@@ -47,10 +54,18 @@ fn the_routes_the_widget_serves_are_documented_and_no_other() {
                 op.id
             );
             if served {
+                served_count += 1;
                 assert_eq!(at["operationId"], op.id.as_str(), "{}", op.id);
                 assert!(
                     at["responses"]["429"].is_object(),
                     "{}: the widget's 429",
+                    op.id
+                );
+                // Only a route that takes a body refuses one that is not JSON.
+                assert_eq!(
+                    at["responses"]["415"].is_object(),
+                    at["requestBody"].is_object(),
+                    "{}: 415 where a body is taken: {at}",
                     op.id
                 );
                 // No requirement of its own (the spec's bearer token is the back end's).
@@ -61,6 +76,9 @@ fn the_routes_the_widget_serves_are_documented_and_no_other() {
                 );
             }
         }
+        // And no other: as many operations documented as served (some are).
+        assert!(served_count > 0, "no operation served");
+        assert_eq!(documented_count, served_count, "{}", api["paths"]);
     }
 }
 
