@@ -59,13 +59,14 @@ impl Operation {
         let Some(rest) = below(base, url) else {
             return escape(None, "the request would leave the base URL");
         };
-        let mut segments = rest.as_bytes().split(|&b| b == b'/');
+        // Split on `char`s, which searches word by word rather than byte by byte.
+        let mut segments = rest.split('/');
         for expected in self.path {
             let Some(segment) = segments.next() else {
                 return escape(None, "the request path is shorter than the operation's");
             };
             match expected {
-                Segment::Literal(literal) if segment == literal.as_bytes() => {}
+                Segment::Literal(literal) if segment == *literal => {}
                 Segment::Literal(_) => {
                     return escape(None, "the request path is not the operation's");
                 }
@@ -86,21 +87,21 @@ impl Operation {
         }
         // The keys as sent, not decoded: a key spelled another way (`recip%69ent`) is not
         // the operation's, and is refused.
-        let query = url.query().unwrap_or("").as_bytes();
+        let query = url.query().unwrap_or("");
         let keys = || {
             query
-                .split(|&b| b == b'&')
+                .split('&')
                 .filter(|pair| !pair.is_empty())
-                .map(|pair| pair.split(|&b| b == b'=').next().unwrap_or(pair))
+                .map(|pair| pair.split_once('=').map_or(pair, |(key, _)| key))
         };
-        if keys().any(|key| !self.query.iter().any(|name| name.as_bytes() == key)) {
+        if keys().any(|key| !self.query.contains(&key)) {
             return escape(
                 None,
                 "the request has a query parameter the operation lacks",
             );
         }
         for name in self.query {
-            match keys().filter(|key| *key == name.as_bytes()).count() {
+            match keys().filter(|key| key == name).count() {
                 1 => {}
                 0 => return escape(Some(name), "it is missing from the query"),
                 _ => return escape(Some(name), "it appears more than once in the query"),

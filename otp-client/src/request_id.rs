@@ -104,8 +104,21 @@ impl serde::Serialize for RequestId {
 
 impl<'de> serde::Deserialize<'de> for RequestId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        // A visitor rather than a `Cow<str>` (which serde always deserializes owned): the
+        // text is parsed where the deserializer holds it, without a copy.
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = RequestId;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a request id (a UUID)")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RequestId, E> {
+                text.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
@@ -135,5 +148,11 @@ mod tests {
         assert_eq!(json, "\"d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6\"");
         assert_eq!(serde_json::from_str::<RequestId>(&json).unwrap(), id);
         assert!(serde_json::from_str::<RequestId>("\"nope\"").is_err());
+        // Text the deserializer had to unescape (it is not borrowed from the input), and a
+        // value that is not text at all.
+        let escaped = "\"d385ab22\\u002d0f51-4b97-9ecd-b8ff3fd4fcb6\"";
+        assert_eq!(serde_json::from_str::<RequestId>(escaped).unwrap(), id);
+        let err = serde_json::from_str::<RequestId>("42").unwrap_err();
+        assert!(err.to_string().contains("a request id"), "{err}");
     }
 }

@@ -19,7 +19,13 @@ const TOKEN_MEMORY: Duration = Duration::from_secs(600);
 
 impl Shared {
     pub(crate) fn key(&self, kind: &str, id: &str) -> String {
-        let mut key = String::with_capacity(self.key_prefix.len() + kind.len() + id.len() + 2);
+        self.key_with_room(kind, id, 0)
+    }
+
+    /// [`key`](Self::key), allocated with `room` bytes more for the caller to append.
+    fn key_with_room(&self, kind: &str, id: &str, room: usize) -> String {
+        let mut key =
+            String::with_capacity(self.key_prefix.len() + kind.len() + id.len() + 2 + room);
         for part in [self.key_prefix.as_str(), ":", kind, ":", id] {
             key.push_str(part);
         }
@@ -31,7 +37,9 @@ impl Shared {
     /// fresh address per `send`). Built by hand: it is made on every request, and the
     /// formatter's machinery costs more than the rest of the key.
     fn ip_key(&self, kind: &str, ip: IpAddr) -> String {
-        let mut key = self.key(kind, "");
+        // Room for the longest address written here (`ffff:ffff:ffff:ffff::/64`, 24 bytes;
+        // an IPv4 address takes 15): the key is allocated once.
+        let mut key = self.key_with_room(kind, "", 24);
         match ip {
             IpAddr::V4(v4) => push_ipv4(&mut key, v4),
             IpAddr::V6(v6) => {

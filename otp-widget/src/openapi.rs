@@ -57,7 +57,8 @@ impl WidgetBackend {
         let spec: Value = serde_yaml::from_str(otp_client::SPEC).map_err(|e| bad(&e))?;
         let prefix = prefix.trim_end_matches('/');
         let mut paths = Map::new();
-        for (&(_, http, path, _, _), _) in crate::routes::served(&self.shared) {
+        for (&crate::routes::Operation { http, path, .. }, _) in crate::routes::served(&self.shared)
+        {
             let Some(mut operation) = spec["paths"][path][http.to_lowercase()]
                 .as_object()
                 .cloned()

@@ -97,15 +97,17 @@ pub(crate) fn forward<T: serde::Serialize>(
 ) -> Response {
     match result {
         Ok(value) => match serde_json::to_vec(&value) {
-            Ok(body) => (
-                success,
-                [(
+            Ok(body) => {
+                // Built as it is sent: `(status, headers, body).into_response()` would set
+                // `application/octet-stream` for the bytes first, then replace it.
+                let mut response = Response::new(axum::body::Body::from(body));
+                *response.status_mut() = success;
+                response.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
+                );
+                response
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot serialize the service's answer");
                 Refusal::internal().into_response()

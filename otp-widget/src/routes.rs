@@ -23,16 +23,35 @@ use crate::session::Bound;
 
 type AppState = Arc<Shared>;
 
-/// One operation of the spec: (operationId, HTTP method, path, success status, whether the
-/// spec's `x-widget` says `browser`).
-pub(crate) type Operation = (&'static str, &'static str, &'static str, u16, bool);
+/// One operation of the spec, as the router serves it.
+pub(crate) struct Operation {
+    pub(crate) id: &'static str,
+    /// The HTTP method.
+    pub(crate) http: &'static str,
+    pub(crate) path: &'static str,
+    /// The success status.
+    pub(crate) success: u16,
+    /// Whether the spec's `x-widget` says `browser`.
+    pub(crate) browser: bool,
+    /// Whether it has a request body.
+    pub(crate) body: bool,
+}
 
 macro_rules! operations {
     ($({ id: $id:literal, method: $m:ident, params: [$($p:ident),*], http: $http:literal, path: $path:literal, success: $success:literal, long_polling: $lp:literal, widget: $widget:ident, $($rest:tt)* })*) => {
-        &[$(($id, $http, $path, $success, operations!(@browser $widget))),*]
+        &[$(Operation {
+            id: $id,
+            http: $http,
+            path: $path,
+            success: $success,
+            browser: operations!(@browser $widget),
+            body: false $(|| operations!(@body $p))*,
+        }),*]
     };
     (@browser browser) => { true };
     (@browser $other:ident) => { false };
+    (@body body) => { true };
+    (@body $other:ident) => { false };
 }
 
 /// Every operation of the spec, from the client's generated list. The router exposes those
@@ -47,9 +66,21 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     body_limit: usize,
     body_timeout: std::time::Duration,
 ) -> Router<S> {
+    // What reads a body gets its size limit and its arrival deadline; the other routes
+    // never read one, and pay for neither.
+    let reading_body = tower::ServiceBuilder::new()
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit));
     let mut router = Router::<AppState>::new();
-    for (&(_, _, path, _, _), handler) in served(&shared) {
-        router = router.route(path, handler);
+    for (op, handler) in served(&shared) {
+        let handler = if op.body {
+            handler.layer(reading_body.clone())
+        } else {
+            handler
+        };
+        router = router.route(op.path, handler);
     }
     let mut router = router
         .fallback(|| async {
@@ -58,24 +89,17 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
                 StatusCode::NOT_FOUND,
             )
         })
-        // One stack, applied once: each `Router::layer` boxes every route again, and each
-        // box is cloned on every request.
+        // One router-wide layer: each `Router::layer` boxes every route again, and each box
+        // is cloned on every request.
         .layer(
-            tower::ServiceBuilder::new()
-                .layer(TraceLayer::new_for_http().make_span_with(
-                    |request: &axum::http::Request<_>| {
-                        // The path only: a query would carry the phone number.
-                        tracing::info_span!(
-                            "otp_widget.request",
-                            method = %request.method(),
-                            path = %request.uri().path(),
-                        )
-                    },
-                ))
-                .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-                    body_timeout,
-                ))
-                .layer(DefaultBodyLimit::max(body_limit)),
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                // The path only: a query would carry the phone number.
+                tracing::info_span!(
+                    "otp_widget.request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
         );
     if !cors.is_empty() {
         router = router.layer(
@@ -97,7 +121,13 @@ pub(crate) fn served(
     shared: &Shared,
 ) -> impl Iterator<Item = (&'static Operation, MethodRouter<AppState>)> + '_ {
     OPERATIONS.iter().filter_map(|op| {
-        let &(id, http, _, success, browser) = op;
+        let &Operation {
+            id,
+            http,
+            success,
+            browser,
+            ..
+        } = op;
         if !browser || (id == "complete" && !shared.expose_complete) {
             return None;
         }
@@ -225,7 +255,14 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
 /// The `recipient` of a query, present once, read as `send` reads it: the E.164 number the
 /// service was given (a browser may send it back as the user typed it, `8 999 …`).
 fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
-    let mut found = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+    let query = query.unwrap_or_default();
+    if let Some(digits) = plain_recipient(query) {
+        let mut phone = String::with_capacity(1 + digits.len());
+        phone.push('+');
+        phone.push_str(digits);
+        return Ok(phone);
+    }
+    let mut found = url::form_urlencoded::parse(query.as_bytes())
         .filter(|(k, _)| k == "recipient")
         .map(|(_, v)| v.into_owned());
     let (Some(phone), None) = (found.next(), found.next()) else {
@@ -248,6 +285,17 @@ fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
         Err(_) if s.test_numbers.contains(&phone) => Ok(phone),
         Err(_) => Err(Refusal::invalid()),
     }
+}
+
+/// The digits of a query that is only `recipient=%2B` and an E.164 number's digits (1 to
+/// 15), as the widget sends it: read in place, without decoding. Any other query, `None`
+/// (read by the general path, which decodes and checks it).
+fn plain_recipient(query: &str) -> Option<&str> {
+    let digits = query
+        .strip_prefix("recipient=%2B")
+        .or_else(|| query.strip_prefix("recipient=%2b"))?;
+    (!digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
 }
 
 /// A JSON body of type `T`, or the router's refusal.
@@ -415,11 +463,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_a_query_of_one_plain_e164_recipient_is_read_in_place() {
+        for (query, digits) in [
+            ("recipient=%2B79991234567", Some("79991234567")),
+            ("recipient=%2b1", Some("1")),
+            ("recipient=%2B123456789012345", Some("123456789012345")),
+            ("recipient=%2B1234567890123456", None),
+            ("recipient=%2B", None),
+            ("recipient=%2B7999&recipient=%2B7000", None),
+            ("recipient=%2B7999&x=1", None),
+            ("recipient=+7999", None),
+            ("recipient=%2B7%39", None),
+            ("recip%69ent=%2B7999", None),
+            ("", None),
+        ] {
+            assert_eq!(plain_recipient(query), digits, "{query}");
+        }
+    }
+
+    #[test]
     fn every_operation_the_spec_marks_browser_has_a_handler() {
         let missing: Vec<&str> = OPERATIONS
             .iter()
-            .filter(|op| op.4 && !has_handler(op.0))
-            .map(|op| op.0)
+            .filter(|op| op.browser && !has_handler(op.id))
+            .map(|op| op.id)
             .collect();
         assert!(
             missing.is_empty(),
@@ -429,7 +496,7 @@ mod tests {
 
     #[test]
     fn the_application_s_last_step_is_server_only() {
-        let marked: Vec<(&str, bool)> = OPERATIONS.iter().map(|op| (op.0, op.4)).collect();
+        let marked: Vec<(&str, bool)> = OPERATIONS.iter().map(|op| (op.id, op.browser)).collect();
         assert!(
             marked.contains(&("checkStatusAndComplete", false)),
             "checkStatusAndComplete must not be `browser`: {marked:?}"

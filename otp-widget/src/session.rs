@@ -52,10 +52,10 @@ impl SessionKey {
         Self(rand::random())
     }
 
-    /// The tag of session `id`: SipHash-2-4 (128 bits) of its hyphenated text.
-    fn tag(&self, id: &RequestId) -> [u8; 16] {
+    /// The tag of a session id's hyphenated `text`: SipHash-2-4 (128 bits) of it.
+    fn tag(&self, text: &[u8; ID_LEN]) -> [u8; 16] {
         let mut hasher = SipHasher24::new_with_key(&self.0);
-        std::hash::Hasher::write(&mut hasher, &id_text(id));
+        std::hash::Hasher::write(&mut hasher, text);
         hasher.finish128().as_bytes()
     }
 
@@ -68,7 +68,7 @@ impl SessionKey {
         };
         let text = format!(
             "{name}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{attribute}",
-            hex::encode(self.tag(id))
+            hex::encode(self.tag(&id_text(id)))
         );
         // Hex, a UUID and fixed words: always a valid header value.
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
@@ -77,27 +77,38 @@ impl SessionKey {
     /// Whether `headers` carry the cookie that binds session `id`.
     fn binds(&self, headers: &HeaderMap, id: &RequestId) -> bool {
         let text = id_text(id);
-        let mut tag = [0u8; 32];
-        // Sixteen bytes always fit thirty-two hex digits.
-        let _ = hex::encode_to_slice(self.tag(id), &mut tag);
+        // Computed once, and only when a cookie names this session.
+        let mut expected: Option<[u8; 32]> = None;
         // Read byte by byte: a cookie of another application with bytes that are not ASCII
         // spoils only itself, not the header.
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .flat_map(|value| value.as_bytes().split(|&b| b == b';'))
-            .filter_map(|pair| {
+        for value in headers.get_all(header::COOKIE) {
+            for pair in value.as_bytes().split(|&b| b == b';') {
                 let pair = pair.trim_ascii();
-                let at = pair.iter().position(|&b| b == b'=')?;
-                Some((&pair[..at], &pair[at + 1..]))
-            })
-            .filter(|(name, _)| *name == COOKIE.as_bytes() || *name == SECURE_COOKIE.as_bytes())
-            .any(|(_, value)| {
-                let Some((named, given)) = value.split_at_checked(ID_LEN) else {
-                    return false;
+                let Some(value) = pair
+                    .strip_prefix(COOKIE.as_bytes())
+                    .or_else(|| pair.strip_prefix(SECURE_COOKIE.as_bytes()))
+                    .and_then(|rest| rest.strip_prefix(b"="))
+                else {
+                    continue;
                 };
-                named == text && given.first() == Some(&b'.') && same(&given[1..], &tag)
-            })
+                let Some(given) = value
+                    .strip_prefix(&text[..])
+                    .and_then(|rest| rest.strip_prefix(b"."))
+                else {
+                    continue;
+                };
+                let expected = expected.get_or_insert_with(|| {
+                    let mut hex = [0u8; 32];
+                    // Sixteen bytes always fit thirty-two hex digits.
+                    let _ = hex::encode_to_slice(self.tag(&text), &mut hex);
+                    hex
+                });
+                if same(given, expected) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 }
 
@@ -130,10 +141,10 @@ impl FromRequestParts<std::sync::Arc<Shared>> for Bound {
                 StatusCode::NOT_FOUND,
             )
         };
-        let Path(text) = Path::<String>::from_request_parts(parts, s)
+        // Parsed where the path's text lies, without a copy.
+        let Path(id) = Path::<RequestId>::from_request_parts(parts, s)
             .await
             .map_err(|_| not_found())?;
-        let id: RequestId = text.parse().map_err(|_| not_found())?;
         if !s.session_key.binds(&parts.headers, &id) {
             tracing::info!("a session route without its browser's cookie: refused");
             crate::metrics::refused("unknown_session", None);
@@ -177,5 +188,34 @@ mod tests {
         let forged = pair.replace('a', "b");
         headers.insert(header::COOKIE, forged.parse().unwrap());
         assert!(!key.binds(&headers, &mine), "a forged tag");
+
+        let plain = key.cookie(&mine, false);
+        let plain = plain.to_str().unwrap().split_once(';').unwrap().0;
+        let (_, value) = plain.split_once('=').unwrap();
+        for (header, binds) in [
+            (plain.to_string(), true),
+            // A forged one first, then the right one: the right one counts.
+            (format!("{forged}; x=y; {plain}"), true),
+            (format!("{plain}0"), false),
+            (format!("otp_widget_sessionx={value}"), false),
+            (format!("otp_widget_session ={value}"), false),
+            (format!("x{plain}"), false),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                axum::http::header::COOKIE,
+                HeaderValue::from_bytes(header.as_bytes()).unwrap(),
+            );
+            assert_eq!(key.binds(&headers, &mine), binds, "{header}");
+        }
+        // A value with bytes that are not ASCII, then the session's: still bound.
+        let mut headers = HeaderMap::new();
+        let mut bytes = b"other=\xff\xfe; ".to_vec();
+        bytes.extend_from_slice(plain.as_bytes());
+        headers.insert(header::COOKIE, HeaderValue::from_bytes(&bytes).unwrap());
+        assert!(
+            key.binds(&headers, &mine),
+            "after a cookie that is not ASCII"
+        );
     }
 }

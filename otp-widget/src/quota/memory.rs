@@ -1,100 +1,241 @@
-//! The in-memory store: a bounded cache (moka) whose entries expire with their window. Its
-//! synchronous cache: nothing here waits on I/O, so the async cache's wakers and event
-//! listeners would only add cost to every request. A count is a read of the cache and an
-//! atomic increment; the cache is written once per window.
+//! The in-memory store: a map from key to window, split into shards behind their own locks,
+//! each shard bounded and expiring its windows in the order they end. A count is one hash,
+//! one uncontended lock and one probe; nothing here waits on I/O.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
 use futures::future::BoxFuture;
-use moka::Expiry;
-use moka::policy::EvictionPolicy;
-use moka::sync::Cache;
+use hashbrown::HashTable;
 
 use super::{Hit, QuotaError, QuotaStore};
 
-/// A [`QuotaStore`] in this process's memory: bounded (when it is full, the least recently
-/// used key goes, and a new key is always kept) and expiring (each key when its window
-/// ends). A flood of more keys than it holds can still push out a count or a spent captcha
-/// token's mark: size it above the keys one window sees. One replica only: several replicas
-/// share quotas through `RedisStore`.
+/// A [`QuotaStore`] in this process's memory: bounded (when it is full, the key whose
+/// window ends first goes: its count is the nearest to starting over anyway; a new key is
+/// always kept) and expiring (each key when its window ends). A flood of more keys than it
+/// holds can still push out a count or a spent captcha token's mark: size it above the keys
+/// one window sees. One replica only: several replicas share quotas through `RedisStore`.
+///
+/// Keys are hashed with a key drawn at random for each store (std's `RandomState`), so that
+/// no one can choose keys that collide, or that all land in one shard.
 ///
 /// ```
 /// let store = otp_widget::MemoryStore::new(100_000);
 /// ```
 #[derive(Clone)]
 pub struct MemoryStore {
-    cache: Cache<String, Arc<Slot>>,
+    inner: Arc<Inner>,
 }
+
+struct Inner {
+    hasher: RandomState,
+    shards: Box<[Mutex<Shard>]>,
+    /// Keys one shard holds at most.
+    per_shard: usize,
+}
+
+/// Keys below which a store is one shard, so that a small store holds its whole size
+/// whichever keys it is given.
+const KEYS_PER_SHARD: u64 = 1024;
+
+/// At most this many shards: more than the cores that contend for them.
+const MAX_SHARDS: u64 = 64;
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryStore")
-            .field("keys", &self.cache.entry_count())
+            .field("keys", &self.keys())
             .finish()
     }
 }
 
-/// A window: its count, counted in place (an update of the cache is a write, with its
-/// housekeeping, where a read of the slot and an atomic increment are cheap), and its end.
-#[derive(Debug)]
-struct Slot {
-    count: AtomicU64,
+/// A key's window: its count and its end.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    count: u64,
     ends: Instant,
     /// This window's number, unique in the process: what a refund names.
     id: u64,
 }
 
-impl Slot {
-    fn new(ends: Instant) -> Arc<Self> {
+impl Window {
+    /// A window of `length` from `now`, with nothing counted yet.
+    fn open(now: Instant, length: Duration) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        Arc::new(Self {
-            count: AtomicU64::new(0),
-            ends,
+        Self {
+            count: 0,
+            ends: now
+                .checked_add(length)
+                .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
             id: NEXT.fetch_add(1, Ordering::Relaxed),
-        })
+        }
+    }
+
+    fn is_open(&self, now: Instant) -> bool {
+        self.ends > now
     }
 }
 
-/// Each entry lives until its window ends, however often it is counted.
-struct UntilTheWindowEnds;
+struct Entry {
+    key: Box<str>,
+    hash: u64,
+    window: Window,
+}
 
-impl Expiry<String, Arc<Slot>> for UntilTheWindowEnds {
-    fn expire_after_create(&self, _: &String, slot: &Arc<Slot>, now: Instant) -> Option<Duration> {
-        Some(slot.ends.saturating_duration_since(now))
+/// One shard: its keys, and the same windows ordered by when they end (for expiry and
+/// eviction), each naming its entry by hash and window number.
+#[derive(Default)]
+struct Shard {
+    table: HashTable<Entry>,
+    by_end: BTreeMap<(Instant, u64), u64>,
+}
+
+impl Shard {
+    /// The open window of `key`, if any.
+    fn open_window(&mut self, hash: u64, key: &str, now: Instant) -> Option<&mut Window> {
+        self.table
+            .find_mut(hash, |e| &*e.key == key)
+            .map(|e| &mut e.window)
+            .filter(|w| w.is_open(now))
     }
 
-    fn expire_after_update(
-        &self,
-        _: &String,
-        slot: &Arc<Slot>,
+    /// The open window of `key`, opened (for `length`) when there is none.
+    fn window(
+        &mut self,
+        hash: u64,
+        key: &str,
         now: Instant,
-        _: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(slot.ends.saturating_duration_since(now))
+        length: Duration,
+        capacity: usize,
+    ) -> &mut Window {
+        match self.table.find_entry(hash, |e| &*e.key == key) {
+            Ok(found) => {
+                let window = &mut found.into_mut().window;
+                if !window.is_open(now) {
+                    // A window that ended is replaced in place, under the same key.
+                    self.by_end.remove(&(window.ends, window.id));
+                    *window = Window::open(now, length);
+                    self.by_end.insert((window.ends, window.id), hash);
+                }
+                window
+            }
+            Err(absent) => {
+                let table = absent.into_table();
+                make_room(table, &mut self.by_end, now, capacity);
+                let window = Window::open(now, length);
+                self.by_end.insert((window.ends, window.id), hash);
+                let entry = Entry {
+                    key: key.into(),
+                    hash,
+                    window,
+                };
+                &mut table
+                    .insert_unique(hash, entry, |e| e.hash)
+                    .into_mut()
+                    .window
+            }
+        }
+    }
+}
+
+/// Drops the windows that have ended, then, while the shard is full, the one that ends
+/// first.
+fn make_room(
+    table: &mut HashTable<Entry>,
+    by_end: &mut BTreeMap<(Instant, u64), u64>,
+    now: Instant,
+    capacity: usize,
+) {
+    while let Some(first) = by_end.first_entry() {
+        let &(ends, id) = first.key();
+        if ends > now && table.len() < capacity {
+            break;
+        }
+        let hash = first.remove();
+        if let Ok(found) = table.find_entry(hash, |e| e.window.id == id) {
+            found.remove();
+        }
     }
 }
 
 impl MemoryStore {
-    /// A store that holds at most `max_keys` keys.
+    /// A store that holds at most `max_keys` keys (at least one).
     pub fn new(max_keys: u64) -> Self {
+        let max_keys = max_keys.max(1);
+        let shards = (max_keys / KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
+        // A power of two, to pick a shard from the hash's bits.
+        let shards = if shards.is_power_of_two() {
+            shards
+        } else {
+            shards.next_power_of_two() / 2
+        };
         Self {
-            cache: Cache::builder()
-                .max_capacity(max_keys)
-                // Least recently used goes first. moka's default (TinyLFU) may refuse to
-                // store a new key when full: a fresh window or a spent token's mark would
-                // be forgotten at once.
-                .eviction_policy(EvictionPolicy::lru())
-                .expire_after(UntilTheWindowEnds)
-                .build(),
+            inner: Arc::new(Inner {
+                hasher: RandomState::new(),
+                shards: (0..shards).map(|_| Mutex::default()).collect(),
+                per_shard: usize::try_from(max_keys / shards).unwrap_or(usize::MAX),
+            }),
         }
     }
 
-    /// The window of `key` that is open at `now`, if any.
-    fn open(&self, key: &str, now: Instant) -> Option<Arc<Slot>> {
-        self.cache.get(key).filter(|slot| slot.ends > now)
+    /// `key`'s hash and the shard that holds it, locked. The shard is picked by bits that
+    /// the shard's table uses neither for its buckets nor for its tags.
+    fn shard(&self, key: &str) -> (u64, MutexGuard<'_, Shard>) {
+        let hash = self.inner.hasher.hash_one(key);
+        let index = (hash >> 32) as usize & (self.inner.shards.len() - 1);
+        let shard = self.inner.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (hash, shard)
+    }
+
+    /// How many keys the store holds (windows that ended included, until they are dropped).
+    fn keys(&self) -> usize {
+        self.inner
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).table.len())
+            .sum()
+    }
+
+    fn hit_now(&self, key: &str, length: Duration) -> Hit {
+        let now = Instant::now();
+        let (hash, mut shard) = self.shard(key);
+        let window = shard.window(hash, key, now, length, self.inner.per_shard);
+        window.count += 1;
+        Hit {
+            count: window.count,
+            resets_in: window.ends.saturating_duration_since(now),
+            window: window.id,
+        }
+    }
+
+    fn count_now(&self, key: &str) -> u64 {
+        let (hash, mut shard) = self.shard(key);
+        shard
+            .open_window(hash, key, Instant::now())
+            .map_or(0, |w| w.count)
+    }
+
+    fn release_now(&self, key: &str, id: u64) {
+        let (hash, mut shard) = self.shard(key);
+        if let Some(window) = shard
+            .open_window(hash, key, Instant::now())
+            .filter(|w| w.id == id)
+        {
+            window.count = window.count.saturating_sub(1);
+        }
+    }
+
+    fn first_use_now(&self, key: &str, ttl: Duration) -> bool {
+        let now = Instant::now();
+        let (hash, mut shard) = self.shard(key);
+        let window = shard.window(hash, key, now, ttl, self.inner.per_shard);
+        window.count += 1;
+        window.count == 1
     }
 }
 
@@ -105,55 +246,19 @@ impl Default for MemoryStore {
     }
 }
 
+/// Each answer is ready at once: the future only carries it.
 impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
-        async move {
-            let now = Instant::now();
-            // A window is opened once (of callers racing to open it, one wins and all
-            // count in it), then counted in place.
-            let slot = match self.open(key, now) {
-                Some(slot) => slot,
-                None => self
-                    .cache
-                    .entry_by_ref(key)
-                    .and_upsert_with(|current| match current.map(|e| e.into_value()) {
-                        Some(slot) if slot.ends > now => slot,
-                        _ => Slot::new(
-                            now.checked_add(window)
-                                .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
-                        ),
-                    })
-                    .into_value(),
-            };
-            Ok(Hit {
-                count: slot.count.fetch_add(1, Ordering::Relaxed) + 1,
-                resets_in: slot.ends.saturating_duration_since(now),
-                window: slot.id,
-            })
-        }
-        .boxed()
+        Box::pin(std::future::ready(Ok(self.hit_now(key, window))))
     }
 
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
-        async move {
-            Ok(self
-                .open(key, Instant::now())
-                .map_or(0, |slot| slot.count.load(Ordering::Relaxed)))
-        }
-        .boxed()
+        Box::pin(std::future::ready(Ok(self.count_now(key))))
     }
 
     fn release<'a>(&'a self, key: &'a str, window: u64) -> BoxFuture<'a, Result<(), QuotaError>> {
-        async move {
-            let open = self.open(key, Instant::now());
-            if let Some(slot) = open.filter(|slot| slot.id == window) {
-                let _ = slot
-                    .count
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-            }
-            Ok(())
-        }
-        .boxed()
+        self.release_now(key, window);
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn first_use<'a>(
@@ -161,18 +266,7 @@ impl QuotaStore for MemoryStore {
         key: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
-        async move {
-            let now = Instant::now();
-            let entry = self.cache.entry_by_ref(key).or_insert_with(|| {
-                Slot::new(
-                    now.checked_add(ttl)
-                        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600)),
-                )
-            });
-            // An entry whose time is up is not returned: a mark still there is still spent.
-            Ok(entry.is_fresh())
-        }
-        .boxed()
+        Box::pin(std::future::ready(Ok(self.first_use_now(key, ttl))))
     }
 }
 
@@ -273,6 +367,59 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_full_store_forgets_first_what_ends_first() {
+        let store = MemoryStore::new(3);
+        let minute = Duration::from_secs(60);
+        store.hit("long", minute * 10).await.unwrap();
+        store.hit("short", minute).await.unwrap();
+        store.hit("middle", minute * 5).await.unwrap();
+        store.hit("new", minute * 2).await.unwrap();
+        let kept = [
+            ("long", store.count("long").await.unwrap()),
+            ("short", store.count("short").await.unwrap()),
+            ("middle", store.count("middle").await.unwrap()),
+            ("new", store.count("new").await.unwrap()),
+        ];
+        assert_eq!(
+            kept,
+            [("long", 1), ("short", 0), ("middle", 1), ("new", 1)],
+            "what a full store kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn windows_that_ended_make_room_before_any_that_is_open() {
+        let store = MemoryStore::new(2);
+        store.hit("open", Duration::from_secs(60)).await.unwrap();
+        store.hit("ends", Duration::from_millis(50)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        store.hit("next", Duration::from_secs(30)).await.unwrap();
+        assert_eq!(store.keys(), 2);
+        assert_eq!(store.count("open").await.unwrap(), 1, "an open window went");
+        assert_eq!(store.count("next").await.unwrap(), 1);
+    }
+
+    #[test]
+    fn a_large_store_is_split_into_shards_that_hold_its_size_between_them() {
+        for (max, shards) in [
+            (0, 1),
+            (1, 1),
+            (2047, 1),
+            (2048, 2),
+            (100_000, 64),
+            (u64::MAX, 64),
+        ] {
+            let store = MemoryStore::new(max);
+            assert_eq!(store.inner.shards.len(), shards, "shards of {max}");
+            let held = store.inner.per_shard as u64 * shards as u64;
+            assert!(
+                held <= max.max(1) && held > max.max(1) - shards as u64,
+                "{max}: {held}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn memory_is_bounded() {
         let store = MemoryStore::new(100);
         for i in 0..10_000 {
@@ -281,16 +428,10 @@ mod tests {
                 .await
                 .unwrap();
         }
-        store.cache.run_pending_tasks();
-        assert!(
-            store.cache.entry_count() <= 100,
-            "{}",
-            store.cache.entry_count()
-        );
+        assert!(store.keys() <= 100, "{} keys", store.keys());
         // Full, it still keeps a new mark: a spent token stays spent.
         let ttl = Duration::from_secs(60);
         assert!(store.first_use("token", ttl).await.unwrap());
-        store.cache.run_pending_tasks();
         assert!(
             !store.first_use("token", ttl).await.unwrap(),
             "a full store forgot a spent token"

@@ -361,6 +361,14 @@ async fn the_routers_own_refusals_have_the_services_shape() {
             413,
             "ValidateError",
         ),
+        // Each route that reads a body has the limit.
+        (
+            "POST",
+            "/".into(),
+            Some(json!({"widgetId": CODE_WIDGET.to_string(), "recipient": "1".repeat(1000)})),
+            413,
+            "ValidateError",
+        ),
         // `complete` turned off; an unknown path.
         (
             "POST",
