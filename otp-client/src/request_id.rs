@@ -117,6 +117,13 @@ impl<'de> serde::Deserialize<'de> for RequestId {
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RequestId, E> {
                 text.parse().map_err(E::custom)
             }
+
+            /// Formats that carry text as bytes: UTF-8, or an error.
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<RequestId, E> {
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))?;
+                self.visit_str(text)
+            }
         }
         deserializer.deserialize_str(Text)
     }
@@ -152,6 +159,16 @@ mod tests {
         // value that is not text at all.
         let escaped = "\"d385ab22\\u002d0f51-4b97-9ecd-b8ff3fd4fcb6\"";
         assert_eq!(serde_json::from_str::<RequestId>(escaped).unwrap(), id);
+        use serde::Deserialize;
+        let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(
+            b"d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6",
+        );
+        assert_eq!(RequestId::deserialize(de).unwrap(), id, "text as bytes");
+        let de = serde::de::value::BytesDeserializer::<serde::de::value::Error>::new(b"\xff");
+        assert!(
+            RequestId::deserialize(de).is_err(),
+            "bytes that are not UTF-8"
+        );
         let err = serde_json::from_str::<RequestId>("42").unwrap_err();
         assert!(err.to_string().contains("a request id"), "{err}");
     }

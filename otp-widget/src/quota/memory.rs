@@ -15,9 +15,12 @@ use super::{Hit, QuotaError, QuotaStore};
 
 /// A [`QuotaStore`] in this process's memory: bounded (when it is full, the key whose
 /// window ends first goes: its count is the nearest to starting over anyway; a new key is
-/// always kept) and expiring (each key when its window ends). A flood of more keys than it
-/// holds can still push out a count or a spent captcha token's mark: size it above the keys
-/// one window sees. One replica only: several replicas share quotas through `RedisStore`.
+/// always kept) and expiring (each key when its window ends). A store of 2,048 keys or more
+/// is split into shards (at most 64) that each hold their share of `max_keys`: a shard that
+/// is full makes room among its own keys, even while others have room. A flood of more keys
+/// than it holds can still push out a count or a spent captcha token's mark: size it above
+/// the keys one window sees. One replica only: several replicas share quotas through
+/// `RedisStore`.
 ///
 /// Keys are hashed with a key drawn at random for each store (std's `RandomState`), so that
 /// no one can choose keys that collide, or that all land in one shard.
@@ -116,9 +119,10 @@ impl Shard {
                 let window = &mut found.into_mut().window;
                 if !window.is_open(now) {
                     // A window that ended is replaced in place, under the same key.
+                    let next = Window::open(now, length);
                     self.by_end.remove(&(window.ends, window.id));
-                    *window = Window::open(now, length);
-                    self.by_end.insert((window.ends, window.id), hash);
+                    self.by_end.insert((next.ends, next.id), hash);
+                    *window = next;
                 }
                 window
             }
@@ -149,6 +153,7 @@ fn make_room(
     now: Instant,
     capacity: usize,
 ) {
+    debug_assert_eq!(table.len(), by_end.len(), "each window is indexed once");
     while let Some(first) = by_end.first_entry() {
         let &(ends, id) = first.key();
         if ends > now && table.len() < capacity {
@@ -246,7 +251,8 @@ impl Default for MemoryStore {
     }
 }
 
-/// Each answer is ready at once: the future only carries it.
+/// Each answer is worked out when the method is called (nothing here waits): the future
+/// only carries it.
 impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
         Box::pin(std::future::ready(Ok(self.hit_now(key, window))))
