@@ -266,8 +266,11 @@ Arguments:
             ResponseValue<types::OtpHandlerGetWidgetResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/widget/{}", self.baseurl, crate ::lean::path_segment(widget_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/widget/{}", self.baseurl, crate ::lean::path_segment(widget_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -307,7 +310,7 @@ Sends a `POST` request to `/`
             ResponseValue<types::OtpHandlerSendResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!("{}/", self.baseurl,);
+            let url = crate::lean::url(format_args!("{}/", self.baseurl,), &[]);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -351,8 +354,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetChannelResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/channel", self.baseurl, crate ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/channel", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -397,9 +404,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetChannelResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/longPolling/{}/channel", self.baseurl, crate
-                ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/longPolling/{}/channel", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -443,8 +453,11 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/status", self.baseurl, crate ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/status", self.baseurl, crate ::lean::path_segment(request_id),
+                ),
+                &[("recipient", recipient)],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -454,7 +467,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("recipient", &recipient))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_status",
@@ -493,9 +505,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/longPolling/{}/status", self.baseurl, crate
-                ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/longPolling/{}/status", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[("recipient", recipient)],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -505,7 +520,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("recipient", &recipient))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_status_long_polling",
@@ -541,8 +555,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/checkCode", self.baseurl, crate ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/checkCode", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -593,9 +611,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/checkStatusAndComplete", self.baseurl, crate
-                ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/checkStatusAndComplete", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[("recipient", recipient)],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -605,7 +626,6 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("recipient", &recipient))
                 .build()?;
             let info = OperationInfo {
                 operation_id: "check_status_and_complete",
@@ -642,8 +662,12 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/complete", self.baseurl, crate ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/complete", self.baseurl, crate
+                    ::lean::path_segment(request_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -685,8 +709,11 @@ Arguments:
             ResponseValue<types::OtpHandlerGetStatusResponseDto>,
             Error<types::ErrorResponse>,
         > {
-            let url = format!(
-                "{}/{}/resend", self.baseurl, crate ::lean::path_segment(request_id),
+            let url = crate::lean::url(
+                format_args!(
+                    "{}/{}/resend", self.baseurl, crate ::lean::path_segment(request_id),
+                ),
+                &[],
             );
             #[allow(unused_mut)]
             let mut request = self

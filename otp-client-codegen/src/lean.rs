@@ -14,6 +14,12 @@
 //! - The copies of each path parameter. `encode_path(&value.to_string())` makes two strings
 //!   per segment; every path parameter is a UUID (the facade refuses any other), so
 //!   `crate::lean::path_segment(value)` writes its hyphenated form into the URL directly.
+//! - The URL written twice. progenitor formats each URL with `format!` (which, for its
+//!   pieces, starts from an empty string and grows it), and appends each query parameter
+//!   with reqwest's `query`, which serializes it through serde and grows the URL's string
+//!   again. Where every query parameter is a `&str` argument, the URL is written once, with
+//!   its query, by `crate::lean::url`: the same pairs, in the same order, encoded as reqwest
+//!   encodes them (`application/x-www-form-urlencoded`).
 //! - Not a cost, but a build: typify's `JsonSchema` impls (the `schemars` feature) name a
 //!   variable `gen`, a keyword of the client's edition; it is written `r#gen`.
 //!
@@ -45,6 +51,10 @@ pub(crate) struct Lean {
     pub path_encodings: usize,
     /// Identifiers that are keywords of the client's edition, made raw (`r#gen`).
     pub raw_identifiers: usize,
+    /// URLs written at once with their query by `crate::lean::url`.
+    pub urls: usize,
+    /// Query parameters moved into their URL.
+    pub query_parameters: usize,
 }
 
 /// Applies the passes to progenitor's `file`.
@@ -55,6 +65,16 @@ pub(crate) fn lean(file: &mut syn::File) -> Lean {
 }
 
 impl VisitMut for Lean {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        visit_mut::visit_impl_item_fn_mut(self, f);
+        self.write_urls_once(&f.sig, &mut f.block);
+    }
+
+    fn visit_item_fn_mut(&mut self, f: &mut syn::ItemFn) {
+        visit_mut::visit_item_fn_mut(self, f);
+        self.write_urls_once(&f.sig, &mut f.block);
+    }
+
     fn visit_block_mut(&mut self, block: &mut Block) {
         visit_mut::visit_block_mut(self, block);
         let before = block.stmts.len();
@@ -133,6 +153,135 @@ impl VisitMut for Lean {
             }
         }
     }
+}
+
+impl Lean {
+    /// `let url = format!(…);` and the `.query(&QueryParam::new("name", &arg))` calls after
+    /// it, where every `arg` is a `&str` argument of the method: the URL written at once
+    /// with its query. Nothing changes where any query call is another (an optional or
+    /// typed parameter).
+    fn write_urls_once(&mut self, sig: &syn::Signature, block: &mut Block) {
+        let strings: Vec<String> = sig.inputs.iter().filter_map(str_argument).collect();
+        let Some(at) = block.stmts.iter().position(formats_url) else {
+            return;
+        };
+        let mut queries = Queries {
+            strings: &strings,
+            pairs: Vec::new(),
+            unknown: false,
+        };
+        let mut stmts = block.stmts.clone();
+        stmts[at + 1..]
+            .iter_mut()
+            .for_each(|s| queries.visit_stmt_mut(s));
+        if queries.unknown {
+            return;
+        }
+        let Stmt::Local(local) = &mut stmts[at] else {
+            return;
+        };
+        let Some(init) = &mut local.init else {
+            return;
+        };
+        let Expr::Macro(format) = &*init.expr else {
+            return;
+        };
+        let args = &format.mac.tokens;
+        let pairs = queries
+            .pairs
+            .iter()
+            .map(|(name, value)| quote::quote!((#name, #value)));
+        *init.expr = syn::parse_quote!(crate::lean::url(format_args!(#args), &[#(#pairs),*]));
+        self.urls += 1;
+        self.query_parameters += queries.pairs.len();
+        block.stmts = stmts;
+    }
+}
+
+/// A `name: &str` (or `&'a str`) argument's name.
+fn str_argument(arg: &syn::FnArg) -> Option<String> {
+    let syn::FnArg::Typed(typed) = arg else {
+        return None;
+    };
+    let (Pat::Ident(name), syn::Type::Reference(reference)) = (&*typed.pat, &*typed.ty) else {
+        return None;
+    };
+    let syn::Type::Path(elem) = &*reference.elem else {
+        return None;
+    };
+    (reference.mutability.is_none() && elem.path.is_ident("str")).then(|| name.ident.to_string())
+}
+
+/// `let url = format!(…);`
+fn formats_url(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Local(local)
+    if matches!(&local.pat, Pat::Ident(p) if p.ident == "url")
+    && local.init.as_ref().is_some_and(|init| {
+        matches!(&*init.expr, Expr::Macro(m) if m.mac.path.is_ident("format"))
+    }))
+}
+
+/// Takes `.query(&QueryParam::new("name", &arg))` out of a request builder's chain, where
+/// `arg` is one of `strings`; any other `.query(…)` call is `unknown`.
+struct Queries<'s> {
+    strings: &'s [String],
+    pairs: Vec<(syn::LitStr, syn::Ident)>,
+    unknown: bool,
+}
+
+impl VisitMut for Queries<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        let Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method != "query" || call.args.len() != 1 {
+            return;
+        }
+        match string_query(call, self.strings) {
+            Some(pair) => {
+                self.pairs.push(pair);
+                *expr = (*call.receiver).clone();
+            }
+            None => self.unknown = true,
+        }
+    }
+}
+
+/// `("name", arg)` of `.query(&progenitor_client::QueryParam::new("name", &arg))`, when
+/// `arg` is one of `strings`.
+fn string_query(
+    call: &syn::ExprMethodCall,
+    strings: &[String],
+) -> Option<(syn::LitStr, syn::Ident)> {
+    let [Expr::Reference(param)] = &call.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let Expr::Call(new) = &*param.expr else {
+        return None;
+    };
+    let Expr::Path(func) = &*new.func else {
+        return None;
+    };
+    let names: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if !names.ends_with(&["QueryParam".into(), "new".into()]) {
+        return None;
+    }
+    let [Expr::Lit(name), Expr::Reference(value)] = &new.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (syn::Lit::Str(name), Expr::Path(value)) = (&name.lit, &*value.expr) else {
+        return None;
+    };
+    let value = value.path.get_ident()?;
+    strings
+        .contains(&value.to_string())
+        .then(|| (name.clone(), value.clone()))
 }
 
 /// `value` of `encode_path(&value.to_string())`, as progenitor encodes each path parameter
@@ -240,6 +389,8 @@ mod tests {
                 decodes: 1,
                 path_encodings: 1,
                 raw_identifiers: 0,
+                urls: 1,
+                query_parameters: 0,
             },
             "{code}"
         );
@@ -292,6 +443,57 @@ mod tests {
             !code.contains(" encode_path(") && lean.path_encodings > 0,
             "{lean:?}"
         );
+        // Every URL is written at once; the bundled spec's query parameters are strings.
+        assert_eq!(lean.urls, operations, "{lean:?}");
+        assert!(
+            lean.query_parameters > 0 && !code.contains(".query("),
+            "{lean:?}"
+        );
+    }
+
+    #[test]
+    fn writes_a_url_with_its_string_query_at_once() {
+        let (code, lean) = leaned(quote::quote! {
+            async fn get_status<'a>(&'a self, request_id: &'a Id, recipient: &'a str, b: &str) {
+                let url = format!("{}/{}/status", self.baseurl, encode(request_id),);
+                let mut request = self
+                    .client
+                    .get(url)
+                    .header(ACCEPT, value)
+                    .query(&progenitor_client::QueryParam::new("recipient", &recipient))
+                    .query(&progenitor_client::QueryParam::new("b", &b))
+                    .build()?;
+            }
+        });
+        assert_eq!((lean.urls, lean.query_parameters), (1, 2), "{code}");
+        assert!(!code.contains(".query("), "{code}");
+        assert!(
+            code.contains(
+                r#"crate::lean::url(
+        format_args!("{}/{}/status", self.baseurl, encode(request_id),),
+        &[("recipient", recipient), ("b", b)],
+    )"#
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn leaves_a_url_whose_query_has_a_parameter_of_another_type() {
+        let source = quote::quote! {
+            async fn list<'a>(&'a self, name: &'a str, limit: Option<u32>) {
+                let url = format!("{}/items", self.baseurl,);
+                let mut request = self
+                    .client
+                    .get(url)
+                    .query(&progenitor_client::QueryParam::new("name", &name))
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .build()?;
+            }
+        };
+        let (code, lean) = leaned(source.clone());
+        assert_eq!(lean, Lean::default());
+        assert_eq!(code, prettyplease::unparse(&syn::parse2(source).unwrap()));
     }
 
     #[test]

@@ -59,14 +59,13 @@ impl Operation {
         let Some(rest) = below(base, url) else {
             return escape(None, "the request would leave the base URL");
         };
-        // Split on `char`s, which searches word by word rather than byte by byte.
-        let mut segments = rest.split('/');
+        let mut segments = split(rest.as_bytes(), b'/');
         for expected in self.path {
             let Some(segment) = segments.next() else {
                 return escape(None, "the request path is shorter than the operation's");
             };
             match expected {
-                Segment::Literal(literal) if segment == *literal => {}
+                Segment::Literal(literal) if segment == literal.as_bytes() => {}
                 Segment::Literal(_) => {
                     return escape(None, "the request path is not the operation's");
                 }
@@ -87,21 +86,20 @@ impl Operation {
         }
         // The keys as sent, not decoded: a key spelled another way (`recip%69ent`) is not
         // the operation's, and is refused.
-        let query = url.query().unwrap_or("");
+        let query = url.query().unwrap_or("").as_bytes();
         let keys = || {
-            query
-                .split('&')
+            split(query, b'&')
                 .filter(|pair| !pair.is_empty())
-                .map(|pair| pair.split_once('=').map_or(pair, |(key, _)| key))
+                .map(|pair| memchr::memchr(b'=', pair).map_or(pair, |at| &pair[..at]))
         };
-        if keys().any(|key| !self.query.contains(&key)) {
+        if keys().any(|key| !self.query.iter().any(|name| name.as_bytes() == key)) {
             return escape(
                 None,
                 "the request has a query parameter the operation lacks",
             );
         }
         for name in self.query {
-            match keys().filter(|key| key == name).count() {
+            match keys().filter(|key| *key == name.as_bytes()).count() {
                 1 => {}
                 0 => return escape(Some(name), "it is missing from the query"),
                 _ => return escape(Some(name), "it appears more than once in the query"),
@@ -109,6 +107,26 @@ impl Operation {
         }
         Ok(())
     }
+}
+
+/// `bytes` split at each `separator`, as `<[u8]>::split` splits them, each found by
+/// `memchr` (sixteen or thirty-two bytes at a time, where the slice's own `split` tests one
+/// byte at a time: this check runs on every call).
+fn split(bytes: &[u8], separator: u8) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match memchr::memchr(separator, current) {
+            Some(at) => {
+                rest = Some(&current[at + 1..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 /// The path below the base URL (without its leading `/`) when `url` has the base URL's
@@ -142,6 +160,25 @@ mod tests {
     fn check(url: &str) -> Result<(), Escape> {
         let base = Url::parse("https://api.example/api/n/otp-handler").unwrap();
         GET_STATUS.check_url(&base, &Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn splits_as_the_slice_s_own_split() {
+        for text in [
+            "",
+            "/",
+            "a",
+            "a/",
+            "/a",
+            "a//b",
+            "abc/def/ghi",
+            "//",
+            "a/b/c/",
+        ] {
+            let ours: Vec<&[u8]> = split(text.as_bytes(), b'/').collect();
+            let std: Vec<&[u8]> = text.as_bytes().split(|&b| b == b'/').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
     }
 
     #[test]

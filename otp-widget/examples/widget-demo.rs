@@ -116,6 +116,10 @@ async fn main() -> anyhow::Result<()> {
                 .secure_cookie(false) // served over plain http
                 .build()?
                 .router(),
+        )
+        // Each request's span: its method and path, never the query (the phone number).
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(otp_widget::RequestSpan),
         );
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!("open http://{}/", listener.local_addr()?);

@@ -113,7 +113,8 @@ impl WidgetBackend {
     /// It fits in a router of any state. Serve the application with
     /// `into_make_service_with_connect_info::<SocketAddr>()` (or give the builder a
     /// [`client_ip`](WidgetBackendBuilder::client_ip) resolver): without a client address
-    /// every request is refused (500).
+    /// every request is refused (500). It has no tracing layer of its own: see
+    /// [`RequestSpan`](crate::RequestSpan).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         routes::router(
             self.shared.clone(),

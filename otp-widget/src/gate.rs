@@ -19,13 +19,7 @@ const TOKEN_MEMORY: Duration = Duration::from_secs(600);
 
 impl Shared {
     pub(crate) fn key(&self, kind: &str, id: &str) -> String {
-        self.key_with_room(kind, id, 0)
-    }
-
-    /// [`key`](Self::key), allocated with `room` bytes more for the caller to append.
-    fn key_with_room(&self, kind: &str, id: &str, room: usize) -> String {
-        let mut key =
-            String::with_capacity(self.key_prefix.len() + kind.len() + id.len() + 2 + room);
+        let mut key = String::with_capacity(self.key_prefix.len() + kind.len() + id.len() + 2);
         for part in [self.key_prefix.as_str(), ":", kind, ":", id] {
             key.push_str(part);
         }
@@ -34,20 +28,28 @@ impl Shared {
 
     /// The quota key of `kind` for a client address, by what the address is counted as: an
     /// IPv6 client by its /64 (one subscriber gets a whole /64, and could otherwise pick a
-    /// fresh address per `send`). Built by hand: it is made on every request, and the
-    /// formatter's machinery costs more than the rest of the key.
+    /// fresh address per `send`).
     fn ip_key(&self, kind: &str, ip: IpAddr) -> String {
         // Room for the longest address written here (`ffff:ffff:ffff:ffff::/64`, 24 bytes;
         // an IPv4 address takes 15): the key is allocated once.
-        let mut key = self.key_with_room(kind, "", 24);
+        let mut key = String::with_capacity(self.key_prefix.len() + kind.len() + 2 + 24);
+        let _ = self.write_ip_key(&mut key, kind, ip);
+        key
+    }
+
+    /// Writes [`ip_key`](Self::ip_key)'s key to `out`. By hand: it is made on every request,
+    /// and the formatter's machinery costs more than the rest of the key.
+    fn write_ip_key(&self, out: &mut impl Write, kind: &str, ip: IpAddr) -> std::fmt::Result {
+        for part in [self.key_prefix.as_str(), ":", kind, ":"] {
+            out.write_str(part)?;
+        }
         match ip {
-            IpAddr::V4(v4) => push_ipv4(&mut key, v4),
+            IpAddr::V4(v4) => push_ipv4(out, v4),
             IpAddr::V6(v6) => {
                 let s = v6.segments();
-                let _ = write!(key, "{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3]);
+                write!(out, "{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         }
-        key
     }
 
     /// Whether the next `send` from `ip` needs a captcha (for `getWidget`'s answer).
@@ -118,14 +120,26 @@ impl Shared {
 impl Shared {
     /// Counts a request from `ip` against the per-IP request limit; the refusal past it.
     pub(crate) async fn admit_request(&self, ip: IpAddr) -> Result<(), Refusal> {
-        let admitted = self
-            .count_against(
-                &*self.request_store,
-                self.request_limit,
-                "per-IP request limit",
-                || self.ip_key("requests", ip),
-            )
-            .await;
+        let Some((limit, window)) = self.request_limit else {
+            return Ok(());
+        };
+        // A store that answers at once (the default, in memory) is given a key written on the
+        // stack; one that waits, a key of its own.
+        let now = {
+            let mut key = StackKey::default();
+            match self.write_ip_key(&mut key, "requests", ip) {
+                Ok(()) => self.request_store.hit_now(key.as_str(), window),
+                Err(_) => None,
+            }
+        };
+        let hit = match now {
+            Some(hit) => hit,
+            None => {
+                let key = self.ip_key("requests", ip);
+                self.request_store.hit(&key, window).await
+            }
+        };
+        let admitted = self.judge(hit, limit, "per-IP request limit");
         if let Err(refusal) = &admitted {
             let reason = if refusal.status() == StatusCode::TOO_MANY_REQUESTS {
                 "per_ip_limit"
@@ -162,12 +176,61 @@ impl Shared {
         let Some((limit, window)) = limit else {
             return Ok(());
         };
-        let hit = store.hit(&key(), window).await.map_err(store_failed)?;
+        let key = key();
+        let hit = match store.hit_now(&key, window) {
+            Some(hit) => hit,
+            None => store.hit(&key, window).await,
+        };
+        self.judge(hit, limit, name)
+    }
+
+    /// The refusal for a count past `limit` (`RateLimitException`, with how long to wait),
+    /// or for a store that failed.
+    fn judge(
+        &self,
+        hit: Result<crate::quota::Hit, QuotaError>,
+        limit: u32,
+        name: &'static str,
+    ) -> Result<(), Refusal> {
+        let hit = hit.map_err(store_failed)?;
         if hit.count > u64::from(limit) {
             tracing::debug!(limit = name, "over the limit: refusing");
             return Err(rate_limited(hit.resets_in.min(self.max_retry_after)));
         }
         Ok(())
+    }
+}
+
+/// A key written on the stack, for a store that answers at once: no allocation on the
+/// request's path. Writing fails when the key does not fit (a long `key_prefix`).
+struct StackKey {
+    bytes: [u8; 96],
+    len: usize,
+}
+
+impl Default for StackKey {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 96],
+            len: 0,
+        }
+    }
+}
+
+impl Write for StackKey {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl StackKey {
+    fn as_str(&self) -> &str {
+        // Only whole `str`s were written: always UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
 }
 
@@ -186,25 +249,26 @@ pub(crate) fn store_failed(e: QuotaError) -> Refusal {
     Refusal::internal()
 }
 
-/// Appends `ip` as its `Display` writes it.
-fn push_ipv4(out: &mut String, ip: std::net::Ipv4Addr) {
+/// Writes `ip` as its `Display` writes it.
+fn push_ipv4(out: &mut impl Write, ip: std::net::Ipv4Addr) -> std::fmt::Result {
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push('.');
+            out.write_char('.')?;
         }
-        push_decimal(out, octet);
+        push_decimal(out, octet)?;
     }
+    Ok(())
 }
 
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut String, n: u8) {
+/// Writes `n` in decimal.
+fn push_decimal(out: &mut impl Write, n: u8) -> std::fmt::Result {
     if n >= 100 {
-        out.push(char::from(b'0' + n / 100));
+        out.write_char(char::from(b'0' + n / 100))?;
     }
     if n >= 10 {
-        out.push(char::from(b'0' + n / 10 % 10));
+        out.write_char(char::from(b'0' + n / 10 % 10))?;
     }
-    out.push(char::from(b'0' + n % 10));
+    out.write_char(char::from(b'0' + n % 10))
 }
 
 #[cfg(test)]
@@ -216,8 +280,19 @@ mod tests {
         for octet in [0u8, 7, 9, 10, 42, 99, 100, 199, 200, 255] {
             let ip = std::net::Ipv4Addr::new(octet, 255 - octet, 1, octet);
             let mut written = String::from("prefix:");
-            push_ipv4(&mut written, ip);
+            push_ipv4(&mut written, ip).unwrap();
             assert_eq!(written, format!("prefix:{ip}"));
         }
+    }
+
+    #[test]
+    fn a_stack_key_holds_what_fits_and_refuses_the_rest() {
+        let mut key = StackKey::default();
+        key.write_str("otp-widget:requests:").unwrap();
+        push_ipv4(&mut key, std::net::Ipv4Addr::new(192, 168, 100, 255)).unwrap();
+        assert_eq!(key.as_str(), "otp-widget:requests:192.168.100.255");
+        let mut full = StackKey::default();
+        assert!(full.write_str(&"x".repeat(97)).is_err(), "97 bytes in 96");
+        assert_eq!(full.as_str(), "", "nothing written of what did not fit");
     }
 }

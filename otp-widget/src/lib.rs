@@ -28,6 +28,10 @@
 //! Your application depends on `otp-client` (the client the router forwards through),
 //! `axum` and `tokio` itself.
 //!
+//! **Tracing**: the router adds no tracing layer. Layer tower-http's `TraceLayer` with
+//! [`RequestSpan`] (method and path, never the query, which carries the phone number) on
+//! it or on your application.
+//!
 //! Beyond the vendor's Node SDK:
 //! - **the client's address** is the socket peer, and the one forwarding header your
 //!   [`TrustedProxies`] write, only when they sent the request (the right-most hop that is
@@ -99,6 +103,7 @@ mod routes;
 mod serve;
 mod session;
 mod spend;
+mod trace;
 
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
@@ -109,6 +114,7 @@ pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};
 pub use serve::{ServeTimeouts, serve};
+pub use trace::RequestSpan;
 
 /// The README's example, compiled as a doctest.
 #[doc = include_str!("../README.md")]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,6 @@ use axum::{Json, Router};
 use otp_client::types::{ExceptionType, OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
 use serde::Deserialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::trace::TraceLayer;
 
 use crate::backend::Shared;
 use crate::reply::{Refusal, forward, refusal_for, with_captcha};
@@ -82,25 +81,12 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
         };
         router = router.route(op.path, handler);
     }
-    let mut router = router
-        .fallback(|| async {
-            Refusal::of(
-                ExceptionType::RequestNotFoundException,
-                StatusCode::NOT_FOUND,
-            )
-        })
-        // One router-wide layer: each `Router::layer` boxes every route again, and each box
-        // is cloned on every request.
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                // The path only: a query would carry the phone number.
-                tracing::info_span!(
-                    "otp_widget.request",
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                )
-            }),
-        );
+    let mut router = router.fallback(|| async {
+        Refusal::of(
+            ExceptionType::RequestNotFoundException,
+            StatusCode::NOT_FOUND,
+        )
+    });
     if !cors.is_empty() {
         router = router.layer(
             CorsLayer::new()
@@ -199,9 +185,8 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             move |State(s): State<AppState>,
                   _: Admitted,
                   Bound(id): Bound,
-                  RawQuery(q): RawQuery| async move {
-                let phone = recipient(&s, q.as_deref())?;
-                Ok::<_, Refusal>(forward(&s, success, s.client.get_status(&id, &phone).await))
+                  Recipient(phone): Recipient| async move {
+                forward(&s, success, s.client.get_status(&id, &phone).await)
             },
         ),
         "getStatusLongPolling" => on(
@@ -209,8 +194,7 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
             move |State(s): State<AppState>,
                   Admitted(ip): Admitted,
                   Bound(id): Bound,
-                  RawQuery(q): RawQuery| async move {
-                let phone = recipient(&s, q.as_deref())?;
+                  Recipient(phone): Recipient| async move {
                 let _held = crate::held::hold(&s, ip)?;
                 let status = s.client.get_status_long_polling(&id, &phone).await;
                 Ok::<_, Refusal>(forward(&s, success, status))
@@ -250,6 +234,18 @@ fn handler(id: &str, method: MethodFilter, success: StatusCode) -> Option<Method
         ),
         _ => return None,
     })
+}
+
+/// The `recipient` of a status query (see [`recipient`]), read where the request's URI
+/// holds it.
+struct Recipient(String);
+
+impl FromRequestParts<AppState> for Recipient {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Refusal> {
+        recipient(s, parts.uri.query()).map(Self)
+    }
 }
 
 /// The `recipient` of a query, present once, read as `send` reads it: the E.164 number the

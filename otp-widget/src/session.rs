@@ -82,8 +82,13 @@ impl SessionKey {
         // Read byte by byte: a cookie of another application with bytes that are not ASCII
         // spoils only itself, not the header.
         for value in headers.get_all(header::COOKIE) {
-            for pair in value.as_bytes().split(|&b| b == b';') {
-                let pair = pair.trim_ascii();
+            // `memchr` looks for the separators sixteen bytes at a time.
+            let bytes = value.as_bytes();
+            let mut start = 0;
+            let ends = memchr::memchr_iter(b';', bytes).chain([bytes.len()]);
+            for end in ends {
+                let pair = bytes[start..end].trim_ascii();
+                start = end + 1;
                 let Some(value) = pair
                     .strip_prefix(COOKIE.as_bytes())
                     .or_else(|| pair.strip_prefix(SECURE_COOKIE.as_bytes()))
@@ -120,9 +125,17 @@ fn id_text(id: &RequestId) -> [u8; ID_LEN] {
     text
 }
 
-/// Equality that takes as long whichever byte differs.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Equality with a tag's hex that takes as long whichever byte differs (eight at a time).
+fn same(given: &[u8], tag: &[u8; 32]) -> bool {
+    let Ok(given) = <&[u8; 32]>::try_from(given) else {
+        return false;
+    };
+    let word = |bytes: &[u8; 32], i: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        u64::from_ne_bytes(word)
+    };
+    (0..4).fold(0, |diff, i| diff | (word(given, i) ^ word(tag, i))) == 0
 }
 
 /// The session a route's path names, when the calling browser is the one that started it.

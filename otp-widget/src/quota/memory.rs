@@ -206,7 +206,7 @@ impl MemoryStore {
             .sum()
     }
 
-    fn hit_now(&self, key: &str, length: Duration) -> Hit {
+    fn counted(&self, key: &str, length: Duration) -> Hit {
         let now = Instant::now();
         let (hash, mut shard) = self.shard(key);
         let window = shard.window(hash, key, now, length, self.inner.per_shard);
@@ -218,14 +218,14 @@ impl MemoryStore {
         }
     }
 
-    fn count_now(&self, key: &str) -> u64 {
+    fn current(&self, key: &str) -> u64 {
         let (hash, mut shard) = self.shard(key);
         shard
             .open_window(hash, key, Instant::now())
             .map_or(0, |w| w.count)
     }
 
-    fn release_now(&self, key: &str, id: u64) {
+    fn take_back(&self, key: &str, id: u64) {
         let (hash, mut shard) = self.shard(key);
         if let Some(window) = shard
             .open_window(hash, key, Instant::now())
@@ -235,7 +235,7 @@ impl MemoryStore {
         }
     }
 
-    fn first_use_now(&self, key: &str, ttl: Duration) -> bool {
+    fn mark(&self, key: &str, ttl: Duration) -> bool {
         let now = Instant::now();
         let (hash, mut shard) = self.shard(key);
         let window = shard.window(hash, key, now, ttl, self.inner.per_shard);
@@ -255,15 +255,19 @@ impl Default for MemoryStore {
 /// only carries it.
 impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.hit_now(key, window))))
+        Box::pin(std::future::ready(Ok(self.counted(key, window))))
+    }
+
+    fn hit_now(&self, key: &str, window: Duration) -> Option<Result<Hit, QuotaError>> {
+        Some(Ok(self.counted(key, window)))
     }
 
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.count_now(key))))
+        Box::pin(std::future::ready(Ok(self.current(key))))
     }
 
     fn release<'a>(&'a self, key: &'a str, window: u64) -> BoxFuture<'a, Result<(), QuotaError>> {
-        self.release_now(key, window);
+        self.take_back(key, window);
         Box::pin(std::future::ready(Ok(())))
     }
 
@@ -272,7 +276,7 @@ impl QuotaStore for MemoryStore {
         key: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.first_use_now(key, ttl))))
+        Box::pin(std::future::ready(Ok(self.mark(key, ttl))))
     }
 }
 

@@ -38,6 +38,16 @@ pub trait QuotaStore: Send + Sync + 'static {
     /// Counts one more event under `key`.
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>>;
 
+    /// Counts one more event under `key` at once, when this store can answer without
+    /// waiting; `None` (the default) when it must wait. The router asks this first on every
+    /// request and calls [`hit`](Self::hit) only on `None`: an in-memory store answers here
+    /// with no future to allocate (and [`MemoryStore`] does). A store that answers must
+    /// count exactly as `hit` does.
+    fn hit_now(&self, key: &str, window: Duration) -> Option<Result<Hit, QuotaError>> {
+        let _ = (key, window);
+        None
+    }
+
     /// How many events `key`'s current window holds, without counting one.
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>>;
 

@@ -1890,3 +1890,46 @@ async fn behind_nginx_an_unreadable_forwarding_header_is_the_clients_own() {
         "the next client behind nginx has its own two"
     );
 }
+
+/// `RequestSpan`, layered by the application with tower-http's `TraceLayer`: each request is
+/// logged in a span that names its method and path, and the phone number in a status query
+/// appears nowhere in the log.
+#[tokio::test]
+async fn the_request_span_names_the_path_and_never_the_phone() {
+    let logs = Captured::global();
+    let sandbox = sandbox(config()).await;
+    let client = async_client_as(&sandbox.base_url(), DEFAULT_TOKEN);
+    let widget = WidgetBackend::builder(client, [CODE_WIDGET])
+        .secure_cookie(false)
+        .build()
+        .unwrap();
+    let app = Router::new().nest("/otp/", widget.router()).layer(
+        tower_http::trace::TraceLayer::new_for_http().make_span_with(otp_widget::RequestSpan),
+    );
+    let addr = serve(app).await;
+    let stack = Stack {
+        sandbox: Arc::new(sandbox),
+        url: format!("http://{addr}/otp"),
+        browser: browser(),
+    };
+    let id = start(&stack, RECIPIENT).await;
+    let query = format!("?recipient={}", RECIPIENT.replace('+', "%2B"));
+    let (status, body, _) = browse(&stack, "GET", &format!("/{id}/status{query}"), None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let spanned = logs.lines_with(&format!("path=/otp/{id}/status"));
+    assert!(
+        spanned
+            .iter()
+            .any(|line| line.contains("otp_widget.request") && line.contains("method=GET")),
+        "no line in the request's span: {spanned:#?}"
+    );
+    let all = logs.text();
+    let digits = &RECIPIENT[1..];
+    assert!(
+        !all.contains(digits),
+        "the phone number is in the log: {:?}",
+        all.lines()
+            .filter(|l| l.contains(digits))
+            .collect::<Vec<_>>()
+    );
+}
