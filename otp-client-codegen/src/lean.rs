@@ -186,6 +186,11 @@ impl Lean {
         let Expr::Macro(format) = &*init.expr else {
             return;
         };
+        // A spec path that carries its own query or fragment (`/x?mode=a`) would need `&`
+        // where `url` writes `?`: left to reqwest, which appends to it.
+        if has_literal_with(format.mac.tokens.clone(), &['?', '#']) {
+            return;
+        }
         let args = &format.mac.tokens;
         let pairs = queries
             .pairs
@@ -347,6 +352,16 @@ fn mentions(tokens: TokenStream, name: &str) -> bool {
     })
 }
 
+/// Whether `tokens` hold a string literal with any of `chars`.
+fn has_literal_with(tokens: TokenStream, chars: &[char]) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        TokenTree::Literal(literal) => syn::parse2::<syn::LitStr>(literal.into_token_stream())
+            .is_ok_and(|lit| lit.value().contains(chars)),
+        TokenTree::Group(group) => has_literal_with(group.stream(), chars),
+        _ => false,
+    })
+}
+
 /// Whether `tokens` hold the string literal `value`.
 fn has_literal(tokens: TokenStream, value: &str) -> bool {
     tokens.into_iter().any(|tree| match tree {
@@ -476,6 +491,25 @@ mod tests {
             ),
             "{code}"
         );
+    }
+
+    #[test]
+    fn leaves_a_url_whose_path_has_a_query_of_its_own() {
+        for path in ["{}/items?mode=a", "{}/items#top"] {
+            let source = quote::quote! {
+                async fn list<'a>(&'a self, name: &'a str) {
+                    let url = format!(#path, self.baseurl,);
+                    let mut request = self
+                        .client
+                        .get(url)
+                        .query(&progenitor_client::QueryParam::new("name", &name))
+                        .build()?;
+                }
+            };
+            let (code, lean) = leaned(source.clone());
+            assert_eq!(lean, Lean::default(), "{path}");
+            assert_eq!(code, prettyplease::unparse(&syn::parse2(source).unwrap()));
+        }
     }
 
     #[test]

@@ -127,9 +127,9 @@ impl Shared {
         // stack; one that waits, a key of its own.
         let now = {
             let mut key = StackKey::default();
-            match self.write_ip_key(&mut key, "requests", ip) {
-                Ok(()) => self.request_store.hit_now(key.as_str(), window),
-                Err(_) => None,
+            match (self.write_ip_key(&mut key, "requests", ip), key.as_str()) {
+                (Ok(()), Some(key)) => self.request_store.hit_now(key, window),
+                _ => None,
             }
         };
         let hit = match now {
@@ -228,9 +228,9 @@ impl Write for StackKey {
 }
 
 impl StackKey {
-    fn as_str(&self) -> &str {
-        // Only whole `str`s were written: always UTF-8.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    /// The key (only whole `str`s are written: always UTF-8, so never `None`).
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes[..self.len]).ok()
     }
 }
 
@@ -290,9 +290,13 @@ mod tests {
         let mut key = StackKey::default();
         key.write_str("otp-widget:requests:").unwrap();
         push_ipv4(&mut key, std::net::Ipv4Addr::new(192, 168, 100, 255)).unwrap();
-        assert_eq!(key.as_str(), "otp-widget:requests:192.168.100.255");
+        assert_eq!(key.as_str(), Some("otp-widget:requests:192.168.100.255"));
         let mut full = StackKey::default();
         assert!(full.write_str(&"x".repeat(97)).is_err(), "97 bytes in 96");
-        assert_eq!(full.as_str(), "", "nothing written of what did not fit");
+        assert_eq!(
+            full.as_str(),
+            Some(""),
+            "nothing written of what did not fit"
+        );
     }
 }

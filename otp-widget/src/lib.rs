@@ -47,7 +47,8 @@
 //! - **shared quotas**: the counts live in a [`QuotaStore`], in memory by default
 //!   ([`MemoryStore`], bounded and expiring) or in Redis (`RedisStore`, feature `redis`)
 //!   so that replicas share them;
-//! - body size limits, CORS for the origins you allow, tracing without phone numbers.
+//! - body size limits, CORS for the origins you allow, and a request span without phone
+//!   numbers ([`RequestSpan`]) for the application's `TraceLayer`.
 //!
 //! ```no_run
 //! use std::net::SocketAddr;

@@ -1,6 +1,6 @@
 //! The request span for tracing the router's requests, for the application to layer: the
 //! router adds no tracing layer of its own (a router-wide layer boxes every route again:
-//! with tower-http's `TraceLayer`, about 2,800 instructions per request; BENCHMARKS.md).
+//! with tower-http's `TraceLayer`, about 2,850 instructions per request; BENCHMARKS.md).
 
 use axum::http::Request;
 use tower_http::trace::MakeSpan;
