@@ -760,23 +760,11 @@ pub mod open_enums {
         fn json_schema(
             _: &mut ::schemars::r#gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
-            let mut schema = ::schemars::schema::SchemaObject {
-                instance_type: ::std::option::Option::Some(
-                    ::schemars::schema::InstanceType::String.into(),
-                ),
-                enum_values: ::std::option::Option::Some(
-                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                ),
-                ..::std::default::Default::default()
-            };
-            schema.metadata().description = ::std::option::Option::Some(
-                "The channel's kind. The vendor adds kinds over time: a value not listed here\ndecodes as `Unknown` instead of failing the response."
-                    .into(),
-            );
-            schema
-                .extensions
-                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
-            schema.into()
+            crate::schema::extensible_enum(
+                Self::KNOWN,
+                "The channel's kind. The vendor adds kinds over time: a value not listed here\ndecodes as `Unknown` instead of failing the response.",
+                "x-extensible-enum",
+            )
         }
     }
     /**The channel's kind. The vendor adds kinds over time: a value not listed here
@@ -909,23 +897,11 @@ decodes as `Unknown` instead of failing the response.*/
         fn json_schema(
             _: &mut ::schemars::r#gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
-            let mut schema = ::schemars::schema::SchemaObject {
-                instance_type: ::std::option::Option::Some(
-                    ::schemars::schema::InstanceType::String.into(),
-                ),
-                enum_values: ::std::option::Option::Some(
-                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                ),
-                ..::std::default::Default::default()
-            };
-            schema.metadata().description = ::std::option::Option::Some(
-                "`wait`: the channel is still being chosen or started; `sent`: something was\ndelivered to the user; then `confirmed`, `error` or `closed`."
-                    .into(),
-            );
-            schema
-                .extensions
-                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
-            schema.into()
+            crate::schema::extensible_enum(
+                Self::KNOWN,
+                "`wait`: the channel is still being chosen or started; `sent`: something was\ndelivered to the user; then `confirmed`, `error` or `closed`.",
+                "x-extensible-enum",
+            )
         }
     }
     /**`wait`: the channel is still being chosen or started; `sent`: something was
@@ -1040,23 +1016,11 @@ delivered to the user; then `confirmed`, `error` or `closed`.*/
         fn json_schema(
             _: &mut ::schemars::r#gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
-            let mut schema = ::schemars::schema::SchemaObject {
-                instance_type: ::std::option::Option::Some(
-                    ::schemars::schema::InstanceType::String.into(),
-                ),
-                enum_values: ::std::option::Option::Some(
-                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                ),
-                ..::std::default::Default::default()
-            };
-            schema.metadata().description = ::std::option::Option::Some(
-                "`code`: the user types a code (`checkCode`); `codeless`: the user confirms some\nother way and the service learns of it directly (`getStatusLongPolling`)."
-                    .into(),
-            );
-            schema
-                .extensions
-                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
-            schema.into()
+            crate::schema::extensible_enum(
+                Self::KNOWN,
+                "`code`: the user types a code (`checkCode`); `codeless`: the user confirms some\nother way and the service learns of it directly (`getStatusLongPolling`).",
+                "x-extensible-enum",
+            )
         }
     }
     /**`code`: the user types a code (`checkCode`); `codeless`: the user confirms some
@@ -1150,23 +1114,11 @@ other way and the service learns of it directly (`getStatusLongPolling`).*/
         fn json_schema(
             _: &mut ::schemars::r#gen::SchemaGenerator,
         ) -> ::schemars::schema::Schema {
-            let mut schema = ::schemars::schema::SchemaObject {
-                instance_type: ::std::option::Option::Some(
-                    ::schemars::schema::InstanceType::String.into(),
-                ),
-                enum_values: ::std::option::Option::Some(
-                    Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                ),
-                ..::std::default::Default::default()
-            };
-            schema.metadata().description = ::std::option::Option::Some(
-                "The error's kind. The first fifteen are documented by the reference; the last seven\nare known to the vendor's Node SDK only (the last two come from its widget back end,\nnever from the service). A kind not listed here decodes as `Unknown`.\nEach kind's English text is the `summary` of the example named after it."
-                    .into(),
-            );
-            schema
-                .extensions
-                .insert("x-extensible-enum".into(), ::serde_json::Value::Bool(true));
-            schema.into()
+            crate::schema::extensible_enum(
+                Self::KNOWN,
+                "The error's kind. The first fifteen are documented by the reference; the last seven\nare known to the vendor's Node SDK only (the last two come from its widget back end,\nnever from the service). A kind not listed here decodes as `Unknown`.\nEach kind's English text is the `summary` of the example named after it.",
+                "x-extensible-enum",
+            )
         }
     }
     /**The error's kind. The first fifteen are documented by the reference; the last seven

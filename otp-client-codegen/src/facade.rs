@@ -201,7 +201,7 @@ fn check_path_parameters(op: &Operation, params: &[(syn::Ident, Type)]) -> Resul
 }
 
 /// The items of progenitor's `pub mod types`.
-fn generated_types(raw: &syn::File) -> &[Item] {
+pub(crate) fn generated_types(raw: &syn::File) -> &[Item] {
     raw.items
         .iter()
         .find_map(|item| match item {

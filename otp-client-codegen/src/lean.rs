@@ -88,12 +88,6 @@ impl VisitMut for Lean {
         let Some(map) = block.stmts.iter().position(declares_header_map) else {
             return;
         };
-        let used = block
-            .stmts
-            .iter()
-            .enumerate()
-            .filter(|(i, stmt)| *i != map && mentions(stmt.to_token_stream(), "header_map"))
-            .count();
         let mut unused = UnusedMap { removed: 0 };
         let mut stmts = block.stmts.clone();
         stmts.iter_mut().for_each(|s| unused.visit_stmt_mut(s));
@@ -101,7 +95,7 @@ impl VisitMut for Lean {
             .iter()
             .enumerate()
             .any(|(i, stmt)| i != map && mentions(stmt.to_token_stream(), "header_map"));
-        if used == 1 && unused.removed == 1 && !still_named {
+        if unused.removed == 1 && !still_named {
             stmts.remove(map);
             block.stmts = stmts;
             self.header_maps += 1;
@@ -136,12 +130,7 @@ impl VisitMut for Lean {
         if let Expr::Call(call) = expr
             && let Expr::Path(path) = &*call.func
         {
-            let names: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let names = segment_names(&path.path);
             if names.ends_with(&["ResponseValue".into(), "from_response".into()]) {
                 *call.func = syn::parse_quote!(crate::lean::decode);
                 self.decodes += 1;
@@ -188,7 +177,9 @@ impl Lean {
         };
         // A spec path that carries its own query or fragment (`/x?mode=a`) would need `&`
         // where `url` writes `?`: left to reqwest, which appends to it.
-        if has_literal_with(format.mac.tokens.clone(), &['?', '#']) {
+        if has_literal(format.mac.tokens.clone(), &|value| {
+            value.contains(['?', '#'])
+        }) {
             return;
         }
         let args = &format.mac.tokens;
@@ -268,13 +259,7 @@ fn string_query(
     let Expr::Path(func) = &*new.func else {
         return None;
     };
-    let names: Vec<String> = func
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if !names.ends_with(&["QueryParam".into(), "new".into()]) {
+    if !segment_names(&func.path).ends_with(&["QueryParam".into(), "new".into()]) {
         return None;
     }
     let [Expr::Lit(name), Expr::Reference(value)] = &new.args.iter().collect::<Vec<_>>()[..] else {
@@ -334,7 +319,7 @@ fn adds_api_version(stmt: &Stmt) -> bool {
     call.method == "append"
         && mentions(call.receiver.to_token_stream(), "header_map")
         && mentions(name.to_token_stream(), "from_static")
-        && has_literal(name.to_token_stream(), API_VERSION)
+        && has_literal(name.to_token_stream(), &|value| value == API_VERSION)
         && mentions(value.to_token_stream(), "api_version")
 }
 
@@ -352,22 +337,17 @@ fn mentions(tokens: TokenStream, name: &str) -> bool {
     })
 }
 
-/// Whether `tokens` hold a string literal with any of `chars`.
-fn has_literal_with(tokens: TokenStream, chars: &[char]) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Literal(literal) => syn::parse2::<syn::LitStr>(literal.into_token_stream())
-            .is_ok_and(|lit| lit.value().contains(chars)),
-        TokenTree::Group(group) => has_literal_with(group.stream(), chars),
-        _ => false,
-    })
+/// `a::b::c` as `["a", "b", "c"]`.
+fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
-/// Whether `tokens` hold the string literal `value`.
-fn has_literal(tokens: TokenStream, value: &str) -> bool {
+/// Whether `tokens` hold a string literal whose value `matches`.
+fn has_literal(tokens: TokenStream, matches: &impl Fn(&str) -> bool) -> bool {
     tokens.into_iter().any(|tree| match tree {
         TokenTree::Literal(literal) => syn::parse2::<syn::LitStr>(literal.into_token_stream())
-            .is_ok_and(|lit| lit.value() == value),
-        TokenTree::Group(group) => has_literal(group.stream(), value),
+            .is_ok_and(|lit| matches(&lit.value())),
+        TokenTree::Group(group) => has_literal(group.stream(), matches),
         _ => false,
     })
 }

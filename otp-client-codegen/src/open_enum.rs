@@ -139,20 +139,7 @@ pub fn open_enum_tokens(e: &OpenEnum) -> TokenStream {
             fn json_schema(
                 _: &mut ::schemars::r#gen::SchemaGenerator,
             ) -> ::schemars::schema::Schema {
-                let mut schema = ::schemars::schema::SchemaObject {
-                    instance_type: ::std::option::Option::Some(
-                        ::schemars::schema::InstanceType::String.into(),
-                    ),
-                    enum_values: ::std::option::Option::Some(
-                        Self::KNOWN.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                    ),
-                    ..::std::default::Default::default()
-                };
-                schema.metadata().description = ::std::option::Option::Some(#doc.into());
-                schema
-                    .extensions
-                    .insert(#extension.into(), ::serde_json::Value::Bool(true));
-                schema.into()
+                crate::schema::extensible_enum(Self::KNOWN, #doc, #extension)
             }
         }
 

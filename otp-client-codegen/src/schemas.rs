@@ -55,15 +55,10 @@ pub(crate) fn schemas_tokens(spec: &Spec, raw: &syn::File) -> TokenStream {
     }
 }
 
-/// The types progenitor generated (its `types` module).
+/// The names of the types progenitor generated (its `types` module).
 fn type_names(raw: &syn::File) -> BTreeSet<String> {
-    raw.items
+    crate::facade::generated_types(raw)
         .iter()
-        .filter_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
-            _ => None,
-        })
-        .flat_map(|(_, items)| items)
         .filter_map(|item| match item {
             syn::Item::Struct(s) => Some(s.ident.to_string()),
             syn::Item::Enum(e) => Some(e.ident.to_string()),

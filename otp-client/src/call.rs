@@ -48,7 +48,7 @@ impl Call {
     pub(crate) fn new(state: Arc<ClientState>, operation: &'static Operation) -> Self {
         Self {
             state,
-            context: Mutex::new(CallContext::new(operation, false)),
+            context: Mutex::new(CallContext::new(operation)),
         }
     }
 
@@ -62,7 +62,7 @@ impl Call {
 
     /// The context of the attempt that ended, leaving a fresh one.
     fn take(&self) -> CallContext {
-        self.with(|c| std::mem::replace(c, CallContext::new(c.operation, false)))
+        self.with(|c| std::mem::replace(c, CallContext::new(c.operation)))
     }
 }
 
@@ -115,10 +115,10 @@ pub(crate) enum Fault {
 }
 
 impl CallContext {
-    fn new(operation: &'static Operation, maybe_sent: bool) -> Self {
+    fn new(operation: &'static Operation) -> Self {
         Self {
             operation,
-            maybe_sent,
+            maybe_sent: false,
             status: None,
             answer: None,
         }

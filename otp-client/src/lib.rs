@@ -17,6 +17,8 @@ mod phone;
 mod redact;
 mod request_id;
 mod retry;
+#[cfg(feature = "schemars")]
+mod schema;
 mod unlisted;
 mod wait;
 

@@ -56,7 +56,7 @@ pub const DELIBERATE: &[(&str, &str)] = &[
          them apart: a document with a property no arm names is refused",
     ),
     (
-        "an integer the spec bounds below at 0 or more may be unsigned (`uint64` for `int64`)",
+        "an integer may be unsigned (`uint64` for `int64`); the check does not read the spec's `minimum`",
         "typify makes such an integer unsigned (or `NonZero`); the width is the spec's",
     ),
     (
@@ -199,6 +199,22 @@ fn borrowed<'a, T, U>(r: &'a ReferenceOr<T>, f: impl Fn(&'a T) -> &'a U) -> Refe
     }
 }
 
+/// An object's shape from its `properties`, `required` and `additionalProperties`.
+fn object_shape<'a>(
+    properties: impl IntoIterator<Item = (&'a String, &'a ReferenceOr<Box<Schema>>)>,
+    required: &[String],
+    additional: &Option<AdditionalProperties>,
+) -> Shape {
+    Shape::Object {
+        properties: properties
+            .into_iter()
+            .map(|(name, s)| (name.clone(), from_spec(borrowed(s, |b| &**b))))
+            .collect(),
+        required: required.iter().cloned().collect(),
+        closed: matches!(additional, Some(AdditionalProperties::Any(false))),
+    }
+}
+
 /// A spec schema's shape, and whether it may be null.
 fn from_spec(schema: ReferenceOr<&Schema>) -> (Shape, bool) {
     let schema = match schema {
@@ -230,18 +246,9 @@ fn from_spec(schema: ReferenceOr<&Schema>) -> (Shape, bool) {
         SchemaKind::Type(Type::Array(a)) => Shape::Array(Box::new(
             a.items.as_ref().map_or((Shape::Any, false), boxed),
         )),
-        SchemaKind::Type(Type::Object(o)) => Shape::Object {
-            properties: o
-                .properties
-                .iter()
-                .map(|(name, s)| (name.clone(), boxed(s)))
-                .collect(),
-            required: o.required.iter().cloned().collect(),
-            closed: matches!(
-                o.additional_properties,
-                Some(AdditionalProperties::Any(false))
-            ),
-        },
+        SchemaKind::Type(Type::Object(o)) => {
+            object_shape(&o.properties, &o.required, &o.additional_properties)
+        }
         SchemaKind::OneOf { one_of: all } | SchemaKind::AnyOf { any_of: all } => {
             Shape::Union(all.iter().map(|s| from_spec(borrowed(s, |s| s))).collect())
         }
@@ -251,18 +258,9 @@ fn from_spec(schema: ReferenceOr<&Schema>) -> (Shape, bool) {
             return (shape, nullable || inner);
         }
         // Properties without `type: object` describe an object all the same.
-        SchemaKind::Any(any) if !any.properties.is_empty() => Shape::Object {
-            properties: any
-                .properties
-                .iter()
-                .map(|(name, s)| (name.clone(), boxed(s)))
-                .collect(),
-            required: any.required.iter().cloned().collect(),
-            closed: matches!(
-                any.additional_properties,
-                Some(AdditionalProperties::Any(false))
-            ),
-        },
+        SchemaKind::Any(any) if !any.properties.is_empty() => {
+            object_shape(&any.properties, &any.required, &any.additional_properties)
+        }
         _ => Shape::Any,
     };
     (shape, nullable)
@@ -509,7 +507,7 @@ impl Sides<'_> {
                 }
             }
             (Shape::Integer(sf), Shape::Integer(rf)) | (Shape::Number(sf), Shape::Number(rf)) => {
-                // `int64` with `minimum: 0` or more may be `u64` (`uint64`): [`DELIBERATE`].
+                // `int64` may be `u64` (`uint64`), whatever the spec's `minimum`: [`DELIBERATE`].
                 let unsigned =
                     matches!((sf, rf), (Some(s), Some(r)) if r.strip_prefix('u') == Some(s));
                 if sf.is_some() && sf != rf && !unsigned {

@@ -10,7 +10,7 @@ use otp_client::types::ExceptionType;
 use sha2::{Digest, Sha256};
 
 use crate::backend::Shared;
-use crate::quota::{QuotaError, QuotaStore};
+use crate::quota::{Hit, QuotaError, QuotaStore};
 use crate::reply::Refusal;
 
 /// How long a captcha token stays spent: longer than any provider lets one live (Google
@@ -134,10 +134,7 @@ impl Shared {
         };
         let hit = match now {
             Some(hit) => hit,
-            None => {
-                let key = self.ip_key("requests", ip);
-                self.request_store.hit(&key, window).await
-            }
+            None => hit(&*self.request_store, &self.ip_key("requests", ip), window).await,
         };
         let admitted = self.judge(hit, limit, "per-IP request limit");
         if let Err(refusal) = &admitted {
@@ -154,50 +151,46 @@ impl Shared {
     /// Lets a `resend` of session `id` through: each one sends a message, so a session gets
     /// the per-phone limit's number of them per window (the router does not know its phone).
     pub(crate) async fn admit_resend(&self, id: &str) -> Result<(), Refusal> {
-        self.count_against(
-            &*self.store,
-            self.limits.per_number,
-            "per-session resend limit",
-            || self.key("resend", id),
-        )
-        .await
-    }
-
-    /// Counts one more event under the key `key` makes, in `store`, against `limit` events
-    /// per window (none: nothing is counted); past it, `RateLimitException` with how long
-    /// to wait.
-    async fn count_against(
-        &self,
-        store: &dyn QuotaStore,
-        limit: Option<(u32, Duration)>,
-        name: &'static str,
-        key: impl FnOnce() -> String,
-    ) -> Result<(), Refusal> {
-        let Some((limit, window)) = limit else {
+        let Some((limit, window)) = self.limits.per_number else {
             return Ok(());
         };
-        let key = key();
-        let hit = match store.hit_now(&key, window) {
-            Some(hit) => hit,
-            None => store.hit(&key, window).await,
-        };
-        self.judge(hit, limit, name)
+        let counted = hit(&*self.store, &self.key("resend", id), window).await;
+        self.judge(counted, limit, "per-session resend limit")
     }
 
     /// The refusal for a count past `limit` (`RateLimitException`, with how long to wait),
     /// or for a store that failed.
     fn judge(
         &self,
-        hit: Result<crate::quota::Hit, QuotaError>,
+        hit: Result<Hit, QuotaError>,
         limit: u32,
         name: &'static str,
     ) -> Result<(), Refusal> {
         let hit = hit.map_err(store_failed)?;
         if hit.count > u64::from(limit) {
             tracing::debug!(limit = name, "over the limit: refusing");
-            return Err(rate_limited(hit.resets_in.min(self.max_retry_after)));
+            return Err(self.past_limit(&hit));
         }
         Ok(())
+    }
+
+    /// `RateLimitException` for a count past its limit: wait until its window ends, at most
+    /// the back end's `max_retry_after`.
+    pub(crate) fn past_limit(&self, hit: &Hit) -> Refusal {
+        rate_limited(hit.resets_in.min(self.max_retry_after))
+    }
+}
+
+/// Counts one more event under `key` in `store`: at once where the store can
+/// ([`QuotaStore::hit_now`]), else by waiting for it.
+pub(crate) async fn hit(
+    store: &dyn QuotaStore,
+    key: &str,
+    window: Duration,
+) -> Result<Hit, QuotaError> {
+    match store.hit_now(key, window) {
+        Some(hit) => hit,
+        None => store.hit(key, window).await,
     }
 }
 

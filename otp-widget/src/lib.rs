@@ -46,7 +46,8 @@
 //!   same way;
 //! - **shared quotas**: the counts live in a [`QuotaStore`], in memory by default
 //!   ([`MemoryStore`], bounded and expiring) or in Redis (`RedisStore`, feature `redis`)
-//!   so that replicas share them;
+//!   so that replicas share them; the per-IP request limit counts in a store of its own
+//!   (`request_limit_store`: per replica unless given one in Redis too);
 //! - body size limits, CORS for the origins you allow, and a request span without phone
 //!   numbers ([`RequestSpan`]) for the application's `TraceLayer`.
 //!

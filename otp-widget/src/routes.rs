@@ -248,8 +248,9 @@ impl FromRequestParts<AppState> for Recipient {
     }
 }
 
-/// The `recipient` of a query, present once, read as `send` reads it: the E.164 number the
-/// service was given (a browser may send it back as the user typed it, `8 999 …`).
+/// The `recipient` of a query, present once: a number in E.164 (`+` and 1 to 15 digits) as
+/// it came, any other read as `send` reads it, into the E.164 number the service was given
+/// (a browser may send it back as the user typed it, `8 999 …`).
 fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
     let query = query.unwrap_or_default();
     if let Some(digits) = plain_recipient(query) {
@@ -269,11 +270,7 @@ fn recipient(s: &Shared, query: Option<&str>) -> Result<String, Refusal> {
     // itself; one that would parse to another (`+7 8 999…`, a national prefix after the
     // country code) is not the session's, and the service answers so. Parsing costs more than
     // the rest of the route together; a browser that sends the number back as typed pays it.
-    let e164 = phone.len() <= 16
-        && phone
-            .strip_prefix('+')
-            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
-    if e164 {
+    if phone.strip_prefix('+').is_some_and(e164_digits) {
         return Ok(phone);
     }
     match otp_client::Phone::parse_in(&phone, &s.region) {
@@ -290,8 +287,12 @@ fn plain_recipient(query: &str) -> Option<&str> {
     let digits = query
         .strip_prefix("recipient=%2B")
         .or_else(|| query.strip_prefix("recipient=%2b"))?;
-    (!digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(digits)
+    e164_digits(digits).then_some(digits)
+}
+
+/// Whether `digits` are an E.164 number's, after its `+`: 1 to 15 ASCII digits.
+fn e164_digits(digits: &str) -> bool {
+    (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A JSON body of type `T`, or the router's refusal.

@@ -115,7 +115,7 @@ impl Shared {
     ) -> Result<Charged, Refusal> {
         let mut charged = Charged::default();
         for (key, limit, window, name) in charges {
-            let hit = match self.store.hit(&key, window).await {
+            let hit = match crate::gate::hit(&*self.store, &key, window).await {
                 Ok(hit) => hit,
                 Err(e) => {
                     self.take_back(charged).await;
@@ -128,9 +128,7 @@ impl Shared {
                 tracing::info!(limit = name, "over the limit: refusing a send");
                 crate::metrics::refused(name, region);
                 self.take_back(charged).await;
-                return Err(crate::gate::rate_limited(
-                    hit.resets_in.min(self.max_retry_after),
-                ));
+                return Err(self.past_limit(&hit));
             }
         }
         Ok(charged)
@@ -161,7 +159,7 @@ pub(crate) struct Charged(Vec<(String, u64)>);
 
 /// Whether a failed call sent nothing: the service refused it (an error answer below 500), or
 /// it never reached the service.
-pub(crate) fn sent_nothing(error: &otp_client::Error) -> bool {
+fn sent_nothing(error: &otp_client::Error) -> bool {
     let refused = error
         .status()
         .is_some_and(|s| s.is_client_error() && error.api().is_some());

@@ -40,8 +40,8 @@ struct Inner {
     per_shard: usize,
 }
 
-/// Keys below which a store is one shard, so that a small store holds its whole size
-/// whichever keys it is given.
+/// Keys per shard: a store of fewer than twice this many is one shard, so that a small
+/// store holds its whole size whichever keys it is given.
 const KEYS_PER_SHARD: u64 = 1024;
 
 /// At most this many shards: more than the cores that contend for them.
@@ -172,11 +172,7 @@ impl MemoryStore {
         let max_keys = max_keys.max(1);
         let shards = (max_keys / KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
         // A power of two, to pick a shard from the hash's bits.
-        let shards = if shards.is_power_of_two() {
-            shards
-        } else {
-            shards.next_power_of_two() / 2
-        };
+        let shards = 1 << shards.ilog2();
         Self {
             inner: Arc::new(Inner {
                 hasher: RandomState::new(),
@@ -234,14 +230,6 @@ impl MemoryStore {
             window.count = window.count.saturating_sub(1);
         }
     }
-
-    fn mark(&self, key: &str, ttl: Duration) -> bool {
-        let now = Instant::now();
-        let (hash, mut shard) = self.shard(key);
-        let window = shard.window(hash, key, now, ttl, self.inner.per_shard);
-        window.count += 1;
-        window.count == 1
-    }
 }
 
 impl Default for MemoryStore {
@@ -276,7 +264,7 @@ impl QuotaStore for MemoryStore {
         key: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.mark(key, ttl))))
+        Box::pin(std::future::ready(Ok(self.counted(key, ttl).count == 1)))
     }
 }
 

@@ -361,7 +361,6 @@ async fn the_routers_own_refusals_have_the_services_shape() {
             413,
             "ValidateError",
         ),
-        // Each route that reads a body has the limit.
         (
             "POST",
             "/".into(),
@@ -393,6 +392,28 @@ async fn the_routers_own_refusals_have_the_services_shape() {
             "{method} {path}: {answer}"
         );
         assert!(answer["message"].is_string(), "{answer}");
+    }
+    // Each browser route whose operation has a request body in the spec has the limit: an
+    // operation with a body added to the spec is tried too.
+    let args = Args {
+        widget_id: CODE_WIDGET.to_string(),
+        request_id: id.clone(),
+        ..Args::default()
+    };
+    let with_body: Vec<_> = spec()
+        .operations()
+        .into_iter()
+        .filter(|op| {
+            op.widget == Some(otp_client_codegen::WidgetExposure::Browser)
+                && op.body_schema.is_some()
+        })
+        .collect();
+    assert!(!with_body.is_empty(), "no browser operation with a body");
+    for op in &with_body {
+        let (method, path, _) = route(op, &args);
+        let big = json!({"padding": "1".repeat(1000)});
+        let (seen, answer, _) = browse(&stack, &method, &path, Some(big), &[]).await;
+        assert_eq!(seen, 413, "{} {method} {path}: {answer}", op.id);
     }
     // Malformed JSON.
     let response = stack
@@ -1430,7 +1451,8 @@ async fn a_session_belongs_to_the_browser_that_started_it() {
         );
     }
     // A forged cookie for it does no better.
-    let forged = format!("otp_widget_session={id}.{}", "0".repeat(64));
+    // As long as a real tag (32 hex digits), so that the tag itself is compared.
+    let forged = format!("otp_widget_session={id}.{}", "0".repeat(32));
     let (status, _, _) = browse(
         &intruder,
         "GET",

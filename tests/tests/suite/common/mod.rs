@@ -380,3 +380,26 @@ impl Captured {
             .collect()
     }
 }
+
+/// A free loopback port, for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on loopback `port` (a server a test started); after 10 s,
+/// fails naming `what` and what `log` then says.
+pub fn wait_until_listening(port: u16, what: &str, log: impl Fn() -> String) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{what} did not listen on port {port} within 10 s{}",
+            log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -7,7 +7,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// A running nginx; stopped, and its folder removed, when dropped.
 pub struct Nginx {
@@ -20,11 +19,7 @@ impl Nginx {
     /// nginx on 127.0.0.1, forwarding every request to `upstream` as it came, with the
     /// client's address appended to `X-Forwarded-For`.
     pub fn proxy_to(upstream: SocketAddr) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = super::free_port();
         let dir = std::env::temp_dir().join(format!("otp-nginx-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let d = dir.display();
@@ -66,15 +61,10 @@ impl Nginx {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("nginx did not start: {e}"));
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "nginx did not listen on port {port} within 10 s: {}",
-                std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        super::wait_until_listening(port, "nginx", || {
+            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            format!(": {log}")
+        });
         Self { child, port, dir }
     }
 

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 pub struct RedisServer {
     child: Child,
@@ -12,12 +11,7 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::start_on(port)
+        Self::start_on(super::free_port())
     }
 
     /// A `redis-server` on `port` (to bring one back where it was).
@@ -33,14 +27,7 @@ impl RedisServer {
                     "this test needs a real `redis-server` on PATH ({e}): `cargo xtask test` installs it and runs the tests (Debian: `apt-get install redis-server`)"
                 )
             });
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "redis-server did not listen on port {port} within 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        super::wait_until_listening(port, "redis-server", String::new);
         Self { child, port }
     }
 
