@@ -16,6 +16,7 @@ pub mod raw {
     pub mod types {
         ///The code's settings (beta).
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+        #[non_exhaustive]
         pub struct ChannelCodeSettings {
             ///Whether the code is made easy to read.
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -26,6 +27,7 @@ pub mod raw {
         }
         ///The channel's settings.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+        #[non_exhaustive]
         pub struct ChannelSettings {
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             pub code: ::std::option::Option<ChannelCodeSettings>,
@@ -49,6 +51,7 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
         }
         ///Every error body of the service.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+        #[non_exhaustive]
         pub struct ErrorResponse {
             ///The HTTP status, repeated.
             #[serde(
@@ -67,12 +70,14 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
         }
         ///`OtpHandlerCheckCodeRequestDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerCheckCodeRequestDto {
             ///The code the user entered.
             pub code: ::std::string::String,
         }
         ///The session's current channel.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerGetChannelResponseDto {
             #[serde(
                 rename = "codeType",
@@ -107,12 +112,14 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
         }
         ///`OtpHandlerGetStatusResponseDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerGetStatusResponseDto {
             ///Whether the session is confirmed.
             pub success: bool,
         }
         ///The widget (form) a verification runs for.
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerGetWidgetResponseDto {
             ///The widget is active.
             #[serde(
@@ -134,6 +141,7 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
         }
         ///`OtpHandlerSendRequestDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerSendRequestDto {
             ///The phone number (номер телефона).
             pub recipient: ::std::string::String,
@@ -143,6 +151,7 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
         }
         ///`OtpHandlerSendResponseDto`
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[non_exhaustive]
         pub struct OtpHandlerSendResponseDto {
             #[serde(rename = "requestId")]
             pub request_id: crate::RequestId,
@@ -179,6 +188,273 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
                 }
             }
         }
+        impl ChannelCodeSettings {
+            ///A `ChannelCodeSettings` with every optional field unset; set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self {
+                    beautify: ::std::option::Option::None,
+                    length: ::std::option::Option::None,
+                }
+            }
+            ///Sets `beautify`.
+            ///
+            ///Whether the code is made easy to read.
+            pub fn beautify(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.beautify = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `length`.
+            ///
+            ///The code's length.
+            pub fn length(mut self, value: impl ::std::convert::Into<u32>) -> Self {
+                self.length = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ChannelSettings {
+            ///A `ChannelSettings` with every optional field unset; set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self {
+                    code: ::std::option::Option::None,
+                    lifetime: ::std::option::Option::None,
+                    number_of_restart: ::std::option::Option::None,
+                    number_of_tries: ::std::option::Option::None,
+                }
+            }
+            ///Sets `code`.
+            ///
+            pub fn code(
+                mut self,
+                value: impl ::std::convert::Into<ChannelCodeSettings>,
+            ) -> Self {
+                self.code = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `lifetime`.
+            ///
+            /**How long the channel lives. The vendor's docs give no unit; the sandbox reads it
+as seconds (300: five minutes), and so should a caller until the vendor says.
+*/
+            pub fn lifetime(mut self, value: impl ::std::convert::Into<u32>) -> Self {
+                self.lifetime = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `number_of_restart`.
+            ///
+            ///How many times the channel may be restarted.
+            pub fn number_of_restart(
+                mut self,
+                value: impl ::std::convert::Into<u32>,
+            ) -> Self {
+                self.number_of_restart = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `number_of_tries`.
+            ///
+            ///How many codes may be entered.
+            pub fn number_of_tries(
+                mut self,
+                value: impl ::std::convert::Into<u32>,
+            ) -> Self {
+                self.number_of_tries = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl ErrorResponse {
+            ///A `ErrorResponse` with every optional field unset; set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self {
+                    http_status: ::std::option::Option::None,
+                    message: ::std::option::Option::None,
+                    type_: ::std::option::Option::None,
+                }
+            }
+            ///Sets `http_status`.
+            ///
+            ///The HTTP status, repeated.
+            pub fn http_status(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                self.http_status = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `message`.
+            ///
+            ///The vendor's message, in Russian.
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `type_`.
+            ///
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<crate::types::ExceptionType>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl OtpHandlerCheckCodeRequestDto {
+            ///A `OtpHandlerCheckCodeRequestDto` with its required fields (`code`); the optional ones are unset, set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self { code: code.into() }
+            }
+        }
+        impl OtpHandlerGetChannelResponseDto {
+            ///A `OtpHandlerGetChannelResponseDto` with every optional field unset; set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self {
+                    code_type: ::std::option::Option::None,
+                    label: ::std::option::Option::None,
+                    payload: ::std::option::Option::None,
+                    remaining_code_attempts: ::std::option::Option::None,
+                    settings: ::std::option::Option::None,
+                    status: ::std::option::Option::None,
+                    type_: ::std::option::Option::None,
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            ///Sets `code_type`.
+            ///
+            pub fn code_type(
+                mut self,
+                value: impl ::std::convert::Into<crate::types::CodeType>,
+            ) -> Self {
+                self.code_type = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `label`.
+            ///
+            ///The channel's label, for display.
+            pub fn label(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.label = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `payload`.
+            ///
+            ///Free-form, channel-specific data (e.g. a help text for codeless channels).
+            pub fn payload(
+                mut self,
+                value: impl ::std::convert::Into<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+            ) -> Self {
+                self.payload = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `remaining_code_attempts`.
+            ///
+            ///How many more codes the user may enter.
+            pub fn remaining_code_attempts(
+                mut self,
+                value: impl ::std::convert::Into<u32>,
+            ) -> Self {
+                self.remaining_code_attempts = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `settings`.
+            ///
+            pub fn settings(
+                mut self,
+                value: impl ::std::convert::Into<ChannelSettings>,
+            ) -> Self {
+                self.settings = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `status`.
+            ///
+            pub fn status(
+                mut self,
+                value: impl ::std::convert::Into<crate::types::ChannelStatus>,
+            ) -> Self {
+                self.status = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `type_`.
+            ///
+            pub fn type_(
+                mut self,
+                value: impl ::std::convert::Into<crate::types::ChannelType>,
+            ) -> Self {
+                self.type_ = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl OtpHandlerGetStatusResponseDto {
+            ///A `OtpHandlerGetStatusResponseDto` with its required fields (`success`); the optional ones are unset, set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+                Self { success: success.into() }
+            }
+        }
+        impl OtpHandlerGetWidgetResponseDto {
+            ///A `OtpHandlerGetWidgetResponseDto` with every optional field unset; set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new() -> Self {
+                Self {
+                    is_active: ::std::option::Option::None,
+                    is_blocked: ::std::option::Option::None,
+                    name: ::std::option::Option::None,
+                    extra: ::std::default::Default::default(),
+                }
+            }
+            ///Sets `is_active`.
+            ///
+            ///The widget is active.
+            pub fn is_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_active = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `is_blocked`.
+            ///
+            ///The widget or its owner is blocked.
+            pub fn is_blocked(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_blocked = ::std::option::Option::Some(value.into());
+                self
+            }
+            ///Sets `name`.
+            ///
+            ///The widget's name.
+            pub fn name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.name = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+        impl OtpHandlerSendRequestDto {
+            ///A `OtpHandlerSendRequestDto` with its required fields (`recipient`, `widget_id`); the optional ones are unset, set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new(
+                recipient: impl ::std::convert::Into<::std::string::String>,
+                widget_id: impl ::std::convert::Into<::uuid::Uuid>,
+            ) -> Self {
+                Self {
+                    recipient: recipient.into(),
+                    widget_id: widget_id.into(),
+                }
+            }
+        }
+        impl OtpHandlerSendResponseDto {
+            ///A `OtpHandlerSendResponseDto` with its required fields (`request_id`); the optional ones are unset, set them with their setters.
+            #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+            pub fn new(request_id: impl ::std::convert::Into<crate::RequestId>) -> Self {
+                Self {
+                    request_id: request_id.into(),
+                }
+            }
+        }
     }
     #[derive(Clone, Debug)]
     /**Client for otp-handler
@@ -186,13 +462,10 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
 Phone-number verification (a one-time code over SMS and other channels) for a
 configured widget, by Sigma SMS. Transcribed by hand from the vendor's reference
 (`shared/docs/otp-handler/`); the vendor's Russian error messages are kept verbatim
-as examples.
-
-This project's extensions: `x-widget` (`browser` or `server-only`) says whether the
-widget back end (otp-widget) exposes an operation to browsers; `x-long-polling` marks an
-operation the server holds; `x-extensible-enum` an enum that keeps unknown values;
-`x-sdk-note` a note for the SDK's docs; `x-not-in-reference` a response the vendor's
-reference does not list, with the reason it is here.
+as examples. What this SDK knows beyond the vendor's file (which operations long-poll,
+which the widget back end exposes, notes for the SDK's docs, the `send` rate limit) is
+in `otp-handler.overlay.yaml` beside it, an OpenAPI Overlay 1.0 document applied at build
+time.
 
 
 Version: 1.0.0*/
@@ -1546,6 +1819,16 @@ Arguments:
             &'a self,
             widget_id: &'a ::uuid::Uuid,
         ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
+            self.get_widget_with(widget_id, &crate::options::GetWidgetOptions::new())
+                .await
+        }
+        ///[`Self::get_widget`], with the operation's optional parameters in [`GetWidgetOptions`](crate::options::GetWidgetOptions).
+        pub async fn get_widget_with<'a>(
+            &'a self,
+            widget_id: &'a ::uuid::Uuid,
+            options: &'a crate::options::GetWidgetOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: None,
                 strings: &[],
@@ -1564,6 +1847,15 @@ Sends a `POST` request to `/`
             &'a self,
             body: &'a types::OtpHandlerSendRequestDto,
         ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
+            self.send_with(body, &crate::options::SendOptions::new()).await
+        }
+        ///[`Self::send`], with the operation's optional parameters in [`SendOptions`](crate::options::SendOptions).
+        pub async fn send_with<'a>(
+            &'a self,
+            body: &'a types::OtpHandlerSendRequestDto,
+            options: &'a crate::options::SendOptions,
+        ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: None,
                 strings: &[("recipient", body.recipient.as_str())],
@@ -1584,6 +1876,16 @@ Arguments:
             &'a self,
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            self.get_channel_with(request_id, &crate::options::GetChannelOptions::new())
+                .await
+        }
+        ///[`Self::get_channel`], with the operation's optional parameters in [`GetChannelOptions`](crate::options::GetChannelOptions).
+        pub async fn get_channel_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::GetChannelOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[],
@@ -1606,6 +1908,19 @@ Arguments:
             &'a self,
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            self.get_channel_long_polling_with(
+                    request_id,
+                    &crate::options::GetChannelLongPollingOptions::new(),
+                )
+                .await
+        }
+        ///[`Self::get_channel_long_polling`], with the operation's optional parameters in [`GetChannelLongPollingOptions`](crate::options::GetChannelLongPollingOptions).
+        pub async fn get_channel_long_polling_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::GetChannelLongPollingOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[],
@@ -1627,6 +1942,21 @@ Arguments:
             request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.get_status_with(
+                    request_id,
+                    recipient,
+                    &crate::options::GetStatusOptions::new(),
+                )
+                .await
+        }
+        ///[`Self::get_status`], with the operation's optional parameters in [`GetStatusOptions`](crate::options::GetStatusOptions).
+        pub async fn get_status_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::GetStatusOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
@@ -1652,6 +1982,21 @@ Arguments:
             request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.get_status_long_polling_with(
+                    request_id,
+                    recipient,
+                    &crate::options::GetStatusLongPollingOptions::new(),
+                )
+                .await
+        }
+        ///[`Self::get_status_long_polling`], with the operation's optional parameters in [`GetStatusLongPollingOptions`](crate::options::GetStatusLongPollingOptions).
+        pub async fn get_status_long_polling_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::GetStatusLongPollingOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
@@ -1677,6 +2022,21 @@ Arguments:
             request_id: &'a crate::RequestId,
             body: &'a types::OtpHandlerCheckCodeRequestDto,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.check_code_with(
+                    request_id,
+                    body,
+                    &crate::options::CheckCodeOptions::new(),
+                )
+                .await
+        }
+        ///[`Self::check_code`], with the operation's optional parameters in [`CheckCodeOptions`](crate::options::CheckCodeOptions).
+        pub async fn check_code_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            body: &'a types::OtpHandlerCheckCodeRequestDto,
+            options: &'a crate::options::CheckCodeOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[("code", body.code.as_str())],
@@ -1709,6 +2069,21 @@ the answer was lost) otherwise.*/
             request_id: &'a crate::RequestId,
             recipient: &'a str,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.check_status_and_complete_with(
+                    request_id,
+                    recipient,
+                    &crate::options::CheckStatusAndCompleteOptions::new(),
+                )
+                .await
+        }
+        ///[`Self::check_status_and_complete`], with the operation's optional parameters in [`CheckStatusAndCompleteOptions`](crate::options::CheckStatusAndCompleteOptions).
+        pub async fn check_status_and_complete_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::CheckStatusAndCompleteOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[("recipient", recipient)],
@@ -1739,6 +2114,15 @@ checks that the session was confirmed for the phone number.*/
             &'a self,
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.complete_with(request_id, &crate::options::CompleteOptions::new()).await
+        }
+        ///[`Self::complete`], with the operation's optional parameters in [`CompleteOptions`](crate::options::CompleteOptions).
+        pub async fn complete_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::CompleteOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[],
@@ -1759,12 +2143,126 @@ Arguments:
             &'a self,
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.resend_with(request_id, &crate::options::ResendOptions::new()).await
+        }
+        ///[`Self::resend`], with the operation's optional parameters in [`ResendOptions`](crate::options::ResendOptions).
+        pub async fn resend_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::ResendOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            let _ = options;
             let args = crate::call::Args {
                 request_id: Some(request_id),
                 strings: &[],
             };
             let raw = self.raw(&super::OPERATIONS[9usize]);
             self.call(&raw, args, || Box::pin(raw.resend(request_id))).await
+        }
+    }
+}
+/// Each operation's optional parameters.
+pub mod options {
+    #[allow(unused_imports)]
+    use crate::{types, RequestId};
+    ///The optional parameters of `getWidget` ([`Client::get_widget_with`](crate::Client::get_widget_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetWidgetOptions {}
+    impl GetWidgetOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `send` ([`Client::send_with`](crate::Client::send_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct SendOptions {}
+    impl SendOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `getChannel` ([`Client::get_channel_with`](crate::Client::get_channel_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetChannelOptions {}
+    impl GetChannelOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `getChannelLongPolling` ([`Client::get_channel_long_polling_with`](crate::Client::get_channel_long_polling_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetChannelLongPollingOptions {}
+    impl GetChannelLongPollingOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `getStatus` ([`Client::get_status_with`](crate::Client::get_status_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetStatusOptions {}
+    impl GetStatusOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `getStatusLongPolling` ([`Client::get_status_long_polling_with`](crate::Client::get_status_long_polling_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct GetStatusLongPollingOptions {}
+    impl GetStatusLongPollingOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `checkCode` ([`Client::check_code_with`](crate::Client::check_code_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct CheckCodeOptions {}
+    impl CheckCodeOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `checkStatusAndComplete` ([`Client::check_status_and_complete_with`](crate::Client::check_status_and_complete_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct CheckStatusAndCompleteOptions {}
+    impl CheckStatusAndCompleteOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `complete` ([`Client::complete_with`](crate::Client::complete_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct CompleteOptions {}
+    impl CompleteOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
+        }
+    }
+    ///The optional parameters of `resend` ([`Client::resend_with`](crate::Client::resend_with)): none today. Build it with `new()` and its setters: a parameter a newer spec adds is one more field and setter, and code that builds it this way compiles unchanged.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
+    pub struct ResendOptions {}
+    impl ResendOptions {
+        /// No optional parameter set.
+        pub fn new() -> Self {
+            Self::default()
         }
     }
 }

@@ -17,6 +17,14 @@ Arguments:
         ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
             self.block_on(self.inner.get_widget(widget_id))
         }
+        ///[`Self::get_widget`], with the operation's optional parameters in [`GetWidgetOptions`](crate::options::GetWidgetOptions).
+        pub fn get_widget_with<'a>(
+            &'a self,
+            widget_id: &'a ::uuid::Uuid,
+            options: &'a crate::options::GetWidgetOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetWidgetResponseDto, Error> {
+            self.block_on(self.inner.get_widget_with(widget_id, options))
+        }
         /**Request an authentication (Запросить аутентификацию)
 
 Starts a verification session (Запускает процесс аутентификации).
@@ -29,6 +37,14 @@ Sends a `POST` request to `/`
             body: &'a types::OtpHandlerSendRequestDto,
         ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
             self.block_on(self.inner.send(body))
+        }
+        ///[`Self::send`], with the operation's optional parameters in [`SendOptions`](crate::options::SendOptions).
+        pub fn send_with<'a>(
+            &'a self,
+            body: &'a types::OtpHandlerSendRequestDto,
+            options: &'a crate::options::SendOptions,
+        ) -> ::std::result::Result<types::OtpHandlerSendResponseDto, Error> {
+            self.block_on(self.inner.send_with(body, options))
         }
         /**Get the current channel (Запросить текущий канал)
 
@@ -44,6 +60,14 @@ Arguments:
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
             self.block_on(self.inner.get_channel(request_id))
+        }
+        ///[`Self::get_channel`], with the operation's optional parameters in [`GetChannelOptions`](crate::options::GetChannelOptions).
+        pub fn get_channel_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::GetChannelOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            self.block_on(self.inner.get_channel_with(request_id, options))
         }
         /**Get the current channel, long-polling (Запросить текущий канал (long-polling))
 
@@ -62,6 +86,14 @@ Arguments:
         ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
             self.block_on(self.inner.get_channel_long_polling(request_id))
         }
+        ///[`Self::get_channel_long_polling`], with the operation's optional parameters in [`GetChannelLongPollingOptions`](crate::options::GetChannelLongPollingOptions).
+        pub fn get_channel_long_polling_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::GetChannelLongPollingOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetChannelResponseDto, Error> {
+            self.block_on(self.inner.get_channel_long_polling_with(request_id, options))
+        }
         /**Get the verification status (Запросить статус авторизации)
 
 Sends a `GET` request to `/{requestId}/status`
@@ -76,6 +108,15 @@ Arguments:
             recipient: &'a str,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.get_status(request_id, recipient))
+        }
+        ///[`Self::get_status`], with the operation's optional parameters in [`GetStatusOptions`](crate::options::GetStatusOptions).
+        pub fn get_status_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::GetStatusOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(self.inner.get_status_with(request_id, recipient, options))
         }
         /**Get the verification status, long-polling (Запросить статус авторизации (long-polling))
 
@@ -96,6 +137,17 @@ Arguments:
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.get_status_long_polling(request_id, recipient))
         }
+        ///[`Self::get_status_long_polling`], with the operation's optional parameters in [`GetStatusLongPollingOptions`](crate::options::GetStatusLongPollingOptions).
+        pub fn get_status_long_polling_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::GetStatusLongPollingOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(
+                self.inner.get_status_long_polling_with(request_id, recipient, options),
+            )
+        }
         /**Check the code the user entered (Проверить введенный пользователем код)
 
 Sends a `POST` request to `/{requestId}/checkCode`
@@ -110,6 +162,15 @@ Arguments:
             body: &'a types::OtpHandlerCheckCodeRequestDto,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.check_code(request_id, body))
+        }
+        ///[`Self::check_code`], with the operation's optional parameters in [`CheckCodeOptions`](crate::options::CheckCodeOptions).
+        pub fn check_code_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            body: &'a types::OtpHandlerCheckCodeRequestDto,
+            options: &'a crate::options::CheckCodeOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(self.inner.check_code_with(request_id, body, options))
         }
         /**Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
 
@@ -138,6 +199,17 @@ the answer was lost) otherwise.*/
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.check_status_and_complete(request_id, recipient))
         }
+        ///[`Self::check_status_and_complete`], with the operation's optional parameters in [`CheckStatusAndCompleteOptions`](crate::options::CheckStatusAndCompleteOptions).
+        pub fn check_status_and_complete_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            recipient: &'a str,
+            options: &'a crate::options::CheckStatusAndCompleteOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(
+                self.inner.check_status_and_complete_with(request_id, recipient, options),
+            )
+        }
         /**Complete the session
 
 Completes (closes) the session whatever its state. It checks neither that the session
@@ -158,6 +230,14 @@ checks that the session was confirmed for the phone number.*/
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.complete(request_id))
         }
+        ///[`Self::complete`], with the operation's optional parameters in [`CompleteOptions`](crate::options::CompleteOptions).
+        pub fn complete_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::CompleteOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(self.inner.complete_with(request_id, options))
+        }
         /**Resend the code for the session (Переотправить код для запроса)
 
 Restarts the current channel or starts the next one.
@@ -172,6 +252,14 @@ Arguments:
             request_id: &'a crate::RequestId,
         ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
             self.block_on(self.inner.resend(request_id))
+        }
+        ///[`Self::resend`], with the operation's optional parameters in [`ResendOptions`](crate::options::ResendOptions).
+        pub fn resend_with<'a>(
+            &'a self,
+            request_id: &'a crate::RequestId,
+            options: &'a crate::options::ResendOptions,
+        ) -> ::std::result::Result<types::OtpHandlerGetStatusResponseDto, Error> {
+            self.block_on(self.inner.resend_with(request_id, options))
         }
     }
 }

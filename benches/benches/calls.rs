@@ -16,9 +16,7 @@ fn single_calls(c: &mut Criterion) {
     let base = base_url(addr);
     let rt = common::runtime();
     let (sdk, raw) = (sdk_client(addr), raw_client());
-    let body = OtpHandlerCheckCodeRequestDto {
-        code: "1234".into(),
-    };
+    let body = OtpHandlerCheckCodeRequestDto::new("1234");
 
     let mut group = c.benchmark_group("getStatus (async)");
     group.bench_function("otp-client", |b| {

@@ -58,9 +58,7 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let (sdk, raw) = (sdk_client(addr), raw_client());
-        let body = otp_client::types::OtpHandlerCheckCodeRequestDto {
-            code: "1234".into(),
-        };
+        let body = otp_client::types::OtpHandlerCheckCodeRequestDto::new("1234");
         for _ in 0..calls() {
             match which.as_str() {
                 "sdk" => assert!(sdk.get_status(&ID, RECIPIENT).await.unwrap().success),

@@ -45,7 +45,9 @@ pub(crate) fn run(sub: &ArgMatches) -> Exit {
     };
     let load = |name: &str| {
         let path = crate::flag::<PathBuf>(diff, name);
-        Spec::load(path).map(|spec| (spec, path.display().to_string()))
+        let mut overlays = vec![otp_spec::Overlay::bundled()];
+        overlays.extend(otp_spec::user_overlays()?);
+        Spec::load_overlaid(path, &overlays).map(|o| (o.spec, path.display().to_string()))
     };
     let ((old, old_label), (new, new_label)) = match load("old").and_then(|o| Ok((o, load("new")?)))
     {

@@ -12,7 +12,7 @@ use serde_json::Value;
 const PHONE: &str = "+79991234563";
 
 fn spec() -> Spec {
-    Spec::load(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap()
+    Spec::parse("otp_client::SPEC", otp_client::SPEC).unwrap()
 }
 
 /// `otp ARGS` with the sandbox's token in `OTP_TOKEN`, `stdin` as its input.

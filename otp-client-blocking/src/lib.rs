@@ -17,5 +17,5 @@ pub use flow::{Events, Verification};
 pub use otp_client::{
     ApiError, Channel, Environment, Error, ErrorKind, InvalidRequestId, NextStep, RequestId,
     RetryPolicy, SavedVerification, TransportFailure, UnlistedRequest, VerificationEvent, Verified,
-    mask_phone, types,
+    mask_phone, options, types,
 };

@@ -19,13 +19,31 @@ pub(crate) fn cli_tokens(spec: &Spec, methods: &[RawMethod]) -> TokenStream {
     let calls = methods.iter().map(|m| {
         let op = &operations[m.index];
         let id = &op.id;
-        let name = &m.name;
-        let args = m.params.iter().map(|(param, ty)| argument(op, param, ty));
+        let with = m.with_options();
+        let options = m.options_type();
+        let args = m.required().map(|(param, ty)| argument(op, param, ty));
+        let set = m.optional().map(|o| {
+            let (name, field) = (o.name, &o.field);
+            match spec_name(op, name) {
+                Ok(flag) => quote! {
+                    options.#name = matches.get_one::<#field>(#flag).cloned();
+                },
+                Err(error) => error,
+            }
+        });
         quote! {
-            #id => crate::answer(client.#name(#(#args),*).await),
+            #id => {
+                #[allow(unused_mut)]
+                let mut options = ::otp_client::options::#options::new();
+                #(#set)*
+                crate::answer(client.#with(#(#args,)* &options).await)
+            }
         }
     });
     quote! {
+        #[allow(unused_imports)]
+        use ::otp_client::{types, RequestId};
+
         /// One subcommand per operation of the spec, named by its operationId (and in
         /// kebab case), with the spec's parameter names as flags.
         pub(crate) fn operation_commands() -> ::std::vec::Vec<::clap::Command> {
@@ -73,7 +91,29 @@ fn command(op: &Operation, method: &RawMethod, summary: &str, description: &str)
         format!("{summary}\n\n{}", description.trim_end())
     };
     let mut args = Vec::new();
-    for (param, ty) in &method.params {
+    for optional in method.optional() {
+        let Ok(name) = spec_name(op, optional.name) else {
+            continue;
+        };
+        let alias = kebab_alias(&name);
+        let help = op
+            .parameter_descriptions
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| format!("{d} (optional)"))
+            .unwrap_or_else(|| "(optional)".to_string());
+        let field = &optional.field;
+        let value_name = name.to_snake_case().to_uppercase();
+        args.push(quote! {
+            ::clap::Arg::new(#name)
+                .long(#name)
+                #alias
+                .value_name(#value_name)
+                .help(#help)
+                .value_parser(::clap::value_parser!(#field))
+        });
+    }
+    for (param, ty) in method.required() {
         if param == "body" {
             let fields: Vec<&str> = op.body_properties.iter().map(|p| p.name.as_str()).collect();
             for property in &op.body_properties {

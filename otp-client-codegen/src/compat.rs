@@ -43,21 +43,19 @@ enum Need {
         schema: &'static str,
         value: &'static str,
     },
-    /// An operation called with exactly these path and query parameters, in this order: the
-    /// generated methods take them by position, so one more (even optional) changes the call.
-    ExactParameters {
+    /// An operation whose required parameters are exactly these (optional ones may come and
+    /// go: they are fields of the operation's options). One more required parameter is an
+    /// argument more of the generated method, one fewer an argument less.
+    RequiredParameters {
         operation: &'static str,
         names: &'static [&'static str],
     },
-    /// A schema the hand-written layer builds as a struct literal: exactly these properties,
-    /// all of them required (`required`) or none.
-    ExactProperties {
+    /// A schema the hand-written layer builds with `new(required…)`: exactly these required
+    /// properties, in any order (optional ones may come and go: they are setters).
+    RequiredProperties {
         schema: &'static str,
         properties: &'static [&'static str],
-        required: bool,
     },
-    /// A schema marked `x-extensible-enum: true`: the code names its `Unknown` variant.
-    ExtensibleEnum(&'static str),
     /// An operation marked `x-long-polling: true`: its calls are held, with a longer timeout.
     LongPolling(&'static str),
 }
@@ -108,45 +106,38 @@ const EXCEPTION_TYPES: &[&str] = &[
 
 /// Everything else, each with what needs it.
 const NEEDS: &[(Need, &str)] = &[
-    (Need::ExtensibleEnum("ExceptionType"), ERRORS),
-    (Need::ExtensibleEnum("ChannelStatus"), WAITS),
-    (Need::ExtensibleEnum("CodeType"), FLOW),
-    (Need::ExtensibleEnum("ChannelType"), FLOW),
     (Need::LongPolling("getChannelLongPolling"), WAITS),
     (Need::LongPolling("getStatusLongPolling"), WAITS),
     (
-        Need::ExactProperties {
+        Need::RequiredProperties {
             schema: "OtpHandlerSendRequestDto",
             properties: &["widgetId", "recipient"],
-            required: true,
         },
         "the flow's and the widget's `send` (otp-client/src/flow, otp-widget/src/routes.rs)",
     ),
     (
-        Need::ExactProperties {
+        Need::RequiredProperties {
             schema: "OtpHandlerCheckCodeRequestDto",
             properties: &["code"],
-            required: true,
         },
         FLOW,
     ),
     (
-        Need::ExactProperties {
+        Need::RequiredProperties {
             schema: "ErrorResponse",
-            properties: &["type", "message", "httpStatus"],
-            required: false,
+            properties: &[],
         },
         "the widget's refusals (otp-widget/src/reply.rs)",
     ),
     (
-        Need::ExactParameters {
+        Need::RequiredParameters {
             operation: "getWidget",
             names: &["widgetId"],
         },
         WIDGET,
     ),
     (
-        Need::ExactParameters {
+        Need::RequiredParameters {
             operation: "send",
             names: &[],
         },
@@ -380,7 +371,7 @@ pub fn check_compatibility(spec: &Spec) -> Result<(), CodegenError> {
             }
             _ => &["requestId"],
         };
-        (Need::ExactParameters { operation, names }, by)
+        (Need::RequiredParameters { operation, names }, by)
     });
     let missing: Vec<Missing> = session
         .chain(recipient)
@@ -449,7 +440,7 @@ fn missing(spec: &Spec, need: Need) -> Option<String> {
             }
             Some(_) => Some(format!("the value `{value}` of `{schema}`")),
         },
-        Need::ExactParameters {
+        Need::RequiredParameters {
             operation: id,
             names,
         } => {
@@ -457,77 +448,44 @@ fn missing(spec: &Spec, need: Need) -> Option<String> {
             let found: Vec<&str> = op
                 .parameters
                 .iter()
-                .filter(|(_, l)| l != "cookie")
+                .filter(|(name, l)| l != "cookie" && op.required_parameters.contains(name))
                 .map(|(n, _)| n.as_str())
                 .collect();
-            (found != names).then(|| {
+            let same = found.len() == names.len() && names.iter().all(|n| found.contains(n));
+            (!same).then(|| {
                 format!(
-                    "`{id}` with exactly the parameters {} (the spec has {}; the generated \
-                     method takes them by position)",
+                    "`{id}` with the required parameters {} (the spec requires {}; a parameter \
+                     made required, or one removed, changes the generated method's arguments)",
                     listed(names),
                     listed(&found)
                 )
             })
         }
-        Need::ExactProperties {
-            schema,
-            properties,
-            required,
-        } => match schema_kind(spec, schema) {
+        Need::RequiredProperties { schema, properties } => match schema_kind(spec, schema) {
             Some(SchemaKind::Type(Type::Object(o))) => {
-                let found: Vec<&str> = o.properties.keys().map(String::as_str).collect();
-                let same = found.len() == properties.len()
-                    && properties.iter().all(|p| found.contains(p))
-                    && o.additional_properties.is_none();
-                let required_found: Vec<&str> = o.required.iter().map(String::as_str).collect();
-                let same_required = if required {
-                    properties.iter().all(|p| required_found.contains(p))
-                } else {
-                    required_found.is_empty()
-                };
-                (!(same && same_required)).then(|| {
+                let found: Vec<&str> = o.required.iter().map(String::as_str).collect();
+                let same =
+                    found.len() == properties.len() && properties.iter().all(|p| found.contains(p));
+                (!same).then(|| {
                     format!(
-                        "`{schema}` with exactly the properties {}, {} required, and no \
-                         additionalProperties (the spec has {}, required: {}; the crates \
-                         build it as a struct literal)",
+                        "`{schema}` with the required properties {} (the spec requires {}; \
+                         the crates build it with `{schema}::new`, whose arguments are the \
+                         required properties)",
                         listed(properties),
-                        if required { "all" } else { "none" },
-                        listed(&found),
-                        listed(&required_found)
+                        listed(&found)
                     )
                 })
             }
-            _ => None,
+            _ => Some(format!("the object schema `{schema}`")),
         },
-        Need::ExtensibleEnum(name) => {
-            let marked = spec
-                .openapi()
-                .components
-                .as_ref()
-                .and_then(|c| c.schemas.get(name))
-                .and_then(|s| s.as_item())
-                .and_then(|s| {
-                    s.schema_data
-                        .extensions
-                        .get(crate::EXTENSIBLE_ENUM_EXTENSION)
-                })
-                .and_then(|v| v.as_bool())
-                == Some(true);
-            (!marked).then(|| {
-                format!(
-                    "`{}: true` on the schema `{name}` (this project's extension: start from the \
-                     bundled spec and apply the vendor's changes to it)",
-                    crate::EXTENSIBLE_ENUM_EXTENSION
-                )
-            })
-        }
         Need::LongPolling(id) => {
             let op = operation(id)?;
             (!op.long_polling).then(|| {
                 format!(
-                    "`{}: true` on `{id}` (this project's extension: start from the bundled \
-                     spec and apply the vendor's changes to it)",
-                    crate::LONG_POLLING_EXTENSION
+                    "`{}: true` on `{id}` (the bundled overlay marks it; an overlay of \
+                     {} removed it)",
+                    crate::LONG_POLLING_EXTENSION,
+                    otp_spec::OVERLAY_ENV
                 )
             })
         }
@@ -560,11 +518,7 @@ mod tests {
     /// otp-client checks it), so the gate must require each one: the two lists are the same.
     #[test]
     fn the_gate_requires_every_exception_type_of_the_bundled_spec() {
-        let spec = Spec::load(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../openapi/otp-handler.yaml"
-        ))
-        .unwrap();
+        let spec = Spec::bundled();
         let Some(SchemaKind::Type(Type::String(s))) = schema_kind(&spec, "ExceptionType") else {
             panic!("ExceptionType is not a string enum in the bundled spec");
         };

@@ -3,7 +3,7 @@
 //! generated, so they have the same names, arguments and docs, and an operation added to the
 //! spec appears in both with no code written by hand.
 
-use heck::ToSnakeCase;
+use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
@@ -25,21 +25,96 @@ pub(crate) struct RawMethod {
     success: Type,
 }
 
+/// An optional parameter of a raw method: a field of the operation's options.
+pub(crate) struct OptionalParam<'m> {
+    pub(crate) name: &'m syn::Ident,
+    /// The field's type (owned: `String` for a `&str` argument).
+    pub(crate) field: TokenStream,
+    /// How the raw method takes the field, from `options`.
+    pass: TokenStream,
+}
+
+impl RawMethod {
+    /// The arguments the facade's method takes by position: the path parameters, the required
+    /// query and header parameters and the body, in progenitor's order. A parameter the spec
+    /// adds as optional never joins them.
+    pub(crate) fn required(&self) -> impl Iterator<Item = &(syn::Ident, Type)> {
+        self.params
+            .iter()
+            .filter(|(_, t)| first_type_argument(t, "Option").is_none())
+    }
+
+    /// The optional parameters, which the operation's options carry.
+    pub(crate) fn optional(&self) -> impl Iterator<Item = OptionalParam<'_>> {
+        self.params.iter().filter_map(|(name, ty)| {
+            let inner = first_type_argument(ty, "Option")?;
+            let (field, pass) = match inner {
+                _ if is_ref_to(inner, "str") => (
+                    quote! { ::std::string::String },
+                    quote! { options.#name.as_deref() },
+                ),
+                Type::Reference(r) => {
+                    let elem = &r.elem;
+                    (quote! { #elem }, quote! { options.#name.as_ref() })
+                }
+                other => (
+                    quote! { #other },
+                    quote! { ::std::clone::Clone::clone(&options.#name) },
+                ),
+            };
+            Some(OptionalParam { name, field, pass })
+        })
+    }
+
+    /// The name of the operation's options type, e.g. `GetStatusOptions`.
+    pub(crate) fn options_type(&self) -> syn::Ident {
+        quote::format_ident!("{}Options", self.name.to_string().to_upper_camel_case())
+    }
+
+    /// The name of the method that takes the options, e.g. `get_status_with`.
+    pub(crate) fn with_options(&self) -> syn::Ident {
+        quote::format_ident!("{}_with", self.name)
+    }
+}
+
 /// The facade of `target` over `methods`.
+///
+/// Each operation has two methods: `name(required…)`, and `name_with(required…, &options)`
+/// whose options carry the optional parameters. A parameter the spec adds as optional is a
+/// field of the options, so that neither method's arguments change: code written against the
+/// previous spec compiles unchanged.
 pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStream {
     let fns = methods.iter().map(|m| {
-        let RawMethod { index, docs, name, generics, params, success, body_strings } = m;
-        let decls = params.iter().map(|(n, t)| quote! { #n: #t });
-        let args: Vec<_> = params.iter().map(|(n, _)| n).collect();
+        let RawMethod { index, docs, name, generics, success, body_strings, .. } = m;
+        let required: Vec<_> = m.required().collect();
+        let decls: Vec<_> = required.iter().map(|(n, t)| quote! { #n: #t }).collect();
+        let args: Vec<_> = required.iter().map(|(n, _)| n).collect();
+        let optional: Vec<_> = m.optional().collect();
+        let options = m.options_type();
+        let with = m.with_options();
+        // Options with no field today: nothing reads them yet.
+        let unused = optional.is_empty().then(|| quote! { let _ = options; });
+        // The raw method's arguments, in its order: the required ones by name, the optional
+        // ones from the options.
+        let raw_args = m.params.iter().map(|(n, _)| {
+            optional
+                .iter()
+                .find(|o| o.name == n)
+                .map_or_else(|| quote! { #n }, |o| o.pass.clone())
+        });
+        let with_doc = format!(
+            "[`Self::{name}`], with the operation's optional parameters in \
+             [`{options}`](crate::options::{options})."
+        );
         // The session id (for the span) and the plain string arguments and body fields (checked
         // before anything is sent, masked in the span, scrubbed from error text) are named
         // to the call.
-        let request_id = params
+        let request_id = required
             .iter()
             .find(|(_, t)| is_ref_to(t, "RequestId"))
             .map_or(quote! { None }, |(n, _)| quote! { Some(#n) });
-        let has_body = params.iter().any(|(n, _)| n == "body");
-        let strings = params
+        let has_body = required.iter().any(|(n, _)| n == "body");
+        let strings = required
             .iter()
             .filter(|(_, t)| is_ref_to(t, "str"))
             .map(|(n, _)| {
@@ -54,18 +129,29 @@ pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStrea
             Target::Async => quote! {
                 #(#docs)*
                 pub async fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
+                    self.#with(#(#args,)* &crate::options::#options::new()).await
+                }
+
+                #[doc = #with_doc]
+                pub async fn #with #generics (&'a self, #(#decls,)* options: &'a crate::options::#options) -> ::std::result::Result<#success, Error> {
+                    #unused
                     let args = crate::call::Args { request_id: #request_id, strings: &[#(#strings),*] };
                     // Boxed: progenitor's future is large, and moving it with every poll
                     // of the caller's would cost more than one allocation. Made again only
                     // when the call is retried.
                     let raw = self.raw(&super::OPERATIONS[#index]);
-                    self.call(&raw, args, || Box::pin(raw.#name(#(#args),*))).await
+                    self.call(&raw, args, || Box::pin(raw.#name(#(#raw_args),*))).await
                 }
             },
             Target::Blocking => quote! {
                 #(#docs)*
                 pub fn #name #generics (&'a self, #(#decls),*) -> ::std::result::Result<#success, Error> {
                     self.block_on(self.inner.#name(#(#args),*))
+                }
+
+                #[doc = #with_doc]
+                pub fn #with #generics (&'a self, #(#decls,)* options: &'a crate::options::#options) -> ::std::result::Result<#success, Error> {
+                    self.block_on(self.inner.#with(#(#args,)* options))
                 }
             },
             // The command line calls the async client; it has no facade of its own.
@@ -80,6 +166,83 @@ pub(crate) fn facade_tokens(methods: &[RawMethod], target: Target) -> TokenStrea
             #(#fns)*
         }
     }
+}
+
+/// `otp_client::options`: one type per operation with its optional parameters, each a field
+/// that is `None` unless set. `#[non_exhaustive]`: a parameter the spec adds is a field more,
+/// and code that builds the options with `new()` and the setters compiles unchanged.
+pub(crate) fn options_tokens(spec: &Spec, methods: &[RawMethod]) -> TokenStream {
+    let operations = spec.operations();
+    let types = methods.iter().map(|m| {
+        let op = &operations[m.index];
+        let ty = m.options_type();
+        let optional: Vec<_> = m.optional().collect();
+        let doc = format!(
+            "The optional parameters of `{}` ([`Client::{}`](crate::Client::{})){}. Build it \
+             with `new()` and its setters: a parameter a newer spec adds is one more field and \
+             setter, and code that builds it this way compiles unchanged.",
+            op.id,
+            m.with_options(),
+            m.with_options(),
+            if optional.is_empty() {
+                ": none today"
+            } else {
+                ""
+            },
+        );
+        let fields = optional.iter().map(|o| {
+            let (name, field) = (o.name, &o.field);
+            let described = spec_parameter_description(op, &name.to_string());
+            quote! {
+                #[doc = #described]
+                pub #name: ::std::option::Option<#field>,
+            }
+        });
+        let setters = optional.iter().map(|o| {
+            let (name, field) = (o.name, &o.field);
+            let doc = format!("Sets `{name}`.");
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, value: impl ::std::convert::Into<#field>) -> Self {
+                    self.#name = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }
+        });
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, Default, PartialEq)]
+            #[non_exhaustive]
+            pub struct #ty {
+                #(#fields)*
+            }
+
+            impl #ty {
+                /// No optional parameter set.
+                pub fn new() -> Self {
+                    Self::default()
+                }
+
+                #(#setters)*
+            }
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use crate::{types, RequestId};
+
+        #(#types)*
+    }
+}
+
+/// The spec's description of the parameter whose Rust name is `rust`.
+fn spec_parameter_description(op: &Operation, rust: &str) -> String {
+    op.parameter_descriptions
+        .iter()
+        .find(|(name, _)| name.to_snake_case() == rust)
+        .map(|(_, d)| d.clone())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| format!("The `{rust}` parameter."))
 }
 
 /// Every operation method of progenitor's client, in the spec's order; an error when one

@@ -417,11 +417,7 @@ mod tests {
 
     #[test]
     fn every_operation_of_the_bundled_spec_loses_its_header_map_and_header_copy() {
-        let spec = otp_spec::Spec::load(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../openapi/otp-handler.yaml"
-        ))
-        .unwrap();
+        let spec = otp_spec::Spec::bundled();
         let mut file: syn::File =
             syn::parse2(crate::progenitor_tokens(&spec, crate::Options::default()).unwrap())
                 .unwrap();

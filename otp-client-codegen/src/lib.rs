@@ -18,6 +18,7 @@
 
 mod cli;
 mod compat;
+mod constructors;
 mod error;
 mod facade;
 mod lean;
@@ -36,9 +37,9 @@ pub use compat::{Missing, check_compatibility};
 pub use error::CodegenError;
 pub use open_enum::{EXTENSIBLE_ENUM_EXTENSION, OpenEnum, open_enums};
 pub use otp_spec::{
-    BodyProperty, CRATE_SPEC_FILE, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation,
-    SDK_NOTE_EXTENSION, SPEC_COPY_FILE, SPEC_ENV, Spec, SpecError, WIDGET_EXTENSION,
-    WidgetExposure,
+    BodyProperty, CRATE_SPEC_FILE, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, OVERLAY_ENV,
+    Operation, Overlay, SDK_NOTE_EXTENSION, SPEC_COPY_FILE, SPEC_ENV, Spec, SpecError,
+    WIDGET_EXTENSION, WidgetExposure,
 };
 
 /// What to generate.
@@ -148,6 +149,7 @@ pub fn generate_with(
                 })
                 .collect::<Vec<_>>();
             let facade = facade::facade_tokens(&methods, target);
+            let options = facade::options_tokens(spec, &methods);
             let schemas = schemas::schemas_tokens(spec, &raw_file);
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
@@ -167,6 +169,10 @@ pub fn generate_with(
                 }
                 mod facade {
                     #facade
+                }
+                /// Each operation's optional parameters.
+                pub mod options {
+                    #options
                 }
                 /// Every operation of the spec, in its order: what the client checks each
                 /// request against before sending it.
@@ -204,6 +210,7 @@ fn raw_client(spec: &Spec, options: Options) -> Result<syn::File, CodegenError> 
         message: format!("progenitor's output does not parse: {e}"),
     })?;
     lean::lean(&mut file);
+    constructors::constructors(&mut file);
     Ok(file)
 }
 
@@ -398,12 +405,17 @@ pub fn build(target: Target) {
 
 fn build_target(target: Target) -> Result<(), CodegenError> {
     let out_dir = out_dir();
-    let spec_path = match target {
-        Target::Async => otp_spec::overriding_or_bundled_spec()?,
+    let spec = match target {
+        Target::Async => {
+            let (spec, copy) = otp_spec::build_spec(&out_dir)?;
+            println!("cargo::metadata=spec={}", copy.display());
+            spec
+        }
         // Cargo does not watch the `DEP_*` variables it sets; the `rerun-if-changed` on the
-        // copy in otp-client's `OUT_DIR` reruns this when otp-client generates from another spec.
+        // merged spec in otp-client's `OUT_DIR` reruns this when otp-client generates from
+        // another spec or overlay.
         Target::Blocking | Target::Cli => {
-            PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
+            let path = PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
                 CodegenError::Spec(otp_spec::SpecError::Override {
                     message: format!(
                         "{} must depend on otp-client directly, of the same release: its \
@@ -413,19 +425,32 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
                         target.crate_name()
                     ),
                 })
-            })?)
+            })?);
+            println!("cargo::rerun-if-changed={}", path.display());
+            Spec::load(&path)?
         }
     };
-    println!("cargo::rerun-if-changed={}", spec_path.display());
-    let spec = Spec::load(&spec_path)?;
     check_compatibility(&spec)?;
+    if target == Target::Async {
+        for op in spec.operations().iter().filter(|op| op.widget.is_none()) {
+            println!("cargo::warning={}", unexposed_warning(&op.id));
+        }
+    }
     let generated = generate_with(&spec, target, Options::from_features())?;
     write(&out_dir.join(target.file_name()), &generated.code)?;
-    if target == Target::Async {
-        let copy = otp_spec::copy_spec(&spec_path, &out_dir)?;
-        println!("cargo::metadata=spec={}", copy.display());
-    }
     Ok(())
+}
+
+/// What the build says of an operation no overlay marks with `x-widget`: the widget back end
+/// keeps it closed, and the overlay line that would open it.
+pub fn unexposed_warning(operation_id: &str) -> String {
+    format!(
+        "operation `{operation_id}` is not exposed by the widget back end: no overlay marks it \
+         `x-widget`. To serve it to browsers, add to an overlay named by {}: \
+         `- target: \"$.paths.*[?@.operationId == '{operation_id}']\"` with \
+         `update: {{ x-widget: browser }}`",
+        otp_spec::OVERLAY_ENV
+    )
 }
 
 fn out_dir() -> PathBuf {

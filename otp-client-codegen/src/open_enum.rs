@@ -1,9 +1,11 @@
 //! Extensible string enums.
 //!
 //! progenitor turns a string `enum` into a closed Rust enum, and one value the vendor adds
-//! later then fails the whole response. A schema marked `x-extensible-enum: true` is
-//! generated here instead, as an enum with one variant per listed value plus
-//! `Unknown(String)`, and progenitor is told to use it in place of its own.
+//! later then fails the whole response. Every string enum under `components/schemas` is
+//! generated here instead, marked or not (the vendor's file marks none), as a
+//! `#[non_exhaustive]` enum with one variant per listed value plus `Unknown(String)`, and
+//! progenitor is told to use it in place of its own: a value the service adds decodes, and a
+//! value the spec adds is a compatible change for code that matches on the enum.
 
 use heck::ToUpperCamelCase;
 use openapiv3::{ReferenceOr, SchemaKind, Type};
@@ -30,7 +32,7 @@ pub struct OpenEnum {
     pub examples: Vec<Option<(Option<String>, u16)>>,
 }
 
-/// Every schema of the spec marked `x-extensible-enum: true`.
+/// Every string enum under the spec's `components/schemas`.
 pub fn open_enums(spec: &Spec) -> Vec<OpenEnum> {
     let Some(components) = spec.openapi().components.as_ref() else {
         return Vec::new();
@@ -42,14 +44,13 @@ pub fn open_enums(spec: &Spec) -> Vec<OpenEnum> {
             let ReferenceOr::Item(schema) = schema else {
                 return None;
             };
-            let marked = schema.schema_data.extensions.get(EXTENSIBLE_ENUM_EXTENSION);
-            if marked.and_then(|v| v.as_bool()) != Some(true) {
-                return None;
-            }
             let SchemaKind::Type(Type::String(s)) = &schema.schema_kind else {
                 return None;
             };
             let values: Vec<String> = s.enumeration.iter().flatten().cloned().collect();
+            if values.is_empty() {
+                return None;
+            }
             Some(OpenEnum {
                 name: name.clone(),
                 description: schema.schema_data.description.clone(),

@@ -77,6 +77,14 @@ pub mod types {
     pub use crate::generated::raw::types::*;
 }
 
+/// Each operation's optional parameters: `GetStatusOptions` for
+/// [`Client::get_status_with`], and so on. Every operation has one, with no field where the
+/// spec gives it no optional parameter: a parameter a newer spec adds is a field more, and
+/// code that builds the options with `new()` and the setters compiles unchanged.
+pub mod options {
+    pub use crate::generated::options::*;
+}
+
 /// What `otp-client-blocking` needs of this crate's internals; not part of the API.
 #[doc(hidden)]
 pub mod __blocking {

@@ -29,15 +29,21 @@ mod error;
 pub mod fidelity;
 mod locate;
 mod model;
+mod overlay;
 mod resolve;
 
 pub use error::SpecError;
 pub use locate::{
-    CRATE_SPEC_FILE, SPEC_COPY_FILE, SPEC_ENV, build_spec_copy, copy_spec,
+    CRATE_SPEC_FILE, SPEC_COPY_FILE, SPEC_ENV, build_spec, build_spec_copy,
     overriding_or_bundled_spec,
 };
 pub use model::{
-    BodyProperty, EXTENSIBLE_ENUM_EXTENSION, LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION,
-    Operation, SDK_NOTE_EXTENSION, Spec, WIDGET_EXTENSION, WidgetExposure,
+    BUNDLED_SPEC, BUNDLED_SPEC_NAME, BodyProperty, EXTENSIBLE_ENUM_EXTENSION,
+    LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation, Overlaid, SDK_NOTE_EXTENSION,
+    Spec, WIDGET_EXTENSION, WidgetExposure,
+};
+pub use overlay::{
+    BUNDLED_OVERLAY, BUNDLED_OVERLAY_NAME, OVERLAY_ENV, Overlay, Unmatched, user_overlay_paths,
+    user_overlays,
 };
 pub use resolve::resolve;

@@ -8,6 +8,7 @@ use heck::ToSnakeCase;
 use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
 
 use crate::SpecError;
+use crate::overlay::{Overlay, Unmatched};
 use crate::resolve;
 
 /// The vendor extension that marks an extensible enum.
@@ -54,6 +55,23 @@ pub struct Spec {
     openapi: OpenAPI,
 }
 
+/// The vendor's file as this SDK bundles it, before any overlay.
+pub const BUNDLED_SPEC: &str = include_str!("../openapi.yaml");
+
+/// The bundled spec's name in messages.
+pub const BUNDLED_SPEC_NAME: &str = "otp-handler.yaml (bundled)";
+
+/// What [`Spec::load_overlaid`] gives.
+#[derive(Debug, Clone)]
+pub struct Overlaid {
+    /// The merged document, parsed and checked.
+    pub spec: Spec,
+    /// The merged document's text.
+    pub text: String,
+    /// The overlays' actions that selected nothing in the vendor's file.
+    pub unmatched: Vec<Unmatched>,
+}
+
 /// One operation of the spec, as the generators and checks see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
@@ -83,6 +101,8 @@ pub struct Operation {
     pub description: String,
     /// The parameters: (name as the spec spells it, `path`, `query`, `header` or `cookie`).
     pub parameters: Vec<(String, String)>,
+    /// The names of the parameters the spec requires (every path parameter).
+    pub required_parameters: Vec<String>,
     /// Each parameter's description, by name.
     pub parameter_descriptions: Vec<(String, String)>,
     /// The properties of the JSON request body, in the schema's order.
@@ -145,6 +165,52 @@ impl Spec {
         let spec = Self { path, openapi };
         spec.check()?;
         Ok(spec)
+    }
+
+    /// Reads the vendor's spec at `path` and applies `overlays` to it, in order: the document
+    /// as the build sees it. Returns the spec, the merged document's text (what a build
+    /// bundles and the contract tools read) and the overlays' actions that selected nothing.
+    pub fn load_overlaid(
+        path: impl AsRef<Path>,
+        overlays: &[Overlay],
+    ) -> Result<Overlaid, SpecError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse_overlaid(path, &text, overlays)
+    }
+
+    /// [`Spec::load_overlaid`] for a spec held in memory; `path` is only used in messages.
+    pub fn parse_overlaid(
+        path: impl AsRef<Path>,
+        text: &str,
+        overlays: &[Overlay],
+    ) -> Result<Overlaid, SpecError> {
+        let path = path.as_ref();
+        let parse_error = |e: serde_yaml::Error| SpecError::Parse {
+            path: path.to_path_buf(),
+            location: e.location().map(|l| (l.line(), l.column())),
+            message: e.to_string(),
+        };
+        let mut doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;
+        let unmatched = overlays.iter().flat_map(|o| o.apply(&mut doc)).collect();
+        let merged = serde_yaml::to_string(&doc).map_err(parse_error)?;
+        let spec = Self::parse(path, &merged)?;
+        Ok(Overlaid {
+            spec,
+            text: merged,
+            unmatched,
+        })
+    }
+
+    /// The bundled vendor spec with the bundled overlay: what a build without
+    /// `OTP_HANDLER_SPEC` or `OTP_HANDLER_OVERLAY` generates from.
+    pub fn bundled() -> Self {
+        Self::parse_overlaid(BUNDLED_SPEC_NAME, BUNDLED_SPEC, &[Overlay::bundled()])
+            .expect("the bundled spec and overlay are checked by this crate's tests")
+            .spec
     }
 
     /// The spec's path.
@@ -412,6 +478,14 @@ impl Spec {
                         )
                     })
                     .unzip();
+                let required_parameters = op
+                    .parameters
+                    .iter()
+                    .filter_map(|p| self.resolve_parameter(p))
+                    .map(|p| p.parameter_data_ref())
+                    .filter(|data| data.required)
+                    .map(|data| data.name.clone())
+                    .collect();
                 let success = self
                     .response_schema(op, |n| (200..300).contains(&n))
                     .map(|(n, schema)| (n, schema_name(schema).unwrap_or_default().to_string()));
@@ -434,6 +508,7 @@ impl Spec {
                         .map(str::to_string),
                     error_decodes_as_success: self.error_decodes_as_success(op),
                     parameters,
+                    required_parameters,
                     success,
                     method_name: id.to_snake_case(),
                     id,

@@ -69,11 +69,10 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let body = ErrorResponse {
-            type_: Some(self.kind),
-            message: Some(self.message),
-            http_status: Some(self.status.as_u16().into()),
-        };
+        let body = ErrorResponse::new()
+            .type_(self.kind)
+            .message(self.message)
+            .http_status(self.status.as_u16());
         let mut response = (self.status, Json(body)).into_response();
         if let Some(wait) = self.retry_after {
             let seconds = wait

@@ -398,10 +398,7 @@ async fn send(
     let charged = s
         .admit_send(ip, &target, body.captcha_token.as_deref())
         .await?;
-    let request = OtpHandlerSendRequestDto {
-        widget_id: body.widget_id,
-        recipient: target.e164.clone(),
-    };
+    let request = OtpHandlerSendRequestDto::new(target.e164.clone(), body.widget_id);
     let result = s.client.send(&request).await;
     match &result {
         Ok(_) => crate::metrics::sent(target.region.as_deref()),

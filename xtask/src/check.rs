@@ -10,7 +10,7 @@ use similar::TextDiff;
 use crate::{docs, paths};
 
 pub fn generate() -> Result<()> {
-    let spec = Spec::load(paths::spec())?;
+    let spec = paths::load_spec()?;
     otp_client_codegen::check_compatibility(&spec)?;
     let dir = paths::root().join("generated");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -25,7 +25,7 @@ pub fn generate() -> Result<()> {
 }
 
 pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
-    let spec = Spec::load(paths::spec())?;
+    let spec = paths::load_spec()?;
     let generated = Target::ALL
         .into_iter()
         .map(|target| Ok((target, generate_code(&spec, target)?)))
@@ -39,6 +39,7 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
     );
     failures.extend(undecided_widget_exposure(&spec));
     failures.extend(spec_copies());
+    failures.extend(vendor_file_extensions());
     failures.extend(snapshots(&generated));
     failures.extend(operations_in_every_client(&spec, &generated));
     failures.extend(exception_texts(&spec));
@@ -67,13 +68,60 @@ fn undecided_widget_exposure(spec: &Spec) -> Vec<String> {
         .map(|op| {
             format!(
                 "{}: decide whether the widget back end exposes it: give it `{}: browser` or \
-                 `{}: server-only` in the spec",
+                 `{}: server-only` in openapi/otp-handler.overlay.yaml",
                 op.id,
                 otp_client_codegen::WIDGET_EXTENSION,
                 otp_client_codegen::WIDGET_EXTENSION
             )
         })
         .collect()
+}
+
+/// The vendor's file stays as the vendor's docs define it: none of this project's `x-` marks
+/// (the vendor writes none), which belong in the overlay.
+fn vendor_file_extensions() -> Vec<String> {
+    let path = paths::spec();
+    let doc: serde_yaml::Value = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_yaml::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(doc) => doc,
+        Err(e) => return vec![format!("{}: {e}", path.display())],
+    };
+    let mut found = Vec::new();
+    extensions_in(&doc, "$", &mut found);
+    found
+        .into_iter()
+        .map(|at| {
+            format!(
+                "{}: `{at}` is an extension the vendor's file does not carry: move it to \
+                 openapi/otp-handler.overlay.yaml",
+                path.display()
+            )
+        })
+        .collect()
+}
+
+fn extensions_in(value: &serde_yaml::Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, child) in map {
+                let key = key.as_str().unwrap_or("?");
+                let here = format!("{at}.{key}");
+                if key.starts_with("x-") {
+                    found.push(here);
+                } else {
+                    extensions_in(child, &here, found);
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (i, child) in items.iter().enumerate() {
+                extensions_in(child, &format!("{at}[{i}]"), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Each client crate packages the spec; its copy must be the spec.

@@ -15,6 +15,18 @@ pub fn spec() -> PathBuf {
     root().join("openapi").join("otp-handler.yaml")
 }
 
+/// The overlay: what this project knows about the API beyond the vendor's file.
+pub fn overlay() -> PathBuf {
+    root().join("openapi").join("otp-handler.overlay.yaml")
+}
+
+/// The vendor's spec with the overlay applied, as a build without `OTP_HANDLER_SPEC` or
+/// `OTP_HANDLER_OVERLAY` sees it.
+pub fn load_spec() -> anyhow::Result<otp_client_codegen::Spec> {
+    let overlay = otp_client_codegen::Overlay::load(&overlay())?;
+    Ok(otp_client_codegen::Spec::load_overlaid(spec(), &[overlay])?.spec)
+}
+
 /// The committed snapshot of a target's generated code.
 pub fn snapshot(target: Target) -> PathBuf {
     root().join("generated").join(target.file_name())

@@ -75,10 +75,7 @@ impl Client {
         recipient: impl Into<String>,
     ) -> Result<Verification, Error> {
         let recipient = recipient.into();
-        let body = OtpHandlerSendRequestDto {
-            widget_id,
-            recipient,
-        };
+        let body = OtpHandlerSendRequestDto::new(recipient, widget_id);
         let sent = self.send(&body).await?;
         Ok(self.resume_verification(sent.request_id, body.recipient))
     }
@@ -240,9 +237,7 @@ impl Verification {
     /// [`next_step`](Error::next_step) is [`NextStep::AskCodeAgain`], with the attempts
     /// left (read from the channel when the service's error does not say).
     pub async fn check_code(&self, code: &str) -> Result<(), Error> {
-        let body = OtpHandlerCheckCodeRequestDto {
-            code: code.to_string(),
-        };
+        let body = OtpHandlerCheckCodeRequestDto::new(code);
         let result = match self.client.check_code(&self.request_id, &body).await {
             Ok(status) if status.success => Ok(()),
             Ok(_) => Err(Error::new(ErrorKind::NotConfirmed).with_operation(ops::CHECK_CODE)),

@@ -161,10 +161,10 @@ async fn posts_are_not_retried_once_the_server_may_have_seen_them() {
             .await;
         let client = async_client(&base_url(&server));
         let err = client
-            .send(&otp_client::types::OtpHandlerSendRequestDto {
-                widget_id: WIDGET_ID.parse().unwrap(),
-                recipient: RECIPIENT.into(),
-            })
+            .send(&otp_client::types::OtpHandlerSendRequestDto::new(
+                RECIPIENT,
+                WIDGET_ID.parse::<uuid::Uuid>().unwrap(),
+            ))
             .await
             .unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
@@ -176,7 +176,7 @@ async fn posts_are_not_retried_once_the_server_may_have_seen_them() {
         let err = client
             .check_code(
                 &Args::default().request_id(),
-                &otp_client::types::OtpHandlerCheckCodeRequestDto { code: CODE.into() },
+                &otp_client::types::OtpHandlerCheckCodeRequestDto::new(CODE),
             )
             .await
             .unwrap_err();
@@ -225,10 +225,10 @@ async fn a_post_is_retried_when_the_connection_could_not_be_opened() {
         .retry(policy)
         .build()
         .unwrap();
-    let body = otp_client::types::OtpHandlerSendRequestDto {
-        widget_id: WIDGET_ID.parse().unwrap(),
-        recipient: RECIPIENT.into(),
-    };
+    let body = otp_client::types::OtpHandlerSendRequestDto::new(
+        RECIPIENT,
+        WIDGET_ID.parse::<uuid::Uuid>().unwrap(),
+    );
     let mut sent = None;
     for _ in 0..5 {
         // Full jitter may pick a short wait; the deadline-bounded policy is tried again.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use otp_client_codegen::Spec;
+use otp_client_codegen::{Overlay, Spec};
 
 /// Why a side could not be loaded; always said in one line.
 #[derive(Debug)]
@@ -26,7 +26,9 @@ const SPEC_IN_REPO: &str = "openapi/otp-handler.yaml";
 pub fn load(arg: &str, root: &Path) -> Result<(Spec, String), InputError> {
     let path = PathBuf::from(arg);
     if path.is_file() {
-        let spec = Spec::load(&path).map_err(|e| InputError(one_line(&e.to_string())))?;
+        let spec = Spec::load_overlaid(&path, &overlays()?)
+            .map_err(|e| InputError(one_line(&e.to_string())))?
+            .spec;
         return Ok((spec, arg.to_string()));
     }
     let looks_like_file = arg.contains('/') && !arg.contains(':')
@@ -53,8 +55,18 @@ pub fn load(arg: &str, root: &Path) -> Result<(Spec, String), InputError> {
     }
     let text = String::from_utf8_lossy(&output.stdout);
     let label = format!("{arg}:{SPEC_IN_REPO}");
-    let spec = Spec::parse(&label, &text).map_err(|e| InputError(one_line(&e.to_string())))?;
+    let spec = Spec::parse_overlaid(&label, &text, &overlays()?)
+        .map_err(|e| InputError(one_line(&e.to_string())))?
+        .spec;
     Ok((spec, label))
+}
+
+/// The overlays a build applies: the bundled one, then the user's (`OTP_HANDLER_OVERLAY`).
+/// Both sides are compared as the build sees them.
+fn overlays() -> Result<Vec<Overlay>, InputError> {
+    let mut overlays = vec![Overlay::bundled()];
+    overlays.extend(otp_spec::user_overlays().map_err(|e| InputError(one_line(&e.to_string())))?);
+    Ok(overlays)
 }
 
 fn revision_exists(rev: &str, root: &Path) -> bool {

@@ -8,8 +8,6 @@ pub mod nginx;
 pub mod recording;
 pub mod redis;
 
-use std::path::PathBuf;
-
 use otp_client::types::{OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
 use otp_client::{Error, RequestId};
 use otp_client_codegen::{Operation, Spec};
@@ -28,8 +26,7 @@ pub fn id() -> RequestId {
 
 /// The spec, loaded the way the build loads it.
 pub fn spec() -> Spec {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/otp-handler.yaml");
-    Spec::load(path).expect("the spec loads")
+    Spec::parse("otp_client::SPEC", otp_client::SPEC).expect("the spec loads")
 }
 
 pub fn operations() -> Vec<Operation> {
@@ -123,18 +120,13 @@ pub trait BodyOf {
 
 impl BodyOf for OtpHandlerSendRequestDto {
     fn of(a: &Args) -> Self {
-        Self {
-            widget_id: a.widget_id(),
-            recipient: a.recipient.clone(),
-        }
+        Self::new(a.recipient.clone(), a.widget_id())
     }
 }
 
 impl BodyOf for OtpHandlerCheckCodeRequestDto {
     fn of(a: &Args) -> Self {
-        Self {
-            code: a.code.clone(),
-        }
+        Self::new(a.code.clone())
     }
 }
 
