@@ -69,7 +69,7 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
             pub type_: ::std::option::Option<crate::types::ExceptionType>,
         }
         ///`OtpHandlerCheckCodeRequestDto`
-        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
         #[non_exhaustive]
         pub struct OtpHandlerCheckCodeRequestDto {
             ///The code the user entered.
@@ -140,7 +140,7 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
         ///`OtpHandlerSendRequestDto`
-        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
         #[non_exhaustive]
         pub struct OtpHandlerSendRequestDto {
             ///The phone number (номер телефона).
@@ -453,6 +453,21 @@ as seconds (300: five minutes), and so should a caller until the vendor says.
                 Self {
                     request_id: request_id.into(),
                 }
+            }
+        }
+        impl ::std::fmt::Debug for OtpHandlerCheckCodeRequestDto {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("OtpHandlerCheckCodeRequestDto")
+                    .field("code", &crate::mask::MaskedDebug(&self.code))
+                    .finish()
+            }
+        }
+        impl ::std::fmt::Debug for OtpHandlerSendRequestDto {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("OtpHandlerSendRequestDto")
+                    .field("recipient", &crate::mask::MaskedDebug(&self.recipient))
+                    .field("widget_id", &self.widget_id)
+                    .finish()
             }
         }
     }

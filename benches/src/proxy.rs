@@ -80,10 +80,16 @@ pub fn widget(
     otp_widget::WidgetBackend::builder(client, widgets.iter().copied())
         .session_secret(SESSION_SECRET)
         .secure_cookie(false)
-        .per_ip_request_limit(per_ip_limit.then_some((u32::MAX, Duration::from_secs(60))))
+        .per_ip_request_limit(
+            per_ip_limit.then_some(otp_widget::Limit::new(u32::MAX, Duration::from_secs(60))),
+        )
         // Every benchmark browser has one address: the caps on held long-polls are raised
         // past what the long-poll bench holds.
-        .max_long_polls(usize::MAX, usize::MAX)
+        .max_long_polls(otp_widget::LongPollCaps {
+            per_client: usize::MAX,
+            per_session: usize::MAX,
+            total: usize::MAX,
+        })
         .build()
         .unwrap()
         .router()

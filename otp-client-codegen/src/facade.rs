@@ -376,7 +376,10 @@ pub(crate) fn generated_types(raw: &syn::File) -> &[Item] {
 
 /// The Rust fields of `op`'s body type that carry the spec's required string properties, as
 /// the generated type names them (its `#[serde(rename)]` says which property each field is).
-fn body_string_fields(op: &Operation, types: &[Item]) -> Result<Vec<syn::Ident>, String> {
+pub(crate) fn body_string_fields(
+    op: &Operation,
+    types: &[Item],
+) -> Result<Vec<syn::Ident>, String> {
     let Some(schema) = &op.body_schema else {
         return Ok(Vec::new());
     };

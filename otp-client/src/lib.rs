@@ -43,6 +43,7 @@ pub use builder::{ClientBuilder, Environment};
 pub use client::Client;
 pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};
 pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Verified};
+pub use generated::OperationId;
 pub use mask::mask_phone;
 pub use phone::{InvalidPhone, Phone};
 pub use request_id::{InvalidRequestId, RequestId};

@@ -35,6 +35,16 @@ impl std::fmt::Display for MaskedPhone<'_> {
     }
 }
 
+/// A secret field of a generated request body (a phone number, a code), as its `Debug` prints
+/// it: quoted, and masked as [`mask_phone`] masks (a code, shorter, is `***` whole).
+pub(crate) struct MaskedDebug<'a>(pub &'a str);
+
+impl std::fmt::Debug for MaskedDebug<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"", MaskedPhone(self.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::mask_phone;

@@ -410,7 +410,12 @@ fn merge(target: &mut Value, update: &Value) {
 fn merge_mapping(target: &mut Mapping, update: &Mapping) {
     for (key, value) in update {
         match target.get_mut(key) {
-            Some(existing) if existing.is_mapping() && value.is_mapping() => merge(existing, value),
+            Some(existing)
+                if (existing.is_mapping() && value.is_mapping())
+                    || (existing.is_sequence() && value.is_sequence()) =>
+            {
+                merge(existing, value)
+            }
             _ => {
                 target.insert(key.clone(), value.clone());
             }

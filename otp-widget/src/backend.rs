@@ -7,9 +7,18 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderValue;
 
-use crate::client_ip::{ClientIpResolver, TrustedProxies, resolver};
+use crate::guard::captcha::CaptchaGate;
+use crate::guard::client_ip::{ClientIpResolver, TrustedProxies, resolver};
+use crate::guard::long_polls::LongPolls;
+use crate::guard::origin::OriginCheck;
+use crate::guard::request_limit::RequestLimit;
+use crate::guard::send_limits::{SendLimitSettings, SendLimits};
+use crate::guard::session::{SessionBinding, SessionKey};
+use crate::keys::Keys;
+use crate::numbers::Numbers;
 use crate::quota::{MemoryStore, QuotaStore};
-use crate::{Captcha, routes};
+use crate::state::{AppState, WidgetState};
+use crate::{Captcha, DEFAULTS, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit, routes};
 
 /// The widget back end: the routes the vendor's browser widget calls, forwarding each to
 /// the service with the server's token. See the [crate docs](crate) for what it serves.
@@ -23,7 +32,7 @@ use crate::{Captcha, routes};
 /// ```
 #[derive(Clone)]
 pub struct WidgetBackend {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) state: AppState,
     cors: Vec<HeaderValue>,
     body_limit: usize,
     body_timeout: Duration,
@@ -32,46 +41,14 @@ pub struct WidgetBackend {
 impl fmt::Debug for WidgetBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WidgetBackend")
-            .field("client", &self.shared.client)
-            .field("captcha", &self.shared.captcha)
-            .field("limits", &self.shared.limits)
-            .field("expose_complete", &self.shared.expose_complete)
+            .field("client", &self.state.client)
+            .field("captcha", &self.state.captcha.captcha())
+            .field("limits", self.state.sends.settings())
+            .field("expose_complete", &self.state.expose_complete)
             .field("cors", &self.cors)
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
-}
-
-/// What the handlers share.
-pub(crate) struct Shared {
-    pub(crate) client: otp_client::Client,
-    pub(crate) captcha: Option<Captcha>,
-    pub(crate) captcha_http: reqwest::Client,
-    pub(crate) limits: crate::spend::SendLimits,
-    pub(crate) request_limit: Option<(u32, Duration)>,
-    pub(crate) store: Arc<dyn QuotaStore>,
-    /// Where the per-IP request limit counts: apart from `store`, so that requests from
-    /// many addresses, which cost nothing to send, cannot push its counts out.
-    pub(crate) request_store: Arc<dyn QuotaStore>,
-    pub(crate) client_ip: ClientIpResolver,
-    pub(crate) key_prefix: String,
-    pub(crate) expose_complete: bool,
-    /// The widgets the browser may name; any other is refused before anything is counted.
-    pub(crate) widgets: Vec<uuid::Uuid>,
-    /// Where a number written without `+` is read as written (ISO 3166-1 alpha-2).
-    pub(crate) region: String,
-    /// Numbers taken as written though no numbering plan has them (tests' scenario numbers).
-    pub(crate) test_numbers: Vec<String>,
-    /// The longest `Retry-After` passed on to a browser.
-    pub(crate) max_retry_after: Duration,
-    /// What binds a session to the browser that started it.
-    pub(crate) session_key: crate::session::SessionKey,
-    /// Whether the session cookie is `Secure` (sent over https only).
-    pub(crate) secure_cookie: bool,
-    /// The long-polls held now.
-    pub(crate) held: crate::held::Held,
-    pub(crate) max_long_polls_per_client: usize,
-    pub(crate) max_long_polls: usize,
 }
 
 impl WidgetBackend {
@@ -83,28 +60,29 @@ impl WidgetBackend {
         client: otp_client::Client,
         widgets: impl IntoIterator<Item = uuid::Uuid>,
     ) -> WidgetBackendBuilder {
+        let d = &DEFAULTS;
         WidgetBackendBuilder {
             client,
             widgets: widgets.into_iter().collect(),
-            region: "RU".into(),
+            region: d.region.into(),
             test_numbers: Vec::new(),
-            max_retry_after: Duration::from_secs(600),
+            max_retry_after: d.max_retry_after,
             session_secret: None,
             secure_cookie: true,
-            body_timeout: Duration::from_secs(10),
-            max_long_polls_per_client: 4,
-            max_long_polls: 10_000,
+            body_timeout: d.body_timeout,
+            long_polls: d.long_polls,
+            ipv6: d.ipv6,
             captcha: None,
-            limits: crate::spend::SendLimits::default(),
-            request_limit: Some((300, Duration::from_secs(60))),
+            limits: SendLimitSettings::default(),
+            request_limit: Some(d.per_ip_requests),
             store: None,
             request_store: None,
             proxies: TrustedProxies::none(),
             client_ip: None,
             cors: Vec::new(),
-            body_limit: 8 * 1024,
+            body_limit: d.body_limit,
             expose_complete: true,
-            key_prefix: "otp-widget".into(),
+            key_prefix: d.key_prefix.into(),
         }
     }
 
@@ -117,7 +95,7 @@ impl WidgetBackend {
     /// [`RequestSpan`](crate::RequestSpan).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         routes::router(
-            self.shared.clone(),
+            self.state.clone(),
             &self.cors,
             self.body_limit,
             self.body_timeout,
@@ -128,9 +106,7 @@ impl WidgetBackend {
     /// session your own server started (the router sets it itself on its `send`'s answer).
     /// Without it a browser's session routes answer `SessionNotFoundException`.
     pub fn session_cookie(&self, id: &otp_client::RequestId) -> HeaderValue {
-        self.shared
-            .session_key
-            .cookie(id, self.shared.secure_cookie)
+        self.state.sessions.cookie(id)
     }
 }
 
@@ -156,7 +132,8 @@ impl WidgetBackend {
 /// | [`session_secret`](Self::session_secret) | random per process (one replica) |
 /// | [`secure_cookie`](Self::secure_cookie) | yes |
 /// | [`body_timeout`](Self::body_timeout) | 10 s |
-/// | [`max_long_polls`](Self::max_long_polls) | 4 per client, 10,000 in all |
+/// | [`max_long_polls`](Self::max_long_polls) | 4 per client, 2 per session, 10,000 in all |
+/// | [`ipv6_aggregates`](Self::ipv6_aggregates) | a /56 gets 4, a /48 16 times a /64's limits |
 ///
 /// The widgets are the one setting without a default: [`WidgetBackend::builder`] takes them.
 #[must_use]
@@ -169,11 +146,11 @@ pub struct WidgetBackendBuilder {
     session_secret: Option<Vec<u8>>,
     secure_cookie: bool,
     body_timeout: Duration,
-    max_long_polls_per_client: usize,
-    max_long_polls: usize,
+    long_polls: LongPollCaps,
+    ipv6: Ipv6Aggregates,
     captcha: Option<Captcha>,
-    limits: crate::spend::SendLimits,
-    request_limit: Option<(u32, Duration)>,
+    limits: SendLimitSettings,
+    request_limit: Option<Limit>,
     store: Option<Arc<dyn QuotaStore>>,
     request_store: Option<Arc<dyn QuotaStore>>,
     proxies: TrustedProxies,
@@ -264,13 +241,21 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// How many long-polls one client (an IPv6 client by its /64) may have held at once
-    /// (4 by default: a page holds one or two), and how many in all (10,000); past either,
-    /// a long-poll is refused with 429 instead of holding a connection here and one to the
-    /// service.
-    pub fn max_long_polls(mut self, per_client: usize, total: usize) -> Self {
-        self.max_long_polls_per_client = per_client;
-        self.max_long_polls = total;
+    /// How many long-polls may be held at once: per client (an IPv6 client by its /64;
+    /// 4 by default: a page holds one or two), per session (2: its channel and its status;
+    /// a session's cookie works from any address, so a client cap alone lets one session
+    /// fill the total from many addresses) and in all (10,000). Past any, a long-poll is
+    /// refused with 429 instead of holding a connection here and one to the service.
+    pub fn max_long_polls(mut self, caps: LongPollCaps) -> Self {
+        self.long_polls = caps;
+        self
+    }
+
+    /// How IPv6 clients are grouped beyond their /64 for the free sends and the request
+    /// limit: a /56 gets 4 and a /48 16 times a /64's limits in all, by default (see
+    /// [`Ipv6Aggregates`]).
+    pub fn ipv6_aggregates(mut self, aggregates: Ipv6Aggregates) -> Self {
+        self.ipv6 = aggregates;
         self
     }
 
@@ -290,7 +275,7 @@ impl WidgetBackendBuilder {
     /// At most `sends` per phone number per `window` reach the service, and as many
     /// `resend`s per session; more are answered `RateLimitException` (429) with
     /// `Retry-After`. `None` turns the limit off.
-    pub fn per_phone_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+    pub fn per_phone_limit(mut self, limit: Option<Limit>) -> Self {
         self.limits.per_number = limit;
         self
     }
@@ -300,14 +285,14 @@ impl WidgetBackendBuilder {
     /// of the few ranges the attacker is paid for, each under a per-number limit; this stops
     /// it. By default 20 per hour per 8-digit range: far above what real users of one range
     /// do on one site. `None` turns it off.
-    pub fn per_range_limit(mut self, limit: Option<(usize, u32, Duration)>) -> Self {
+    pub fn per_range_limit(mut self, limit: Option<RangeLimit>) -> Self {
         self.limits.per_range = limit;
         self
     }
 
     /// At most `sends` per `window` to one country (1,000 per hour by default). `None` turns
     /// it off.
-    pub fn per_country_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+    pub fn per_country_limit(mut self, limit: Option<Limit>) -> Self {
         self.limits.per_country = limit;
         self
     }
@@ -315,7 +300,7 @@ impl WidgetBackendBuilder {
     /// At most `sends` per `window` in all, across every replica sharing the store: the
     /// circuit breaker on the bill (5,000 per day by default: set it from your traffic).
     /// Past it, every send is refused (429) until the window ends. `None` turns it off.
-    pub fn global_send_cap(mut self, limit: Option<(u32, Duration)>) -> Self {
+    pub fn global_send_cap(mut self, limit: Option<Limit>) -> Self {
         self.limits.global = limit;
         self
     }
@@ -335,7 +320,7 @@ impl WidgetBackendBuilder {
     /// At most this many requests per client IP per window, on every route (each spends
     /// the service's quota of your token); more are answered `RateLimitException` (429).
     /// `None` turns the limit off.
-    pub fn per_ip_request_limit(mut self, limit: Option<(u32, Duration)>) -> Self {
+    pub fn per_ip_request_limit(mut self, limit: Option<Limit>) -> Self {
         self.request_limit = limit;
         self
     }
@@ -426,8 +411,8 @@ impl WidgetBackendBuilder {
         }
         let session_key = match &self.session_secret {
             Some(secret) if secret.len() < 32 => return Err(BuildError::ShortSessionSecret),
-            Some(secret) => crate::session::SessionKey::from_secret(secret),
-            None => crate::session::SessionKey::random(),
+            Some(secret) => SessionKey::from_secret(secret),
+            None => SessionKey::random(),
         };
         if matches!(
             otp_client::Phone::parse_in("+79991234563", &self.region),
@@ -455,33 +440,45 @@ impl WidgetBackendBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(BuildError::CaptchaClient)?;
-        let shared = Shared {
+        let keys = Keys::new(self.key_prefix);
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        let request_store = self
+            .request_store
+            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        let max_wait = self.max_retry_after;
+        let state = WidgetState {
             client: self.client,
-            captcha: self.captcha,
-            captcha_http,
-            limits: self.limits,
-            request_limit: self.request_limit,
-            store: self
-                .store
-                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
-            request_store: self
-                .request_store
-                .unwrap_or_else(|| Arc::new(MemoryStore::default())),
             client_ip: self.client_ip.unwrap_or_else(|| resolver(self.proxies)),
-            key_prefix: self.key_prefix,
-            expose_complete: self.expose_complete,
-            widgets: self.widgets,
-            region: self.region,
-            test_numbers: self.test_numbers,
+            requests: RequestLimit::new(
+                self.request_limit,
+                self.ipv6,
+                request_store,
+                keys.clone(),
+                max_wait,
+            ),
+            origin: OriginCheck::new(cors.clone()),
+            captcha: CaptchaGate::new(
+                self.captcha,
+                self.ipv6,
+                captcha_http,
+                store.clone(),
+                keys.clone(),
+            ),
+            sends: SendLimits::new(self.limits, store, keys, max_wait),
+            long_polls: Arc::new(LongPolls::new(self.long_polls)),
+            sessions: SessionBinding::new(session_key, self.secure_cookie),
+            numbers: Numbers {
+                widgets: self.widgets,
+                region: self.region,
+                test_numbers: self.test_numbers,
+            },
             max_retry_after: self.max_retry_after,
-            session_key,
-            secure_cookie: self.secure_cookie,
-            held: crate::held::Held::default(),
-            max_long_polls_per_client: self.max_long_polls_per_client,
-            max_long_polls: self.max_long_polls,
+            expose_complete: self.expose_complete,
         };
         Ok(WidgetBackend {
-            shared: Arc::new(shared),
+            state: AppState(Arc::new(state)),
             cors,
             body_limit: self.body_limit,
             body_timeout: self.body_timeout,

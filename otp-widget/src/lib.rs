@@ -93,29 +93,32 @@
 
 mod backend;
 mod captcha;
-mod client_ip;
-mod gate;
-mod held;
+mod forward;
+mod guard;
+mod handlers;
+mod keys;
 mod metrics;
+mod numbers;
 #[cfg(feature = "aide")]
 mod openapi;
 mod quota;
-mod reply;
+mod refusal;
 mod routes;
 mod serve;
-mod session;
-mod spend;
+mod settings;
+mod state;
 mod trace;
 
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
-pub use client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
+pub use guard::client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
 #[cfg(feature = "aide")]
 pub use openapi::DocumentError;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};
 pub use serve::{ServeTimeouts, serve};
+pub use settings::{DEFAULTS, Defaults, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit};
 pub use trace::RequestSpan;
 
 /// The README's example, compiled as a doctest.

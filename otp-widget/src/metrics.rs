@@ -7,10 +7,8 @@
 //! | `otp_widget_refusals_total` | `reason`, `country` (where known) | requests refused, by why |
 //! | `otp_widget_captcha_checks_total` | `result` (`passed`, `refused`) | tokens asked of the provider |
 //!
-//! The refusal reasons: `unknown_widget`, `invalid_number`, `country_not_allowed`,
-//! `captcha`, `per_number_limit`, `per_range_limit`, `per_country_limit`, `global_send_cap`,
-//! `per_ip_limit`, `unknown_session`, `long_poll_cap`, `service_refused`, `store_failed`. A spike of
-//! `per_range_limit` or `country_not_allowed` is what SMS pumping looks like.
+//! The refusal reasons are `refusal::Reason`'s, counted once, where a refusal becomes the
+//! answer (the README lists them; a test checks the list against the enum).
 
 /// Counts a send let through to the service.
 pub(crate) fn sent(country: Option<&str>) {

@@ -57,7 +57,7 @@ impl WidgetBackend {
         let spec: Value = serde_yaml::from_str(otp_client::SPEC).map_err(|e| bad(&e))?;
         let prefix = prefix.trim_end_matches('/');
         let mut paths = Map::new();
-        for (&crate::routes::Operation { http, path, .. }, _) in crate::routes::served(&self.shared)
+        for (&crate::routes::Operation { http, path, .. }, _) in crate::routes::served(&self.state)
         {
             let Some(mut operation) = spec["paths"][path][http.to_lowercase()]
                 .as_object()

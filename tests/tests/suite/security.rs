@@ -948,6 +948,27 @@ async fn the_token_never_appears_in_debug() {
     );
 }
 
+/// The request bodies the spec gives a phone number or a code (the required string properties
+/// the client treats as secrets) print them masked, and their other fields as they are.
+#[test]
+fn generated_bodies_mask_the_phone_and_the_code_in_debug() {
+    use otp_client::types::{OtpHandlerCheckCodeRequestDto, OtpHandlerSendRequestDto};
+    let widget = uuid::Uuid::from_u128(0x1234_5678);
+    let send = format!("{:?}", OtpHandlerSendRequestDto::new(SECRET_PHONE, widget));
+    assert_eq!(leaks(&send), Vec::<&str>::new(), "{send}");
+    assert!(send.contains("+7999***0123"), "the phone, masked: {send}");
+    assert!(
+        send.contains(&widget.to_string()),
+        "the widget id, as it is: {send}"
+    );
+    let check = format!("{:?}", OtpHandlerCheckCodeRequestDto::new(SECRET_CODE));
+    assert_eq!(leaks(&check), Vec::<&str>::new(), "{check}");
+    assert!(check.contains(r#"code: "***""#), "{check}");
+    // Pretty-printed too.
+    let pretty = format!("{:#?}", OtpHandlerSendRequestDto::new(SECRET_PHONE, widget));
+    assert_eq!(leaks(&pretty), Vec::<&str>::new(), "{pretty}");
+}
+
 // --- The escape hatch for unlisted operations ------------------------------------------------
 
 /// `call_unlisted` on `which` client against `base_url`.

@@ -432,7 +432,9 @@ async fn the_routers_own_refusals_have_the_services_shape() {
 
 #[tokio::test]
 async fn the_per_phone_limit_answers_429_with_retry_after_before_the_service() {
-    let stack = stack(|b| b.per_phone_limit(Some((2, Duration::from_millis(700))))).await;
+    let stack =
+        stack(|b| b.per_phone_limit(Some(otp_widget::Limit::new(2, Duration::from_millis(700)))))
+            .await;
     let send_number = |phone: &'static str| send(&stack, phone, None, &[]);
     assert_eq!(send_number("+79990000001").await.0, 201);
     // The same number written another way is the same number.
@@ -747,7 +749,7 @@ async fn two_replicas_share_one_redis_quota() {
         let client = async_client_as(&base, DEFAULT_TOKEN);
         let widget = WidgetBackend::builder(client, [CODE_WIDGET])
             .captcha(captcha)
-            .per_phone_limit(Some((3, Duration::from_secs(60))))
+            .per_phone_limit(Some(otp_widget::Limit::new(3, Duration::from_secs(60))))
             .store(store)
             .build()
             .unwrap();
@@ -981,7 +983,9 @@ async fn a_body_that_is_not_json_is_refused_before_the_service_is_called() {
 
 #[tokio::test]
 async fn every_route_has_a_per_ip_request_limit() {
-    let stack = stack(|b| b.per_ip_request_limit(Some((3, Duration::from_secs(60))))).await;
+    let stack =
+        stack(|b| b.per_ip_request_limit(Some(otp_widget::Limit::new(3, Duration::from_secs(60)))))
+            .await;
     let path = format!("/widget/{CODE_WIDGET}");
     for _ in 0..3 {
         assert_eq!(browse(&stack, "GET", &path, None, &[]).await.0, 200);
@@ -991,7 +995,10 @@ async fn every_route_has_a_per_ip_request_limit() {
     assert_eq!(body["type"], "RateLimitException");
     assert!(headers.contains_key("retry-after"));
     // With no request allowed, every route refuses before the service is called.
-    let closed = self::stack(|b| b.per_ip_request_limit(Some((0, Duration::from_secs(60))))).await;
+    let closed = self::stack(|b| {
+        b.per_ip_request_limit(Some(otp_widget::Limit::new(0, Duration::from_secs(60))))
+    })
+    .await;
     let args = Args {
         widget_id: CODE_WIDGET.to_string(),
         ..Args::default()
@@ -1018,7 +1025,7 @@ async fn resends_count_like_sends() {
     .await
     .unwrap();
     let stack = stack_on(sb, |b| {
-        b.per_phone_limit(Some((1, Duration::from_secs(60))))
+        b.per_phone_limit(Some(otp_widget::Limit::new(1, Duration::from_secs(60))))
     })
     .await;
     let id = start(&stack, RECIPIENT).await;
@@ -1094,7 +1101,9 @@ fn an_allowed_origin_that_is_not_one_fails_the_build() {
 /// valid ones are one number and share its limit; the others are refused and count nowhere.
 #[tokio::test]
 async fn twenty_spellings_of_one_number_share_one_per_number_limit() {
-    let stack = stack(|b| b.per_phone_limit(Some((3, Duration::from_secs(60))))).await;
+    let stack =
+        stack(|b| b.per_phone_limit(Some(otp_widget::Limit::new(3, Duration::from_secs(60)))))
+            .await;
     let spellings = [
         "+79991234563",
         "+7 999 123-45-63",
@@ -1147,7 +1156,9 @@ async fn twenty_spellings_of_one_number_share_one_per_number_limit() {
 /// count; the victim's own send then goes through.
 #[tokio::test]
 async fn refused_sends_charge_no_per_number_quota() {
-    let stack = stack(|b| b.per_phone_limit(Some((3, Duration::from_secs(60))))).await;
+    let stack =
+        stack(|b| b.per_phone_limit(Some(otp_widget::Limit::new(3, Duration::from_secs(60)))))
+            .await;
     let victim = "+79991234563";
     for _ in 0..10 {
         let body = json!({"widgetId": uuid::Uuid::new_v4(), "recipient": victim});
@@ -1196,7 +1207,7 @@ fn a_back_end_without_widgets_or_with_an_unknown_region_does_not_build() {
 #[tokio::test]
 async fn an_unreadable_forwarding_header_never_makes_the_proxy_the_client() {
     let stack = stack(|b| {
-        b.per_ip_request_limit(Some((2, Duration::from_secs(60))))
+        b.per_ip_request_limit(Some(otp_widget::Limit::new(2, Duration::from_secs(60))))
             .trusted_proxies(TrustedProxies::new(["127.0.0.0/8".parse().unwrap()]))
     })
     .await;
@@ -1480,10 +1491,12 @@ async fn a_session_belongs_to_the_browser_that_started_it() {
 #[tokio::test]
 async fn a_send_the_service_refuses_is_not_counted_against_the_number() {
     let unknown_upstream = uuid::Uuid::new_v4();
-    let stack = stack(|b| b.per_phone_limit(Some((1, Duration::from_secs(60))))).await;
+    let stack =
+        stack(|b| b.per_phone_limit(Some(otp_widget::Limit::new(1, Duration::from_secs(60)))))
+            .await;
     let client = async_client_as(&stack.sandbox.base_url(), DEFAULT_TOKEN);
     let widget = WidgetBackend::builder(client, [CODE_WIDGET, unknown_upstream])
-        .per_phone_limit(Some((1, Duration::from_secs(60))))
+        .per_phone_limit(Some(otp_widget::Limit::new(1, Duration::from_secs(60))))
         .secure_cookie(false)
         .build()
         .unwrap();
@@ -1587,7 +1600,13 @@ async fn numbers_of_other_countries_are_refused_unless_allowed() {
 /// stops it; numbers of another range still go through.
 #[tokio::test]
 async fn a_range_of_numbers_has_its_own_limit() {
-    let stack = stack(|b| b.per_range_limit(Some((8, 3, Duration::from_secs(60))))).await;
+    let stack = stack(|b| {
+        b.per_range_limit(Some(otp_widget::RangeLimit {
+            digits: 8,
+            limit: otp_widget::Limit::new(3, Duration::from_secs(60)),
+        }))
+    })
+    .await;
     let mut statuses = Vec::new();
     for n in 0..6 {
         statuses.push(send(&stack, &format!("+7999123450{n}"), None, &[]).await.0);
@@ -1610,9 +1629,12 @@ async fn a_range_of_numbers_has_its_own_limit() {
 #[tokio::test]
 async fn sends_refused_by_one_limit_are_taken_back_from_the_others() {
     let stack = stack(|b| {
-        b.per_phone_limit(Some((1, Duration::from_secs(60))))
-            .per_range_limit(Some((8, 3, Duration::from_secs(60))))
-            .global_send_cap(Some((3, Duration::from_secs(60))))
+        b.per_phone_limit(Some(otp_widget::Limit::new(1, Duration::from_secs(60))))
+            .per_range_limit(Some(otp_widget::RangeLimit {
+                digits: 8,
+                limit: otp_widget::Limit::new(3, Duration::from_secs(60)),
+            }))
+            .global_send_cap(Some(otp_widget::Limit::new(3, Duration::from_secs(60))))
     })
     .await;
     assert_eq!(send(&stack, "+79991234500", None, &[]).await.0, 201);
@@ -1639,7 +1661,7 @@ async fn the_global_send_cap_holds_across_replicas_sharing_redis() {
         let store = otp_widget::RedisStore::connect(&redis.url()).await.unwrap();
         let client = async_client_as(&sb.base_url(), DEFAULT_TOKEN);
         let widget = WidgetBackend::builder(client, [CODE_WIDGET])
-            .global_send_cap(Some((3, Duration::from_secs(60))))
+            .global_send_cap(Some(otp_widget::Limit::new(3, Duration::from_secs(60))))
             .store(store)
             .secure_cookie(false)
             .build()
@@ -1730,7 +1752,14 @@ async fn held_long_polls_are_capped_per_client() {
     })
     .await
     .unwrap();
-    let stack = stack_on(sb, |b| b.max_long_polls(1, 100)).await;
+    let stack = stack_on(sb, |b| {
+        b.max_long_polls(otp_widget::LongPollCaps {
+            per_client: 1,
+            per_session: 2,
+            total: 100,
+        })
+    })
+    .await;
     let id = start(&stack, RECIPIENT).await;
     // Wait until the channel is sent, so that the next long-poll is held.
     for _ in 0..50 {
@@ -1769,7 +1798,9 @@ async fn held_long_polls_are_capped_per_client() {
 /// with bytes that are not ASCII does not hide the session's.
 #[tokio::test]
 async fn typed_numbers_resends_and_foreign_cookies() {
-    let stack = stack(|b| b.global_send_cap(Some((2, Duration::from_secs(60))))).await;
+    let stack =
+        stack(|b| b.global_send_cap(Some(otp_widget::Limit::new(2, Duration::from_secs(60)))))
+            .await;
     let typed = "8 (999) 123-45-63";
     let (status, sent, headers) = send(&stack, typed, None, &[]).await;
     assert_eq!(status, 201, "{sent}");
@@ -1865,7 +1896,7 @@ async fn a_flood_of_addresses_does_not_make_a_small_store_forget_a_clients_count
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_nginx_an_unreadable_forwarding_header_is_the_clients_own() {
     let stack = stack(|b| {
-        b.per_ip_request_limit(Some((2, Duration::from_secs(60))))
+        b.per_ip_request_limit(Some(otp_widget::Limit::new(2, Duration::from_secs(60))))
             // nginx connects from 127.0.0.1; the browsers below from 127.0.0.2 and .3.
             .trusted_proxies(TrustedProxies::new(["127.0.0.1/32".parse().unwrap()]))
     })

@@ -15,16 +15,44 @@
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use otp_client::RequestId;
-use otp_client::types::ExceptionType;
 use sha2::{Digest, Sha256};
 use siphasher::sip128::{Hasher128, SipHasher24};
+use subtle::ConstantTimeEq;
 
-use crate::backend::Shared;
-use crate::reply::Refusal;
+use crate::guard::Holds;
+use crate::refusal::Refusal;
 
-/// The cookie's name; `__Host-` when it is `Secure`, so that no subdomain can set it.
+/// The guard: the key sessions are bound with, and whether the cookie is `Secure`.
+pub(crate) struct SessionBinding {
+    key: SessionKey,
+    secure: bool,
+}
+
+impl SessionBinding {
+    pub(crate) fn new(key: SessionKey, secure: bool) -> Self {
+        Self { key, secure }
+    }
+
+    /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
+    pub(crate) fn cookie(&self, id: &RequestId) -> HeaderValue {
+        self.key.cookie(id, self.secure)
+    }
+
+    /// Admits a request about session `id` when its headers carry the session's cookie;
+    /// anyone else is answered as if the session did not exist.
+    pub(crate) fn admit(&self, headers: &HeaderMap, id: &RequestId) -> Result<(), Refusal> {
+        if self.key.binds(headers, id, self.secure) {
+            return Ok(());
+        }
+        tracing::info!("a session route without its browser's cookie: refused");
+        Err(Refusal::unknown_session())
+    }
+}
+
+/// The cookie's name; `__Host-` when it is `Secure`, so that no subdomain can set it: then
+/// only that name is read (a sibling subdomain can plant the plain one).
 pub(crate) const COOKIE: &str = "otp_widget_session";
 const SECURE_COOKIE: &str = "__Host-otp_widget_session";
 
@@ -74,8 +102,10 @@ impl SessionKey {
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
-    /// Whether `headers` carry the cookie that binds session `id`.
-    fn binds(&self, headers: &HeaderMap, id: &RequestId) -> bool {
+    /// Whether `headers` carry the cookie that binds session `id`: the `__Host-` one when
+    /// `secure`, the plain one otherwise.
+    fn binds(&self, headers: &HeaderMap, id: &RequestId, secure: bool) -> bool {
+        let name = if secure { SECURE_COOKIE } else { COOKIE };
         let text = id_text(id);
         // Computed once, and only when a cookie names this session.
         let mut expected: Option<[u8; 32]> = None;
@@ -90,8 +120,7 @@ impl SessionKey {
                 let pair = bytes[start..end].trim_ascii();
                 start = end + 1;
                 let Some(value) = pair
-                    .strip_prefix(COOKIE.as_bytes())
-                    .or_else(|| pair.strip_prefix(SECURE_COOKIE.as_bytes()))
+                    .strip_prefix(name.as_bytes())
                     .and_then(|rest| rest.strip_prefix(b"="))
                 else {
                     continue;
@@ -125,44 +154,23 @@ fn id_text(id: &RequestId) -> [u8; ID_LEN] {
     text
 }
 
-/// Equality with a tag's hex that takes as long whichever byte differs (eight at a time).
+/// Equality with a tag's hex that takes as long whichever byte differs.
 fn same(given: &[u8], tag: &[u8; 32]) -> bool {
-    let Ok(given) = <&[u8; 32]>::try_from(given) else {
-        return false;
-    };
-    let word = |bytes: &[u8; 32], i: usize| {
-        let mut word = [0; 8];
-        word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-        u64::from_ne_bytes(word)
-    };
-    (0..4).fold(0, |diff, i| diff | (word(given, i) ^ word(tag, i))) == 0
+    given.len() == tag.len() && bool::from(given.ct_eq(tag))
 }
 
 /// The session a route's path names, when the calling browser is the one that started it.
 pub(crate) struct Bound(pub RequestId);
 
-impl FromRequestParts<std::sync::Arc<Shared>> for Bound {
+impl<S: Holds<SessionBinding> + Send + Sync> FromRequestParts<S> for Bound {
     type Rejection = Refusal;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        s: &std::sync::Arc<Shared>,
-    ) -> Result<Self, Refusal> {
-        let not_found = || {
-            Refusal::of(
-                ExceptionType::SessionNotFoundException,
-                StatusCode::NOT_FOUND,
-            )
-        };
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
         // Parsed where the path's text lies, without a copy.
         let Path(id) = Path::<RequestId>::from_request_parts(parts, s)
             .await
-            .map_err(|_| not_found())?;
-        if !s.session_key.binds(&parts.headers, &id) {
-            tracing::info!("a session route without its browser's cookie: refused");
-            crate::metrics::refused("unknown_session", None);
-            return Err(not_found());
-        }
+            .map_err(|_| Refusal::unknown_session())?;
+        s.part().admit(&parts.headers, &id)?;
         Ok(Self(id))
     }
 }
@@ -190,17 +198,24 @@ mod tests {
         let pair = text.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, format!("a=b; {pair}").parse().unwrap());
-        assert!(key.binds(&headers, &mine));
-        assert!(!key.binds(&headers, &other), "another session");
+        assert!(key.binds(&headers, &mine, true));
+        assert!(
+            !key.binds(&headers, &mine, false),
+            "the secure name, read as plain"
+        );
+        assert!(!key.binds(&headers, &other, true), "another session");
         let replica = SessionKey::from_secret(b"a secret of at least thirty-two bytes!!");
         assert!(
-            replica.binds(&headers, &mine),
+            replica.binds(&headers, &mine, true),
             "replicas with the secret agree"
         );
-        assert!(!SessionKey::random().binds(&headers, &mine), "another key");
+        assert!(
+            !SessionKey::random().binds(&headers, &mine, true),
+            "another key"
+        );
         let forged = pair.replace('a', "b");
         headers.insert(header::COOKIE, forged.parse().unwrap());
-        assert!(!key.binds(&headers, &mine), "a forged tag");
+        assert!(!key.binds(&headers, &mine, true), "a forged tag");
 
         let plain = key.cookie(&mine, false);
         let plain = plain.to_str().unwrap().split_once(';').unwrap().0;
@@ -219,7 +234,10 @@ mod tests {
                 axum::http::header::COOKIE,
                 HeaderValue::from_bytes(header.as_bytes()).unwrap(),
             );
-            assert_eq!(key.binds(&headers, &mine), binds, "{header}");
+            assert_eq!(key.binds(&headers, &mine, false), binds, "{header}");
+            // A secure back end reads only the `__Host-` name: a plain cookie, which a
+            // sibling subdomain can plant, binds nothing there.
+            assert!(!key.binds(&headers, &mine, true), "{header}");
         }
         // A value with bytes that are not ASCII, then the session's: still bound.
         let mut headers = HeaderMap::new();
@@ -227,7 +245,7 @@ mod tests {
         bytes.extend_from_slice(plain.as_bytes());
         headers.insert(header::COOKIE, HeaderValue::from_bytes(&bytes).unwrap());
         assert!(
-            key.binds(&headers, &mine),
+            key.binds(&headers, &mine, false),
             "after a cookie that is not ASCII"
         );
     }

@@ -4,10 +4,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use ipnet::IpNet;
+
+use crate::guard::Holds;
+use crate::refusal::{Reason, Refusal};
 
 /// How the router finds a request's client address: the default reads the socket peer and
 /// trusted forwarding headers ([`TrustedProxies`]); an application may put its own.
@@ -121,6 +124,27 @@ pub(crate) fn resolver(proxies: TrustedProxies) -> ClientIpResolver {
     })
 }
 
+/// A request's client address, as the back end's resolver finds it, normalised (an
+/// IPv4-mapped IPv6 address is the IPv4 address it carries), so that a resolver of the
+/// application's own cannot put every IPv4 client of a dual-stack socket in one bucket.
+pub(crate) struct ClientIp(pub IpAddr);
+
+impl<S: Holds<ClientIpResolver> + Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
+        match (s.part())(parts) {
+            Some(ip) => Ok(Self(canonical(ip))),
+            None => {
+                tracing::error!(
+                    "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()`, or give the back end a `client_ip` resolver"
+                );
+                Err(Refusal::internal(Reason::Internal))
+            }
+        }
+    }
+}
+
 /// An IPv4 address mapped into IPv6 is the IPv4 address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -143,9 +167,12 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
             });
             match hop {
                 Some(hop) => hops.push(hop),
-                // An element that says nothing readable: an unknown hop.
-                None if std::str::from_utf8(element).is_err() => hops.push(None),
-                None => {}
+                // An empty element (`a, , b`, a trailing comma) is no hop.
+                None if element.trim_ascii().is_empty() => {}
+                // An element without a readable `for=` (only `by=`, `proto=`, or bytes that
+                // are not text): a hop whose client is not known. Skipping it would let a
+                // client's forged earlier `for=` stand for the client.
+                None => hops.push(None),
             }
         }
     }
@@ -247,6 +274,18 @@ mod tests {
         // The right-most hop unreadable: not known, never the proxy.
         let h = raw("x-forwarded-for", b"203.0.113.9, 1.1.1.\xff");
         assert_eq!(proxies.client(peer, &h), UNKNOWN_CLIENT);
+    }
+
+    #[test]
+    fn a_forwarded_element_without_for_is_an_unknown_hop() {
+        let rfc =
+            TrustedProxies::new(["10.0.0.0/8".parse().unwrap()]).header(ProxyHeader::Forwarded);
+        // The client forged `for=1.1.1.1`; the trusted proxy's own element names no client.
+        let h = headers(&[("forwarded", "for=1.1.1.1, proto=https;by=10.0.0.1")]);
+        assert_eq!(rfc.client(ip("10.0.0.1"), &h), UNKNOWN_CLIENT);
+        // Empty elements are no hops.
+        let h = headers(&[("forwarded", "for=203.0.113.1, ")]);
+        assert_eq!(rfc.client(ip("10.0.0.1"), &h), ip("203.0.113.1"));
     }
 
     #[test]

@@ -1,0 +1,62 @@
+//! The protections of the widget back end, one per file. Each is a type that owns its
+//! settings and its store handle, with one entry point that admits a request or returns the
+//! [`Refusal`] that says why not:
+//!
+//! | guard | file | entry point |
+//! |---|---|---|
+//! | the client's address | `client_ip.rs` | [`ClientIp`](client_ip::ClientIp) (an extractor) |
+//! | the per-client request limit | `request_limit.rs` | [`RequestLimit::admit`](request_limit::RequestLimit::admit), [`Admitted`](request_limit::Admitted) |
+//! | the captcha after the free sends | `captcha.rs` | [`CaptchaGate::admit`](captcha::CaptchaGate::admit) |
+//! | the send limits and their refunds | `send_limits.rs` | [`SendLimits::charge_send`](send_limits::SendLimits::charge_send) |
+//! | the caps on held long-polls | `long_polls.rs` | [`LongPolls::hold`](long_polls::LongPolls::hold) |
+//! | the session's browser | `session.rs` | [`SessionBinding::admit`](session::SessionBinding::admit), [`Bound`](session::Bound) |
+//! | where a `POST` comes from | `origin.rs` | [`OriginCheck::admit`](origin::OriginCheck::admit) |
+//!
+//! Guards know nothing of the router's state: an extractor reaches the guard it needs
+//! through [`Holds`], which the state implements for each.
+
+pub(crate) mod captcha;
+pub(crate) mod client_ip;
+pub(crate) mod long_polls;
+pub(crate) mod origin;
+pub(crate) mod request_limit;
+pub(crate) mod send_limits;
+pub(crate) mod session;
+
+use std::time::Duration;
+
+use crate::quota::{Hit, QuotaError, QuotaStore};
+use crate::refusal::{Reason, Refusal};
+
+/// A state that holds the guard `T`: how an extractor reaches the one guard it needs without
+/// knowing the whole state (axum's `FromRef`, borrowed rather than cloned: a request pays no
+/// reference count for it).
+pub(crate) trait Holds<T> {
+    /// The guard.
+    fn part(&self) -> &T;
+}
+
+/// Counts one more event under `key` in `store`: at once where the store can
+/// ([`QuotaStore::hit_now`]), else by waiting for it.
+pub(crate) async fn hit(
+    store: &dyn QuotaStore,
+    key: &str,
+    window: Duration,
+) -> Result<Hit, QuotaError> {
+    match store.hit_now(key, window) {
+        Some(hit) => hit,
+        None => store.hit(key, window).await,
+    }
+}
+
+/// A store that cannot answer refuses: the guards fail closed.
+pub(crate) fn store_failed(e: QuotaError) -> Refusal {
+    tracing::error!(error = %e, "the quota store failed: refusing");
+    Refusal::internal(Reason::StoreFailed)
+}
+
+/// `RateLimitException` for a count past its limit, for `reason`: wait until its window
+/// ends, at most `max_wait`.
+pub(crate) fn past_limit(reason: Reason, hit: &Hit, max_wait: Duration) -> Refusal {
+    Refusal::rate_limited(reason, hit.resets_in.min(max_wait))
+}

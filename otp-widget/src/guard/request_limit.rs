@@ -1,0 +1,102 @@
+//! The per-client request limit, on every route: each request spends the service's quota of
+//! the back end's token. It counts in a store of its own, so that requests from many
+//! addresses (free to send: one key each) can only push out each other's counts, never a
+//! client's captcha or send counts.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::guard::client_ip::{ClientIp, ClientIpResolver};
+use crate::guard::{Holds, hit, past_limit, store_failed};
+use crate::keys::{Keys, StackKey};
+use crate::quota::QuotaStore;
+use crate::refusal::{Reason, Refusal};
+use crate::{Ipv6Aggregates, Limit};
+
+/// The guard.
+pub(crate) struct RequestLimit {
+    limit: Option<Limit>,
+    ipv6: Ipv6Aggregates,
+    store: Arc<dyn QuotaStore>,
+    keys: Keys,
+    max_wait: Duration,
+}
+
+impl RequestLimit {
+    pub(crate) fn new(
+        limit: Option<Limit>,
+        ipv6: Ipv6Aggregates,
+        store: Arc<dyn QuotaStore>,
+        keys: Keys,
+        max_wait: Duration,
+    ) -> Self {
+        Self {
+            limit,
+            ipv6,
+            store,
+            keys,
+            max_wait,
+        }
+    }
+
+    /// Counts a request from `ip` (by its client group: an IPv6 client by its /64); past
+    /// the limit, `RateLimitException` with how long to wait.
+    pub(crate) async fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
+        let Some(limit) = self.limit else {
+            return Ok(());
+        };
+        // A store that answers at once (the default, in memory) is given a key written on the
+        // stack; one that waits, a key of its own.
+        let now = {
+            let mut key = StackKey::default();
+            match (self.keys.write_ip(&mut key, "requests", ip), key.as_str()) {
+                (Ok(()), Some(key)) => self.store.hit_now(key, limit.per),
+                _ => None,
+            }
+        };
+        let counted = match now {
+            Some(counted) => counted,
+            None => hit(&*self.store, &self.keys.ip("requests", ip), limit.per).await,
+        };
+        let counted = counted.map_err(store_failed)?;
+        if counted.count > u64::from(limit.count) {
+            tracing::debug!("over the per-client request limit: refusing");
+            return Err(past_limit(Reason::PerIpLimit, &counted, self.max_wait));
+        }
+        // An IPv6 client's /56 and /48, each with a multiple of the limit in all.
+        for (bits, times) in self.ipv6.tiers() {
+            let Some(key) = self.keys.ipv6_network("requests", ip, bits) else {
+                break;
+            };
+            let counted = hit(&*self.store, &key, limit.per)
+                .await
+                .map_err(store_failed)?;
+            if counted.count > u64::from(limit.count).saturating_mul(u64::from(times)) {
+                tracing::debug!(bits, "over the request limit of an IPv6 network: refusing");
+                return Err(past_limit(Reason::PerIpLimit, &counted, self.max_wait));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A request the request limit admits (every route takes one first, before it reads
+/// anything else of the request), with the client's address.
+pub(crate) struct Admitted(pub IpAddr);
+
+impl<S> FromRequestParts<S> for Admitted
+where
+    S: Holds<ClientIpResolver> + Holds<RequestLimit> + Send + Sync,
+{
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, s).await?;
+        Holds::<RequestLimit>::part(s).admit(ip).await?;
+        Ok(Self(ip))
+    }
+}

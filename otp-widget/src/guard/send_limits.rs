@@ -1,0 +1,227 @@
+//! What sends may cost: the countries a back end sends to, and the limits on sends per
+//! number, per number range, per country and in all (a circuit breaker on the bill, shared by
+//! replicas through the store); and the per-session limit on resends. SMS pumping, the fraud
+//! these routes attract, sends to many numbers of a few ranges the attacker is paid for: a
+//! per-number limit alone does not stop it, a range limit and a global cap do.
+//!
+//! A send is charged to every limit at once, and a send that is refused, by a limit or by
+//! the service, is taken back from every one: what sent nothing costs nothing, so nobody can
+//! use up a victim's number, range or the site's cap with refused requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::guard::{hit, past_limit, store_failed};
+use crate::keys::Keys;
+use crate::quota::QuotaStore;
+use crate::refusal::{Reason, Refusal};
+use crate::{Limit, RangeLimit};
+
+/// The number a `send` goes to, as the limits see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// E.164.
+    pub(crate) e164: String,
+    /// The number's region (ISO 3166-1 alpha-2), when its country has one.
+    pub(crate) region: Option<String>,
+}
+
+/// The limits of sends (see [`crate::WidgetBackendBuilder`] for their defaults).
+#[derive(Debug, Clone)]
+pub(crate) struct SendLimitSettings {
+    /// Sends per number per window, and resends per session.
+    pub(crate) per_number: Option<Limit>,
+    /// Sends per number range per window.
+    pub(crate) per_range: Option<RangeLimit>,
+    /// Sends per country per window.
+    pub(crate) per_country: Option<Limit>,
+    /// Sends in all per window, across replicas.
+    pub(crate) global: Option<Limit>,
+    /// The regions sends may go to; empty: any.
+    pub(crate) countries: Vec<String>,
+}
+
+impl Default for SendLimitSettings {
+    fn default() -> Self {
+        let d = &crate::DEFAULTS;
+        Self {
+            per_number: Some(d.per_phone),
+            per_range: Some(d.per_range),
+            per_country: Some(d.per_country),
+            global: Some(d.global),
+            countries: d.countries.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+}
+
+/// The guard.
+pub(crate) struct SendLimits {
+    settings: SendLimitSettings,
+    store: Arc<dyn QuotaStore>,
+    keys: Keys,
+    max_wait: Duration,
+}
+
+/// One limit a send is charged to: its key, its limit, and the reason of a refusal past it.
+struct Charge {
+    key: String,
+    limit: Limit,
+    reason: Reason,
+}
+
+impl SendLimits {
+    pub(crate) fn new(
+        settings: SendLimitSettings,
+        store: Arc<dyn QuotaStore>,
+        keys: Keys,
+        max_wait: Duration,
+    ) -> Self {
+        Self {
+            settings,
+            store,
+            keys,
+            max_wait,
+        }
+    }
+
+    /// The settings, for the back end's `Debug`.
+    pub(crate) fn settings(&self) -> &SendLimitSettings {
+        &self.settings
+    }
+
+    /// Whether the back end sends to `target`'s country.
+    pub(crate) fn sends_to(&self, target: &Target) -> bool {
+        let countries = &self.settings.countries;
+        countries.is_empty()
+            || target
+                .region
+                .as_ref()
+                .is_some_and(|r| countries.iter().any(|c| c.eq_ignore_ascii_case(r)))
+    }
+
+    /// The limits a send to `target` is counted against, the narrowest first: a send
+    /// refused by its number's limit never touches the wider counts, even for a moment.
+    fn charges(&self, target: &Target) -> Vec<Charge> {
+        let s = &self.settings;
+        let mut charges = Vec::new();
+        if let Some(limit) = s.per_number {
+            let key = self.keys.hashed("phone", &target.e164);
+            charges.push(Charge {
+                key,
+                limit,
+                reason: Reason::PerNumberLimit,
+            });
+        }
+        if let Some(range) = s.per_range {
+            let prefix = target.e164.get(..1 + range.digits).unwrap_or(&target.e164);
+            let key = self.keys.hashed("range", prefix);
+            charges.push(Charge {
+                key,
+                limit: range.limit,
+                reason: Reason::PerRangeLimit,
+            });
+        }
+        if let (Some(limit), Some(region)) = (s.per_country, &target.region) {
+            let key = self.keys.key("country", region);
+            charges.push(Charge {
+                key,
+                limit,
+                reason: Reason::PerCountryLimit,
+            });
+        }
+        charges.extend(self.global_charge());
+        charges
+    }
+
+    /// The global cap's charge, when there is a cap: the same key for sends and resends.
+    fn global_charge(&self) -> Option<Charge> {
+        let limit = self.settings.global?;
+        let key = self.keys.key("sends", "all");
+        Some(Charge {
+            key,
+            limit,
+            reason: Reason::GlobalSendCap,
+        })
+    }
+
+    /// Admits a resend of session `id`: each sends a message, so a session gets the
+    /// per-number limit's count of them per window (kept: it also limits asking), and it is
+    /// charged to the global cap like a send.
+    pub(crate) async fn charge_resend(&self, id: &str) -> Result<Charged, Refusal> {
+        if let Some(limit) = self.settings.per_number {
+            let counted = hit(&*self.store, &self.keys.key("resend", id), limit.per)
+                .await
+                .map_err(store_failed)?;
+            if counted.count > u64::from(limit.count) {
+                tracing::debug!("over the per-session resend limit: refusing");
+                return Err(past_limit(
+                    Reason::PerSessionResendLimit,
+                    &counted,
+                    self.max_wait,
+                ));
+            }
+        }
+        self.charge(self.global_charge().into_iter().collect(), None)
+            .await
+    }
+
+    /// Charges a send to `target` to every limit; past one, takes back every charge it made
+    /// and refuses (`RateLimitException`, 429, with how long to wait).
+    pub(crate) async fn charge_send(&self, target: &Target) -> Result<Charged, Refusal> {
+        self.charge(self.charges(target), target.region.as_deref())
+            .await
+    }
+
+    /// Charges each of `charges` in turn; past one, takes back all it charged, that one
+    /// included, and refuses; on a store failure, takes back those it knows it made.
+    async fn charge(&self, charges: Vec<Charge>, region: Option<&str>) -> Result<Charged, Refusal> {
+        let mut charged = Charged::default();
+        for Charge { key, limit, reason } in charges {
+            let counted = match hit(&*self.store, &key, limit.per).await {
+                Ok(counted) => counted,
+                Err(e) => {
+                    self.take_back(charged).await;
+                    return Err(store_failed(e).in_country(region));
+                }
+            };
+            charged.0.push((key, counted.window));
+            if counted.count > u64::from(limit.count) {
+                tracing::info!(limit = reason.as_str(), "over the limit: refusing a send");
+                self.take_back(charged).await;
+                return Err(past_limit(reason, &counted, self.max_wait).in_country(region));
+            }
+        }
+        Ok(charged)
+    }
+
+    /// Takes back `charged`, a send's or a resend's, when it sent nothing: the service
+    /// refused it (an error answer below 500), or it never reached the service. Each count
+    /// goes back to the window it was made in, and to no later one.
+    pub(crate) async fn refund(&self, charged: Charged, error: &otp_client::Error) {
+        if sent_nothing(error) {
+            self.take_back(charged).await;
+        }
+    }
+
+    async fn take_back(&self, charged: Charged) {
+        for (key, window) in charged.0 {
+            if let Err(e) = self.store.release(&key, window).await {
+                tracing::warn!(error = %e, "a refused send's count could not be taken back");
+            }
+        }
+    }
+}
+
+/// What a send or a resend was charged: each key, with the window that counted it.
+#[derive(Debug, Default)]
+#[must_use = "a refused send's charges are taken back with `refund`"]
+pub(crate) struct Charged(Vec<(String, u64)>);
+
+/// Whether a failed call sent nothing: the service refused it (an error answer below 500), or
+/// it never reached the service.
+fn sent_nothing(error: &otp_client::Error) -> bool {
+    let refused = error
+        .status()
+        .is_some_and(|s| s.is_client_error() && error.api().is_some());
+    refused || !error.may_have_been_sent()
+}

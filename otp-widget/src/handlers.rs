@@ -1,0 +1,148 @@
+//! What each route does once its guards admitted the request: forward the call, with what a
+//! send and a resend must pass and what they are charged.
+
+use std::net::IpAddr;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use otp_client::RequestId;
+use otp_client::types::{ExceptionType, OtpHandlerSendRequestDto};
+use serde::Deserialize;
+
+use crate::forward::{forward, refusal_for, with_captcha};
+use crate::refusal::{Reason, Refusal};
+use crate::state::AppState;
+
+/// `getWidget`: the service's answer, and whether this browser needs a captcha.
+pub(crate) async fn get_widget(
+    s: AppState,
+    ip: IpAddr,
+    widget: String,
+    success: StatusCode,
+) -> Result<Response, Refusal> {
+    let Some(widget_id) = widget
+        .parse::<uuid::Uuid>()
+        .ok()
+        .filter(|id| s.numbers.serves(id))
+    else {
+        return Err(unknown_widget());
+    };
+    let answer = s
+        .client
+        .get_widget(&widget_id)
+        .await
+        .map_err(|e| refusal_for(s.max_retry_after, &e))?;
+    let required = s.captcha.required(ip).await?;
+    let provider = s.captcha.captcha().map(|c| c.provider().name());
+    let body = serde_json::to_value(answer).map_err(|_| Refusal::internal(Reason::Internal))?;
+    Ok((success, Json(with_captcha(body, required, provider))).into_response())
+}
+
+fn unknown_widget() -> Refusal {
+    Refusal::of(
+        Reason::UnknownWidget,
+        ExceptionType::WidgetNotFoundException,
+        StatusCode::NOT_FOUND,
+    )
+}
+
+/// `send`'s body as the widget sends it: the service's, and the captcha's token.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendBody {
+    widget_id: uuid::Uuid,
+    recipient: String,
+    captcha_token: Option<String>,
+}
+
+/// `send`: what is refused before the captcha and the limits counts nowhere (a widget that
+/// is not ours, a number that is not one, a country the back end does not send to):
+/// counting them would let anyone lock a victim's number out without one SMS.
+pub(crate) async fn send(
+    s: AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    success: StatusCode,
+) -> Result<Response, Refusal> {
+    let body: SendBody = json_body(headers, body)?;
+    if !s.numbers.serves(&body.widget_id) {
+        return Err(unknown_widget());
+    }
+    let target = s.numbers.target(body.recipient)?;
+    if !s.sends.sends_to(&target) {
+        tracing::info!(region = ?target.region, "a send to a country this back end does not send to");
+        return Err(
+            Refusal::invalid(Reason::CountryNotAllowed).in_country(target.region.as_deref())
+        );
+    }
+    s.captcha.admit(ip, body.captcha_token.as_deref()).await?;
+    let charged = s.sends.charge_send(&target).await?;
+    let request = OtpHandlerSendRequestDto::new(target.e164.clone(), body.widget_id);
+    let result = s.client.send(&request).await;
+    match &result {
+        Ok(_) => crate::metrics::sent(target.region.as_deref()),
+        Err(e) => s.sends.refund(charged, e).await,
+    }
+    // The session is this browser's: the cookie binds it (see `guard::session`).
+    let cookie = result
+        .as_ref()
+        .ok()
+        .map(|sent| s.sessions.cookie(&sent.request_id));
+    let mut response = forward(s.max_retry_after, success, result);
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// `resend`: each one sends a message, so it passes the captcha's policy (its client's free
+/// sends count it) and is charged like a send: per session, and to the global cap, taken
+/// back when it sent nothing (the per-session count is not: it also limits asking).
+pub(crate) async fn resend(
+    s: AppState,
+    ip: IpAddr,
+    id: RequestId,
+    success: StatusCode,
+) -> Result<Response, Refusal> {
+    s.captcha.admit(ip, None).await?;
+    let charged = s.sends.charge_resend(&id.to_string()).await?;
+    let result = s.client.resend(&id).await;
+    match &result {
+        Ok(_) => crate::metrics::sent(None),
+        Err(e) => s.sends.refund(charged, e).await,
+    }
+    Ok(forward(s.max_retry_after, success, result))
+}
+
+/// A JSON body of type `T`, or the router's refusal.
+///
+/// Only `application/json`: a page of another origin can send `text/plain` without asking
+/// the browser's CORS checks first, so accepting it would let any site make its visitors
+/// `send`.
+pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Refusal> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    let invalid = || Refusal::invalid(Reason::InvalidRequest);
+    if !json {
+        return Err(invalid().with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let bytes = body.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            invalid().with_status(status)
+        } else {
+            invalid()
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
