@@ -1,4 +1,6 @@
-//! Building a [`Client`]: the token, where to send requests, timeouts, TLS.
+//! Building a [`Client`] ([`ClientBuilder`], from [`Client::builder`]): the token, where to
+//! send requests, timeouts, retries, and the HTTP settings a caller may adjust (proxies,
+//! roots, the pool, TCP); `build` makes the [`ClientState`] the client shares.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -6,50 +8,18 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 
-use crate::client::{BEARER, ClientState};
-use crate::redact::display_url;
-use crate::{Client, Error, RetryPolicy};
+use crate::client::Client;
+use crate::environment::{Environment, checked_base_url};
+use crate::error::Error;
+use crate::network::Network;
+use crate::retry::RetryPolicy;
+use crate::state::{BEARER, ClientState};
 
-/// Which otp-handler deployment to talk to. The URLs come from the spec's `servers`.
-#[derive(Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Environment {
-    /// The production service (the default).
-    #[default]
-    Production,
-    /// The vendor's staging service.
-    Stage,
-    /// Any other base URL, such as a local sandbox (`http://127.0.0.1:8080/api/n/otp-handler`).
-    Custom(String),
-}
-
-impl Environment {
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        match self {
-            Environment::Production => server("production"),
-            Environment::Stage => server("stage"),
-            Environment::Custom(url) => url,
-        }
+impl Client {
+    /// Starts building a client that authenticates with `token`.
+    pub fn builder(token: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(token)
     }
-}
-
-impl fmt::Debug for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Environment::Production => f.write_str("Production"),
-            Environment::Stage => f.write_str("Stage"),
-            Environment::Custom(url) => f.debug_tuple("Custom").field(&display_url(url)).finish(),
-        }
-    }
-}
-
-/// The spec's server whose description is `name`.
-fn server(name: &str) -> &'static str {
-    crate::generated::SERVERS
-        .iter()
-        .find(|(description, _)| *description == name)
-        .map_or("", |(_, url)| url)
 }
 
 /// Builds a [`Client`]. Every setting has a default; only the token is required.
@@ -86,7 +56,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     user_agent: String,
     allow_insecure_http: bool,
-    pub(crate) network: crate::network::Network,
+    network: Network,
     retry: RetryPolicy,
     max_response_body: usize,
     redirects: usize,
@@ -121,7 +91,7 @@ impl ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_string(),
             allow_insecure_http: false,
-            network: crate::network::Network::default(),
+            network: Network::default(),
             retry: RetryPolicy::default(),
             max_response_body: 1024 * 1024,
             redirects: 0,
@@ -205,7 +175,7 @@ impl ClientBuilder {
     ///
     /// [`ErrorKind::Config`]: crate::ErrorKind::Config
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = self.checked_base_url()?;
+        let base_url = checked_base_url(&self.environment, self.allow_insecure_http)?;
         if self.token.trim().is_empty() {
             return Err(Error::config("the API token is empty"));
         }
@@ -255,61 +225,80 @@ impl ClientBuilder {
             state: std::sync::Arc::new(state),
         })
     }
-
-    /// The base URL, parsed and checked; its serialization is what requests are built on, so
-    /// that each request's URL can be checked against it.
-    fn checked_base_url(&self) -> Result<reqwest::Url, Error> {
-        let text = self.environment.base_url();
-        let shown = display_url(text);
-        let url = reqwest::Url::parse(text)
-            .map_err(|e| Error::config(format!("base URL `{shown}`: {e}")))?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::config(format!(
-                "base URL `{shown}` has credentials: the API authenticates with the token alone"
-            )));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::config(format!(
-                "base URL `{shown}` has a query or a fragment: it must be the API's root, such as https://online.sigmasms.ru/api/n/otp-handler"
-            )));
-        }
-        match url.scheme() {
-            "https" => {}
-            "http" if self.allow_insecure_http || is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::config(format!(
-                    "base URL `{shown}` is plain http to a host that is not loopback: the token would travel in clear; use https"
-                )));
-            }
-            other => {
-                return Err(Error::config(format!(
-                    "base URL `{shown}`: scheme `{other}` is not http(s)"
-                )));
-            }
-        }
-        if url.host().is_none() {
-            return Err(Error::config(format!("base URL `{shown}` has no host")));
-        }
-        // A base URL the parser changed (`/api/%2e%2e/x` resolved to `/x`, a line break or
-        // tab dropped, a host lower-cased) is not the one the caller meant: say what it became.
-        let written = text.trim_end_matches('/');
-        let parsed = url.as_str().trim_end_matches('/');
-        if written != parsed {
-            return Err(Error::config(format!(
-                "base URL `{shown}` does not read back as written: it would be `{}`; write it that way if that is the one",
-                display_url(parsed)
-            )));
-        }
-        let mut url = url;
-        let path = url.path().trim_end_matches('/').to_string();
-        url.set_path(&path);
-        Ok(url)
-    }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or("");
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+/// The HTTP settings. Each is reqwest's setting of the same name; none can change how the
+/// SDK retries, redirects, refers or logs.
+///
+/// ```
+/// let client = otp_client::Client::builder("my-api-token")
+///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("a proxy URL"))
+///     .pool_max_idle_per_host(4)
+///     .tcp_nodelay(true)
+///     .build()?;
+/// # Ok::<(), otp_client::Error>(())
+/// ```
+impl ClientBuilder {
+    /// Sends requests through `proxy` (repeatable; the first that matches a request is used).
+    /// Without one, the system's proxy settings (`HTTPS_PROXY`, …) apply.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.network.proxies.push(proxy);
+        self
+    }
+
+    /// Ignores the system's proxy settings.
+    pub fn no_proxy(mut self) -> Self {
+        self.network.no_proxy = true;
+        self
+    }
+
+    /// Trusts `certificate` as a root, besides the platform's (repeatable).
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.network.root_certificates.push(certificate);
+        self
+    }
+
+    /// Trusts only the roots given with [`add_root_certificate`](Self::add_root_certificate),
+    /// not the platform's.
+    pub fn only_added_root_certificates(mut self, only: bool) -> Self {
+        self.network.only_these_roots = only;
+        self
+    }
+
+    /// Connects from `address`.
+    pub fn local_address(mut self, address: IpAddr) -> Self {
+        self.network.local_address = Some(address);
+        self
+    }
+
+    /// Keeps at most `max` idle connections per host.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.network.pool_max_idle_per_host = Some(max);
+        self
+    }
+
+    /// Closes idle connections after `timeout` (`None`: never).
+    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.network.pool_idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Speaks HTTP/2 from the first byte, without negotiating it (for a plain-http sandbox or
+    /// proxy that speaks only HTTP/2; over TLS, HTTP/2 is negotiated anyway).
+    pub fn http2_prior_knowledge(mut self) -> Self {
+        self.network.http2_prior_knowledge = true;
+        self
+    }
+
+    /// TCP keep-alive probes after `interval` of silence (`None`: off).
+    pub fn tcp_keepalive(mut self, interval: Option<Duration>) -> Self {
+        self.network.tcp_keepalive = Some(interval);
+        self
+    }
+
+    /// `TCP_NODELAY` on the connections.
+    pub fn tcp_nodelay(mut self, nodelay: bool) -> Self {
+        self.network.tcp_nodelay = Some(nodelay);
+        self
+    }
 }

@@ -1,25 +1,26 @@
-//! The one path every operation of [`Client`] takes: check the arguments, run progenitor's
-//! call inside a tracing span with a fresh [`CallContext`], and turn its error into
-//! [`Error`].
+//! The one path every operation of [`Client`](crate::Client) takes ([`run`]): check the
+//! arguments, run progenitor's call inside a tracing span with a fresh [`CallContext`], turn
+//! its error into [`Error`], and make it again when the [`RetryClassifier`] says so. Also
+//! [`Call`], the state progenitor's client carries for one call.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::time::Instant;
 
-use bytes::Bytes;
 use progenitor_client::ResponseValue;
-use reqwest::StatusCode;
 use tracing::Instrument;
 
-use crate::client::ClientState;
+use crate::context::CallContext;
+use crate::error::Error;
 use crate::generated::raw;
 use crate::mask::MaskedPhone;
-use crate::operation::{Escape, Operation};
+use crate::operation::Operation;
 use crate::redact::Secrets;
+use crate::request_id::RequestId;
+use crate::retry::classifier::{FailedAttempt, RetryAction, RetryClassifier};
+use crate::state::ClientState;
 use crate::types::ErrorResponse;
-use crate::{Client, Error, NextStep, RequestId};
 
 /// The longest string argument a call takes (a phone number, a code): far past any real one,
 /// and short enough that a URL that carries it is one every server reads.
@@ -75,204 +76,107 @@ impl Clone for Call {
     }
 }
 
-/// What the client hooks learn about the call in progress; what only an error needs is
-/// boxed apart.
-#[derive(Debug, Clone)]
-pub(crate) struct CallContext {
-    pub operation: &'static Operation,
-    /// Whether any attempt may have reached the service.
-    pub maybe_sent: bool,
-    pub status: Option<StatusCode>,
-    /// What an error needs of the answer; `None` on the way to a success.
-    pub answer: Option<Box<Answer>>,
-}
-
-/// What the error mapping needs of a response (or of a request that was not sent).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Answer {
-    pub content_type: Option<String>,
-    pub retry_after: Option<Duration>,
-    /// Where a redirect pointed, scrubbed.
-    pub location: Option<String>,
-    /// The body as received (at most the configured cap).
-    pub body: Bytes,
-    /// Something wrong with the request or the response that progenitor would not see.
-    pub fault: Option<Fault>,
-}
-
-/// A request that must not be sent, or a response that must not be decoded as if it were
-/// fine.
-#[derive(Debug, Clone)]
-pub(crate) enum Fault {
-    /// The request's URL is not its operation's: it was not sent.
-    Escape(Escape),
-    /// The body is larger than the cap; it was not read past it.
-    TooLarge { limit: usize },
-    /// The body is not JSON (an HTML page from a proxy, say).
-    NotJson,
-    /// A success status, with an error body.
-    ErrorBody(ErrorResponse),
-}
-
-impl CallContext {
-    fn new(operation: &'static Operation) -> Self {
-        Self {
-            operation,
-            maybe_sent: false,
-            status: None,
-            answer: None,
+/// Runs one call through `raw`, progenitor's client for it ([`Client::raw`]): checks
+/// `args`, then sends the request `call` makes, in a span, and maps its error; makes it
+/// again when the [`RetryClassifier`] says so (a request is only rebuilt when it is
+/// retried). What [`Client::call`] runs.
+///
+/// [`Client::raw`]: crate::Client::raw
+/// [`Client::call`]: crate::Client::call
+pub(crate) async fn run<T, F, Fut>(raw: &raw::Client, args: Args<'_>, call: F) -> Result<T, Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<ResponseValue<T>, raw::Error<ErrorResponse>>>,
+{
+    let slot = progenitor_client::ClientInfo::inner(raw);
+    let operation = slot.with(|c| c.operation);
+    for (name, value) in args.strings {
+        if value.chars().all(char::is_whitespace) {
+            return Err(
+                Error::invalid_argument(name, "must not be empty").with_operation(operation)
+            );
+        }
+        if value.len() > MAX_ARGUMENT_BYTES {
+            return Err(Error::invalid_argument(
+                name,
+                format!("longer than {MAX_ARGUMENT_BYTES} bytes"),
+            )
+            .with_operation(operation));
         }
     }
-
-    /// The fault recorded, if any.
-    pub(crate) fn fault(&self) -> Option<&Fault> {
-        self.answer.as_ref()?.fault.as_ref()
+    let recipient = args
+        .strings
+        .iter()
+        .find(|(name, _)| *name == "recipient")
+        .map_or("", |(_, v)| *v);
+    let span = tracing::info_span!(
+        "otp.call",
+        otp.operation = operation.id,
+        otp.request_id = tracing::field::Empty,
+        otp.recipient = %MaskedPhone(recipient),
+        http.status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    if let Some(id) = args.request_id {
+        span.record("otp.request_id", tracing::field::display(id));
     }
-}
-
-impl Client {
-    /// Runs one call through `raw`, progenitor's client for it ([`Client::raw`]): checks
-    /// `args`, then sends the request `call` makes, in a span, and maps its error; makes it
-    /// again when the [`RetryPolicy`](crate::RetryPolicy) and the error's next step say so (a
-    /// request is only rebuilt when it is retried).
-    pub(crate) async fn call<T, F, Fut>(
-        &self,
-        raw: &raw::Client,
-        args: Args<'_>,
-        call: F,
-    ) -> Result<T, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, raw::Error<ErrorResponse>>>,
-    {
-        let slot = progenitor_client::ClientInfo::inner(raw);
-        let operation = slot.with(|c| c.operation);
-        for (name, value) in args.strings {
-            if value.chars().all(char::is_whitespace) {
-                return Err(
-                    Error::invalid_argument(name, "must not be empty").with_operation(operation)
-                );
+    // Recorded on directly: cheaper than asking for the current span.
+    let span_of_call = span.clone();
+    async move {
+        let started = Instant::now();
+        let state = &*slot.state;
+        let classifier = RetryClassifier::new(&state.retry);
+        let mut attempt = 1;
+        let mut maybe_sent = false;
+        loop {
+            let result = call().await;
+            let context = slot.take();
+            if let Some(status) = context.status {
+                span_of_call.record("http.status", status.as_u16());
             }
-            if value.len() > MAX_ARGUMENT_BYTES {
-                return Err(Error::invalid_argument(
-                    name,
-                    format!("longer than {MAX_ARGUMENT_BYTES} bytes"),
-                )
-                .with_operation(operation));
-            }
-        }
-        let recipient = args
-            .strings
-            .iter()
-            .find(|(name, _)| *name == "recipient")
-            .map_or("", |(_, v)| *v);
-        let span = tracing::info_span!(
-            "otp.call",
-            otp.operation = operation.id,
-            otp.request_id = tracing::field::Empty,
-            otp.recipient = %MaskedPhone(recipient),
-            http.status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        if let Some(id) = args.request_id {
-            span.record("otp.request_id", tracing::field::display(id));
-        }
-        // Recorded on directly: cheaper than asking for the current span.
-        let span_of_call = span.clone();
-        async move {
-            let started = Instant::now();
-            let policy = &self.state().retry;
-            let mut attempt = 1;
-            let mut maybe_sent = false;
-            loop {
-                let result = call().await;
-                let context = slot.take();
-                if let Some(status) = context.status {
-                    span_of_call.record("http.status", status.as_u16());
-                }
-                let raw_error = match result {
-                    Ok(value) => {
-                        span_of_call.record("latency_ms", started.elapsed().as_millis() as u64);
-                        tracing::debug!("otp-handler call succeeded");
-                        return Ok(value.into_inner());
-                    }
-                    Err(raw_error) => raw_error,
-                };
-                let secrets = Secrets {
-                    token: self.state().token(),
-                    values: args.strings,
-                };
-                let error = Error::from_raw(raw_error, context, secrets);
-                maybe_sent |= error.may_have_been_sent();
-                // The next attempt's error says whether any attempt may have been sent.
-                slot.with(|c| c.maybe_sent = maybe_sent);
-                let delay = policy.delay(attempt, error.retry_after());
-                let Some(delay) = delay.filter(|delay| {
-                    attempt < policy.max_attempts
-                        && retryable(operation, &error)
-                        && started.elapsed().saturating_add(*delay) <= policy.deadline
-                }) else {
+            let raw_error = match result {
+                Ok(value) => {
                     span_of_call.record("latency_ms", started.elapsed().as_millis() as u64);
-                    tracing::debug!(error = %error, "otp-handler call failed");
+                    tracing::debug!("otp-handler call succeeded");
+                    return Ok(value.into_inner());
+                }
+                Err(raw_error) => raw_error,
+            };
+            let secrets = Secrets {
+                token: state.token(),
+                values: args.strings,
+            };
+            let error = Error::from_raw(raw_error, context, secrets);
+            maybe_sent |= error.may_have_been_sent();
+            // The next attempt's error says whether any attempt may have been sent.
+            slot.with(|c| c.maybe_sent = maybe_sent);
+            let failed = FailedAttempt {
+                operation,
+                error: &error,
+                number: attempt,
+                elapsed: started.elapsed(),
+            };
+            let delay = match classifier.classify(&failed) {
+                RetryAction::Retry { after } => after,
+                RetryAction::DontRetry(why) => {
+                    span_of_call.record("latency_ms", started.elapsed().as_millis() as u64);
+                    tracing::debug!(error = %error, no_retry = ?why, "otp-handler call failed");
                     return Err(error);
-                };
-                tracing::warn!(
-                    attempt,
-                    delay_ms = delay.as_millis() as u64,
-                    status = error.status().map(|s| s.as_u16()),
-                    error = %error,
-                    "retrying"
-                );
-                // Boxed: only a retry waits, and the timer would otherwise take room in every
-                // call's future for the whole call.
-                Box::pin(tokio::time::sleep(delay)).await;
-                attempt += 1;
-            }
-        }
-        .instrument(span)
-        .await
-    }
-}
-
-/// Whether a failed call may simply be made again, by the next-step table: what it says to
-/// retry later, for a request that may be repeated (a `GET`), or that certainly did not
-/// reach the service. A request that timed out once sent is not repeated: it would only
-/// time out again within the caller's patience (a connection not opened in time is).
-fn retryable(operation: &Operation, error: &Error) -> bool {
-    let sent = error.may_have_been_sent();
-    matches!(error.next_step(), NextStep::RetryLater { .. })
-        && !(error.is_timeout() && sent)
-        && (operation.idempotent || !sent)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::generated::OPERATIONS;
-    use crate::{ErrorKind, TransportFailure};
-
-    fn operation(id: &str) -> &'static Operation {
-        OPERATIONS.iter().find(|op| op.id == id).unwrap()
-    }
-
-    fn timed_out(maybe_sent: bool) -> Error {
-        Error::new(ErrorKind::Transport {
-            failure: TransportFailure::TimedOut,
-            maybe_sent,
-        })
-    }
-
-    #[test]
-    fn a_connection_not_opened_in_time_is_retried_for_every_operation() {
-        for id in ["getStatus", "send", "checkCode"] {
-            assert!(retryable(operation(id), &timed_out(false)), "{id}");
+                }
+            };
+            tracing::warn!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                status = error.status().map(|s| s.as_u16()),
+                error = %error,
+                "retrying"
+            );
+            // Boxed: only a retry waits, and the timer would otherwise take room in every
+            // call's future for the whole call.
+            Box::pin(tokio::time::sleep(delay)).await;
+            attempt += 1;
         }
     }
-
-    #[test]
-    fn a_request_that_timed_out_once_sent_is_not_repeated() {
-        for id in ["getStatus", "send", "checkCode"] {
-            assert!(!retryable(operation(id), &timed_out(true)), "{id}");
-        }
-    }
+    .instrument(span)
+    .await
 }

@@ -7,11 +7,11 @@
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 
-use crate::call::{Answer, Call, Fault};
+use crate::call::Call;
+use crate::context::{Answer, Fault, error_body};
 use crate::generated::raw;
 use crate::redact::display_url;
 use crate::retry::retry_after;
-use crate::types::ErrorResponse;
 use reqwest::ResponseBuilderExt;
 
 impl ClientHooks<Call> for raw::Client {
@@ -262,23 +262,4 @@ async fn read(
     Ok(reqwest::Response::from(
         response.map(|_| reqwest::Body::from(body)),
     ))
-}
-
-/// A success body that is in fact an error (`{type, message, httpStatus}`, nothing else).
-pub(crate) fn error_body(body: &[u8]) -> Option<ErrorResponse> {
-    // Most success bodies are not: skip the parse unless the tell-tale key is there.
-    if !body.windows(12).any(|w| w == b"\"httpStatus\"") {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let object = value.as_object()?;
-    let error_shaped = object.contains_key("type")
-        && object.contains_key("httpStatus")
-        && object
-            .keys()
-            .all(|k| matches!(k.as_str(), "type" | "message" | "httpStatus"));
-    if !error_shaped {
-        return None;
-    }
-    serde_json::from_value(value).ok()
 }

@@ -6,6 +6,8 @@
 mod builder;
 mod call;
 mod client;
+mod context;
+mod environment;
 mod error;
 mod flow;
 mod hooks;
@@ -19,12 +21,13 @@ mod request_id;
 mod retry;
 #[cfg(feature = "schemars")]
 mod schema;
+mod state;
 mod unlisted;
 mod wait;
 
 /// The code progenitor and `otp-client-codegen` generate from the spec at build time. Its
-/// client takes the crate-private `ClientState`, and is crate-private itself: every call goes
-/// through the facade's checks and error mapping.
+/// client carries the crate-private `Call` (the client's state and the call's context), and
+/// is crate-private itself: every call goes through the facade's checks and error mapping.
 #[allow(missing_docs, private_interfaces, clippy::all, clippy::pedantic)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/otp_client.rs"));
@@ -39,8 +42,9 @@ mod generated {
 /// ```
 pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
 
-pub use builder::{ClientBuilder, Environment};
+pub use builder::ClientBuilder;
 pub use client::Client;
+pub use environment::Environment;
 pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};
 pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Verified};
 pub use generated::OperationId;

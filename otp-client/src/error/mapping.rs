@@ -3,9 +3,8 @@
 use reqwest::StatusCode;
 
 use super::{ApiError, Error, ErrorKind, transport};
-use crate::call::{Answer, CallContext, Fault};
+use crate::context::{Answer, CallContext, Fault, error_body};
 use crate::generated::raw;
-use crate::hooks::error_body;
 use crate::redact::{Secrets, scrub};
 use crate::types::{ErrorResponse, ExceptionType};
 

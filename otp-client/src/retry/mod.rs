@@ -1,4 +1,8 @@
-//! The retry policy: which failures are retried, and how long to wait before each retry.
+//! The retry policy the caller sets ([`RetryPolicy`]): how many attempts, how long to wait
+//! before each retry (backoff, `Retry-After`), until when; and, in [`classifier`], the one
+//! decision after each failed attempt, which the call's loop asks.
+
+pub(crate) mod classifier;
 
 use std::time::{Duration, SystemTime};
 
