@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,6 +26,7 @@ const PAGE: &str = include_str!("widget-demo/index.html");
 #[derive(Clone)]
 struct Demo {
     client: otp_client::Client,
+    widget: WidgetBackend,
     sandbox: std::sync::Arc<Sandbox>,
 }
 
@@ -37,13 +38,24 @@ struct Finish {
 }
 
 /// The application's own route: finish server-side, and grant access on the proof only.
-async fn finish(State(demo): State<Demo>, Json(f): Json<Finish>) -> (StatusCode, Json<Value>) {
+async fn finish(
+    State(demo): State<Demo>,
+    headers: HeaderMap,
+    Json(f): Json<Finish>,
+) -> (StatusCode, Json<Value>) {
     let Ok(id) = f.request_id.parse() else {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"verified": false, "error": "not a session id"})),
         );
     };
+    // Only the browser that started the session finishes it: its cookie proves it.
+    if !demo.widget.holds_session(&headers, &id) {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(json!({"verified": false, "error": "not this browser's session"})),
+        );
+    }
     match demo.client.finish(&id, &f.phone).await {
         Ok(verified) => (
             StatusCode::OK,
@@ -94,8 +106,12 @@ async fn main() -> anyhow::Result<()> {
         CODE_WIDGET
     };
     let page = PAGE.replace("__WIDGET_ID__", &widget_id.to_string());
+    let widget = WidgetBackend::builder(client.clone(), [widget_id])
+        .secure_cookie(false) // served over plain http
+        .build()?;
     let demo = Demo {
-        client: client.clone(),
+        client,
+        widget: widget.clone(),
         sandbox: std::sync::Arc::new(sandbox),
     };
     // The widget counts through the `metrics` facade; this recorder keeps the counts for
@@ -110,13 +126,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/app/finish", post(finish))
         .route("/app/sandbox-code/{id}", get(sandbox_code))
         .with_state(demo)
-        .nest(
-            "/otp/",
-            WidgetBackend::builder(client, [widget_id])
-                .secure_cookie(false) // served over plain http
-                .build()?
-                .router(),
-        )
+        .nest("/otp/", widget.router())
         // Each request's span: its method and path, never the query (the phone number).
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(otp_widget::RequestSpan),

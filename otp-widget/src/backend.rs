@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderValue;
 
+use crate::guard::body::BodyRules;
 use crate::guard::captcha::CaptchaGate;
 use crate::guard::client_ip::{ClientIpResolver, TrustedProxies, resolver};
 use crate::guard::long_polls::LongPolls;
@@ -34,8 +35,6 @@ use crate::{Captcha, DEFAULTS, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit, 
 pub struct WidgetBackend {
     pub(crate) state: AppState,
     cors: Vec<HeaderValue>,
-    body_limit: usize,
-    body_timeout: Duration,
 }
 
 impl fmt::Debug for WidgetBackend {
@@ -46,7 +45,7 @@ impl fmt::Debug for WidgetBackend {
             .field("limits", self.state.sends.settings())
             .field("expose_complete", &self.state.expose_complete)
             .field("cors", &self.cors)
-            .field("body_limit", &self.body_limit)
+            .field("body", &self.state.body)
             .finish_non_exhaustive()
     }
 }
@@ -94,12 +93,32 @@ impl WidgetBackend {
     /// every request is refused (500). It has no tracing layer of its own: see
     /// [`RequestSpan`](crate::RequestSpan).
     pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        routes::router(
-            self.state.clone(),
-            &self.cors,
-            self.body_limit,
-            self.body_timeout,
-        )
+        routes::router(self.state.clone(), &self.cors)
+    }
+
+    /// Whether the request's cookies prove that its browser started session `id` (the cookie
+    /// the router set on that browser's `send`, or [`session_cookie`](Self::session_cookie)
+    /// gave): check it in your own handlers before acting on a session a browser names, as
+    /// the crate's `finish` example does. Only the `__Host-` cookie counts when cookies are
+    /// secure.
+    ///
+    /// ```
+    /// # let client = otp_client::Client::builder("token").build().unwrap();
+    /// let widget = otp_widget::WidgetBackend::builder(client, [uuid::Uuid::nil()]).build().unwrap();
+    /// let id: otp_client::RequestId = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6".parse().unwrap();
+    /// let cookie = widget.session_cookie(&id);
+    /// let pair = cookie.to_str().unwrap().split(';').next().unwrap();
+    /// let mut headers = axum::http::HeaderMap::new();
+    /// headers.insert("cookie", pair.parse().unwrap());
+    /// assert!(widget.holds_session(&headers, &id));
+    /// assert!(!widget.holds_session(&axum::http::HeaderMap::new(), &id));
+    /// ```
+    pub fn holds_session(
+        &self,
+        headers: &axum::http::HeaderMap,
+        id: &otp_client::RequestId,
+    ) -> bool {
+        self.state.sessions.admit(headers, id).is_ok()
     }
 
     /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
@@ -232,8 +251,9 @@ impl WidgetBackendBuilder {
         self
     }
 
-    /// How long a client may take to send a request's body (10 s by default): a client
-    /// that trickles it is answered `ValidateError` and let go. The headers' own timeout is
+    /// How long a client may take to send a request's whole body (10 s by default, however
+    /// it trickles it in): a client that has not sent it by then is answered
+    /// `ValidateError` (408) and let go. The headers' own timeout is
     /// the server's: see
     /// [`serve`](crate::serve).
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
@@ -469,6 +489,7 @@ impl WidgetBackendBuilder {
             sends: SendLimits::new(self.limits, store, keys, max_wait),
             long_polls: Arc::new(LongPolls::new(self.long_polls)),
             sessions: SessionBinding::new(session_key, self.secure_cookie),
+            body: BodyRules::new(self.body_limit, self.body_timeout),
             numbers: Numbers {
                 widgets: self.widgets,
                 region: self.region,
@@ -480,8 +501,6 @@ impl WidgetBackendBuilder {
         Ok(WidgetBackend {
             state: AppState(Arc::new(state)),
             cors,
-            body_limit: self.body_limit,
-            body_timeout: self.body_timeout,
         })
     }
 }

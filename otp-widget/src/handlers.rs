@@ -4,8 +4,7 @@
 use std::net::IpAddr;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use otp_client::RequestId;
@@ -65,10 +64,10 @@ pub(crate) async fn send(
     s: AppState,
     ip: IpAddr,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
     success: StatusCode,
 ) -> Result<Response, Refusal> {
-    let body: SendBody = json_body(headers, body)?;
+    let body: SendBody = json_body(&s, headers, body).await?;
     if !s.numbers.serves(&body.widget_id) {
         return Err(unknown_widget());
     }
@@ -118,14 +117,16 @@ pub(crate) async fn resend(
     Ok(forward(s.max_retry_after, success, result))
 }
 
-/// A JSON body of type `T`, or the router's refusal.
+/// A JSON body of type `T`, read whole within the body's deadline and limit, or the
+/// router's refusal.
 ///
 /// Only `application/json`: a page of another origin can send `text/plain` without asking
 /// the browser's CORS checks first, so accepting it would let any site make its visitors
 /// `send`.
-pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(
+pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
+    s: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<T, Refusal> {
     let json = headers
         .get(header::CONTENT_TYPE)
@@ -136,13 +137,6 @@ pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(
     if !json {
         return Err(invalid().with_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
-    let bytes = body.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            invalid().with_status(status)
-        } else {
-            invalid()
-        }
-    })?;
+    let bytes = s.body.read(body).await?;
     serde_json::from_slice(&bytes).map_err(|_| invalid())
 }

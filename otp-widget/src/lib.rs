@@ -54,7 +54,7 @@
 //! ```no_run
 //! use std::net::SocketAddr;
 //! use std::time::Duration;
-//! use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+//! use axum::{Json, Router, extract::State, http::{HeaderMap, StatusCode}, routing::post};
 //! use otp_widget::{Captcha, WidgetBackend};
 //!
 //! #[derive(serde::Deserialize)]
@@ -62,8 +62,16 @@
 //! struct Finish { request_id: String, phone: String }
 //!
 //! /// The application's own route: finish server-side, and grant access on the proof only.
-//! async fn finish(State(client): State<otp_client::Client>, Json(f): Json<Finish>) -> StatusCode {
+//! async fn finish(
+//!     State((client, widget)): State<(otp_client::Client, WidgetBackend)>,
+//!     headers: HeaderMap,
+//!     Json(f): Json<Finish>,
+//! ) -> StatusCode {
 //!     let Ok(id) = f.request_id.parse() else { return StatusCode::BAD_REQUEST };
+//!     // Only the browser that started the session finishes it: its cookie proves it.
+//!     if !widget.holds_session(&headers, &id) {
+//!         return StatusCode::FORBIDDEN;
+//!     }
 //!     match client.finish(&id, &f.phone).await {
 //!         Ok(verified) => {
 //!             let _phone = verified.recipient(); // sign the user in with this number
@@ -82,7 +90,7 @@
 //! let app = Router::new()
 //!     .nest("/otp/", widget.router())
 //!     .route("/signup/finish", post(finish))
-//!     .with_state(client);
+//!     .with_state((client, widget));
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:3000").await?;
 //! otp_widget::serve(listener, app, otp_widget::ServeTimeouts::default()).await?;
 //! # Ok(()) }

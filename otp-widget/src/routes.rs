@@ -2,9 +2,8 @@
 //! operation of the same name, behind the guards it needs.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -32,8 +31,6 @@ pub(crate) struct Operation {
     pub(crate) success: u16,
     /// Whether the spec's `x-widget` says `browser`.
     pub(crate) browser: bool,
-    /// Whether it has a request body.
-    pub(crate) body: bool,
 }
 
 macro_rules! operations {
@@ -44,13 +41,10 @@ macro_rules! operations {
             path: $path,
             success: $success,
             browser: operations!(@browser $widget),
-            body: false $(|| operations!(@body $p))*,
         }),*]
     };
     (@browser browser) => { true };
     (@browser $other:ident) => { false };
-    (@body body) => { true };
-    (@body $other:ident) => { false };
 }
 
 /// Every operation of the spec, from the client's generated list. The router exposes those
@@ -62,23 +56,9 @@ pub(crate) const OPERATIONS: &[Operation] = otp_client::for_each_operation!(oper
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     state: AppState,
     cors: &[HeaderValue],
-    body_limit: usize,
-    body_timeout: std::time::Duration,
 ) -> Router<S> {
-    // What reads a body gets its size limit and its arrival deadline; the other routes
-    // never read one, and pay for neither.
-    let reading_body = tower::ServiceBuilder::new()
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            body_timeout,
-        ))
-        .layer(DefaultBodyLimit::max(body_limit));
     let mut router = Router::<AppState>::new();
     for (op, handler) in served(&state) {
-        let handler = if op.body {
-            handler.layer(reading_body.clone())
-        } else {
-            handler
-        };
         router = router.route(op.path, handler);
     }
     let mut router = router.fallback(|| async {
@@ -164,7 +144,7 @@ pub(crate) fn handler(id: OperationId, method: MethodFilter, success: StatusCode
                   _: SameOrigin,
                   Admitted(ip): Admitted,
                   headers: HeaderMap,
-                  body: Result<Bytes, BytesRejection>| async move {
+                  body: Body| async move {
                 handlers::send(s, ip, &headers, body, success).await
             },
         ),
@@ -215,8 +195,8 @@ pub(crate) fn handler(id: OperationId, method: MethodFilter, success: StatusCode
                   _: Admitted,
                   Bound(id): Bound,
                   headers: HeaderMap,
-                  body: Result<Bytes, BytesRejection>| async move {
-                let body: OtpHandlerCheckCodeRequestDto = json_body(&headers, body)?;
+                  body: Body| async move {
+                let body: OtpHandlerCheckCodeRequestDto = json_body(&s, &headers, body).await?;
                 let checked = s.client.check_code(&id, &body).await;
                 Ok::<_, Refusal>(forward(s.max_retry_after, success, checked))
             },

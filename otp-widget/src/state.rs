@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::guard::Holds;
+use crate::guard::body::BodyRules;
 use crate::guard::captcha::CaptchaGate;
 use crate::guard::client_ip::ClientIpResolver;
 use crate::guard::long_polls::LongPolls;
@@ -26,6 +27,7 @@ pub(crate) struct WidgetState {
     pub(crate) sends: SendLimits,
     pub(crate) long_polls: Arc<LongPolls>,
     pub(crate) sessions: SessionBinding,
+    pub(crate) body: BodyRules,
     pub(crate) numbers: Numbers,
     /// The longest `Retry-After` passed on to a browser.
     pub(crate) max_retry_after: Duration,

@@ -11,10 +11,12 @@
 //! | the caps on held long-polls | `long_polls.rs` | [`LongPolls::hold`](long_polls::LongPolls::hold) |
 //! | the session's browser | `session.rs` | [`SessionBinding::admit`](session::SessionBinding::admit), [`Bound`](session::Bound) |
 //! | where a `POST` comes from | `origin.rs` | [`OriginCheck::admit`](origin::OriginCheck::admit) |
+//! | the body's size and deadline | `body.rs` | [`BodyRules::read`](body::BodyRules::read) |
 //!
 //! Guards know nothing of the router's state: an extractor reaches the guard it needs
 //! through [`Holds`], which the state implements for each.
 
+pub(crate) mod body;
 pub(crate) mod captcha;
 pub(crate) mod client_ip;
 pub(crate) mod long_polls;

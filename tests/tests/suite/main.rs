@@ -18,3 +18,4 @@ mod sdk;
 mod security;
 mod widget;
 mod widget_docs;
+mod widget_pumping;

@@ -17,14 +17,14 @@ use otp_widget::{Captcha, TrustedProxies, WidgetBackend, WidgetBackendBuilder};
 use serde_json::{Value, json};
 
 /// A widget back end mounted at `/otp` of a server on loopback, over a sandbox.
-struct Stack {
-    sandbox: Arc<Sandbox>,
+pub(crate) struct Stack {
+    pub(crate) sandbox: Arc<Sandbox>,
     /// The router's base, as the browser calls it: `http://127.0.0.1:PORT/otp`.
-    url: String,
-    browser: reqwest::Client,
+    pub(crate) url: String,
+    pub(crate) browser: reqwest::Client,
 }
 
-async fn serve(app: Router) -> SocketAddr {
+pub(crate) async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -38,7 +38,7 @@ async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
-async fn stack_on(
+pub(crate) async fn stack_on(
     sandbox: Sandbox,
     configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
 ) -> Stack {
@@ -55,12 +55,14 @@ async fn stack_on(
     }
 }
 
-async fn stack(configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder) -> Stack {
+pub(crate) async fn stack(
+    configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
+) -> Stack {
     stack_on(sandbox(config()).await, configure).await
 }
 
 /// A browser: it keeps the cookies the back end sets, as a real one does.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -68,7 +70,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// A browser's call: the status and the JSON body.
-async fn browse(
+pub(crate) async fn browse(
     stack: &Stack,
     method: &str,
     path: &str,
@@ -100,7 +102,7 @@ async fn browse(
 }
 
 /// The browser's `send` of `phone`, with a captcha token when one is given.
-async fn send(
+pub(crate) async fn send(
     stack: &Stack,
     phone: &str,
     captcha: Option<&str>,
@@ -114,7 +116,7 @@ async fn send(
 }
 
 /// A session started through the router: its request id.
-async fn start(stack: &Stack, phone: &str) -> String {
+pub(crate) async fn start(stack: &Stack, phone: &str) -> String {
     let (status, body, _) = send(stack, phone, None, &[]).await;
     assert_eq!(status, 201, "send {phone}: {body}");
     body["requestId"].as_str().expect("a requestId").to_string()
@@ -464,7 +466,7 @@ async fn the_per_phone_limit_answers_429_with_retry_after_before_the_service() {
 
 /// How the fake provider answers.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Provider {
+pub(crate) enum Provider {
     Yes,
     No,
     Score(f64),
@@ -476,7 +478,9 @@ enum Provider {
 }
 
 /// A captcha provider on loopback that records each verify call's form.
-async fn fake_provider(mode: Provider) -> (String, Arc<Mutex<Vec<Vec<(String, String)>>>>) {
+pub(crate) async fn fake_provider(
+    mode: Provider,
+) -> (String, Arc<Mutex<Vec<Vec<(String, String)>>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     let app = Router::new().route(
@@ -515,7 +519,11 @@ async fn fake_provider(mode: Provider) -> (String, Arc<Mutex<Vec<Vec<(String, St
 }
 
 /// The browser's `send` of a number no other call of this file sends.
-async fn send_with(stack: &Stack, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn send_with(
+    stack: &Stack,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
     let phone = format!("+7999{:07}", rand_phone());
     let (status, body, _) = send(stack, &phone, token, headers).await;
     (status, body)
@@ -527,7 +535,7 @@ fn rand_phone() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-fn captcha_refused(status: u16, body: &Value) -> bool {
+pub(crate) fn captcha_refused(status: u16, body: &Value) -> bool {
     status == 403
         && body["type"] == "CaptchaNotConfirmedException"
         && body["message"] == "Капча не подтверждена"
@@ -1702,9 +1710,7 @@ async fn slow_headers_and_slow_bodies_are_cut() {
     let app = Router::new().nest("/otp/", widget.router());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let timeouts = otp_widget::ServeTimeouts {
-        header_read: Duration::from_millis(300),
-    };
+    let timeouts = otp_widget::ServeTimeouts::default().header_read(Duration::from_millis(300));
     tokio::spawn(otp_widget::serve(listener, app, timeouts));
 
     // Nothing sent at all: the server closes the connection.
@@ -1720,8 +1726,8 @@ async fn slow_headers_and_slow_bodies_are_cut() {
     let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "the connection was still open after 5 s");
 
-    // A body announced and never sent: answered (the unreadable body's 400) at the timeout,
-    // not held.
+    // A body announced and never sent: answered (408, `ValidateError`) at the body's
+    // deadline, not held.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
     slow.write_all(
         b"POST /otp/ HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":",
@@ -1734,7 +1740,8 @@ async fn slow_headers_and_slow_bodies_are_cut() {
         .expect("an answer within 5 s")
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..n]).to_string();
-    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("ValidateError"), "{answer}");
 
     // A whole request over the same server works, with the peer's address.
     let response = reqwest::get(format!("http://{addr}/otp/widget/{CODE_WIDGET}"))

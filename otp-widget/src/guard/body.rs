@@ -1,0 +1,48 @@
+//! A request body, read whole within one deadline and one size limit. tower-http's body
+//! timeout is reset by every frame, so a client that sends one byte every few seconds held a
+//! `POST` open for as long as it liked; here the deadline covers the whole body, from the
+//! moment the route starts reading it.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+
+use crate::refusal::{Reason, Refusal};
+
+/// The guard.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyRules {
+    /// The largest body read.
+    limit: usize,
+    /// How long the whole body may take to arrive.
+    deadline: Duration,
+}
+
+impl BodyRules {
+    pub(crate) fn new(limit: usize, deadline: Duration) -> Self {
+        Self { limit, deadline }
+    }
+
+    /// The whole body; `ValidateError` with 413 when it is larger than the limit, with 408
+    /// when it has not arrived by the deadline.
+    pub(crate) async fn read(&self, body: Body) -> Result<Bytes, Refusal> {
+        let invalid = |status| Refusal::invalid(Reason::InvalidRequest).with_status(status);
+        match tokio::time::timeout(self.deadline, axum::body::to_bytes(body, self.limit)).await {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(e)) => {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                Err(invalid(if too_large {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                }))
+            }
+            Err(_) => {
+                tracing::info!("a request body not sent within its deadline: refused");
+                Err(invalid(StatusCode::REQUEST_TIMEOUT))
+            }
+        }
+    }
+}
