@@ -49,7 +49,7 @@ pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};
 pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Verified};
 pub use generated::OperationId;
 pub use mask::mask_phone;
-pub use phone::{InvalidPhone, Phone};
+pub use phone::{InvalidPhone, NumberType, Phone};
 pub use request_id::{InvalidRequestId, RequestId};
 pub use retry::RetryPolicy;
 pub use unlisted::UnlistedRequest;

@@ -25,6 +25,57 @@ pub struct Phone {
     e164: String,
     country_code: u16,
     region: Option<phonenumber::country::Id>,
+    kind: NumberType,
+}
+
+/// What kind of line a number is, as libphonenumber's metadata says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NumberType {
+    /// A mobile number.
+    Mobile,
+    /// A landline.
+    FixedLine,
+    /// Mobile or landline: the numbering plan does not tell them apart (the USA's).
+    FixedLineOrMobile,
+    /// Free to call.
+    TollFree,
+    /// Premium rate: the caller pays the callee's price.
+    PremiumRate,
+    /// The cost is shared between caller and callee.
+    SharedCost,
+    /// A personal number, routed to a mobile or a landline.
+    PersonalNumber,
+    /// Voice over IP.
+    Voip,
+    /// A pager.
+    Pager,
+    /// A company's universal access number.
+    Uan,
+    /// Voicemail access.
+    Voicemail,
+    /// Any other (a short code, an emergency number…), or none the metadata names.
+    Other,
+}
+
+impl NumberType {
+    fn of(number: &phonenumber::PhoneNumber) -> Self {
+        use phonenumber::Type;
+        match number.number_type(&phonenumber::metadata::DATABASE) {
+            Type::Mobile => Self::Mobile,
+            Type::FixedLine => Self::FixedLine,
+            Type::FixedLineOrMobile => Self::FixedLineOrMobile,
+            Type::TollFree => Self::TollFree,
+            Type::PremiumRate => Self::PremiumRate,
+            Type::SharedCost => Self::SharedCost,
+            Type::PersonalNumber => Self::PersonalNumber,
+            Type::Voip => Self::Voip,
+            Type::Pager => Self::Pager,
+            Type::Uan => Self::Uan,
+            Type::Voicemail => Self::Voicemail,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// Why a text is not a [`Phone`]. Its text never repeats the number.
@@ -66,17 +117,28 @@ impl Phone {
         if text.len() > 256 {
             return Err(InvalidPhone::Unreadable);
         }
-        let number =
-            phonenumber::parse(region, ascii_digits(text)).map_err(|_| InvalidPhone::Unreadable)?;
-        if !phonenumber::is_valid(&number) {
-            return Err(InvalidPhone::NotValid);
-        }
+        let text = ascii_digits(text);
+        let number = phonenumber::parse(region, &text).map_err(|_| InvalidPhone::Unreadable)?;
+        let number = if phonenumber::is_valid(&number) {
+            number
+        } else {
+            unstripped(&text, &number).ok_or(InvalidPhone::NotValid)?
+        };
         let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        let country_code = number.code().value();
         Ok(Self {
             e164,
-            country_code: number.code().value(),
-            region: number.country().id(),
+            country_code,
+            // The crate finds no region for a valid number whose national number begins
+            // with 0 (Italy's `+39 06 …`): the main country of its code is.
+            region: number.country().id().or_else(|| main_region(country_code)),
+            kind: NumberType::of(&number),
         })
+    }
+
+    /// What kind of line it is (mobile, landline, toll-free, premium-rate…).
+    pub fn number_type(&self) -> NumberType {
+        self.kind
     }
 
     /// The number in E.164, as the service takes it.
@@ -99,6 +161,45 @@ impl Phone {
         let end = (1 + digits).min(self.e164.len());
         &self.e164[..end]
     }
+}
+
+/// The number `text` means, where the `phonenumber` crate read another: it strips the
+/// national prefix from a national significant number that begins with it, after a country
+/// code too (`+7 861 …`, a Krasnodar landline, read as `+7 61 …`; `+7 800 …` toll-free; and
+/// in national form the prefix twice, `8 861 …`), where libphonenumber keeps a number that
+/// was viable as it stood. The number as written is read again with the national prefix
+/// before it (once, then twice: the crate strips it as often), and taken when it is valid
+/// and is exactly the digits that were written.
+fn unstripped(text: &str, parsed: &phonenumber::PhoneNumber) -> Option<phonenumber::PhoneNumber> {
+    let code = parsed.code().value();
+    let metadata = phonenumber::metadata::DATABASE.by_code(&code)?;
+    let prefix = metadata.first()?.national_prefix()?;
+    // The digits written, up to an extension.
+    let digits: String = text
+        .chars()
+        .take_while(|c| !c.is_ascii_alphabetic() && !matches!(c, '#' | ';' | ','))
+        .filter(char::is_ascii_digit)
+        .collect();
+    let national = if text.trim_start().starts_with('+') {
+        digits.strip_prefix(&code.to_string())?
+    } else {
+        digits.strip_prefix(prefix)?
+    };
+    let wanted = format!("+{code}{national}");
+    // The crate strips the prefix once or twice (its parsing rule, then the prefix itself).
+    (1..=2).find_map(|times| {
+        let number =
+            phonenumber::parse(None, format!("+{code}{}{national}", prefix.repeat(times))).ok()?;
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        (phonenumber::is_valid(&number) && e164 == wanted).then_some(number)
+    })
+}
+
+/// The main region of calling code `code` (`IT` for 39), if it is a country's.
+fn main_region(code: u16) -> Option<phonenumber::country::Id> {
+    let metadata = phonenumber::metadata::DATABASE.by_code(&code)?;
+    let main = metadata.iter().find(|m| m.is_main_country_for_code())?;
+    phonenumber::country::Id::from_str(main.id()).ok()
 }
 
 /// The zeros of Unicode's decimal digit blocks a phone number may be typed in (Arabic-Indic,
@@ -211,6 +312,77 @@ mod tests {
             Phone::parse_in("+79991234563", "XX"),
             Err(InvalidPhone::UnknownRegion(_))
         ));
+    }
+
+    /// The numbers the `phonenumber` crate reads wrong (it strips the `8` of `+7 8xx`),
+    /// read as libphonenumber reads them, each with its type.
+    #[test]
+    fn russian_8xx_numbers_are_valid_with_their_type() {
+        for (text, e164, kind) in [
+            ("+7 861 234 56 78", "+78612345678", NumberType::FixedLine),
+            ("8 861 234 56 78", "+78612345678", NumberType::FixedLine),
+            ("+7 846 123 45 67", "+78461234567", NumberType::FixedLine),
+            ("+7 800 555 35 35", "+78005553535", NumberType::TollFree),
+            ("+7 809 123 45 67", "+78091234567", NumberType::PremiumRate),
+            ("+7 999 123 45 63", "+79991234563", NumberType::Mobile),
+        ] {
+            let phone = Phone::parse_in(text, "RU").unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                (phone.as_e164(), phone.region(), phone.number_type()),
+                (e164, Some("RU"), kind),
+                "{text}"
+            );
+        }
+    }
+
+    /// Every example number of every region and type in the metadata the crate bundles
+    /// parses as valid, with its region (a region of several that share a calling code may
+    /// read as another of them only where the example's digits are that one's too).
+    #[test]
+    fn every_example_number_of_the_metadata_is_valid_in_its_region() {
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for metadata in phonenumber::metadata::DATABASE.iter() {
+            let d = metadata.descriptors();
+            let examples = [
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ];
+            for example in examples.into_iter().flatten().filter_map(|e| e.example()) {
+                checked += 1;
+                let text = format!("+{}{example}", metadata.country_code());
+                match Phone::parse(&text) {
+                    Ok(phone) => {
+                        let id = metadata.id();
+                        let same = phone.region() == Some(id)
+                            || (id == "001" && phone.region().is_none())
+                            || phonenumber::metadata::DATABASE
+                                .region(&metadata.country_code())
+                                .is_some_and(|r| {
+                                    r.len() > 1 && r.contains(&phone.region().unwrap_or(""))
+                                });
+                        if !same {
+                            failures.push(format!("{text}: region {:?}, not {id}", phone.region()));
+                        }
+                    }
+                    Err(e) => failures.push(format!("{text} ({}): {e}", metadata.id())),
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} examples");
+        assert!(
+            failures.is_empty(),
+            "{} of {checked}: {failures:#?}",
+            failures.len()
+        );
     }
 
     #[test]

@@ -139,9 +139,10 @@ impl WidgetBackend {
 /// | [`per_country_limit`](Self::per_country_limit) | 1,000 sends per country per hour |
 /// | [`global_send_cap`](Self::global_send_cap) | 5,000 sends per day in all, across replicas |
 /// | [`countries`](Self::countries) | `RU` only |
+/// | [`number_types`](Self::number_types) | mobile, fixed-line-or-mobile, fixed-line |
 /// | [`per_ip_request_limit`](Self::per_ip_request_limit) | 300 requests per client IP per minute, every route |
-/// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys |
-/// | [`request_limit_store`](Self::request_limit_store) | a [`MemoryStore`] of 100,000 keys of its own (per replica) |
+/// | [`store`](Self::store) | a [`MemoryStore`] of 100,000 keys, refusing when full |
+/// | [`request_limit_store`](Self::request_limit_store) | a [`MemoryStore`] of 100,000 keys of its own (per replica), evicting when full |
 /// | [`trusted_proxies`](Self::trusted_proxies) | none: the socket peer is the client |
 /// | [`allowed_origins`](Self::allowed_origins) | none: no CORS headers (same origin only) |
 /// | [`body_limit`](Self::body_limit) | 8 KiB |
@@ -337,6 +338,15 @@ impl WidgetBackendBuilder {
         self
     }
 
+    /// The kinds of line sends may go to: by default mobile, fixed-line-or-mobile and
+    /// fixed-line numbers (the voice channels reach landlines). Premium-rate, toll-free,
+    /// shared-cost, UAN, VoIP and pager numbers, which SMS pumping targets and no user verifies
+    /// a login with, are refused (`ValidateError`) before anything is counted.
+    pub fn number_types(mut self, kinds: impl IntoIterator<Item = otp_client::NumberType>) -> Self {
+        self.limits.number_types = kinds.into_iter().collect();
+        self
+    }
+
     /// At most this many requests per client IP per window, on every route (each spends
     /// the service's quota of your token); more are answered `RateLimitException` (429).
     /// `None` turns the limit off.
@@ -463,10 +473,12 @@ impl WidgetBackendBuilder {
         let keys = Keys::new(self.key_prefix);
         let store = self
             .store
-            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+            .unwrap_or_else(|| Arc::new(MemoryStore::new(DEFAULTS.memory_store_keys)));
+        // Evicting: a flood of addresses costs the flood's own request counts, not every
+        // client's requests.
         let request_store = self
             .request_store
-            .unwrap_or_else(|| Arc::new(MemoryStore::default()));
+            .unwrap_or_else(|| Arc::new(MemoryStore::evicting(DEFAULTS.memory_store_keys)));
         let max_wait = self.max_retry_after;
         let state = WidgetState {
             client: self.client,

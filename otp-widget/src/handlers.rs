@@ -72,6 +72,12 @@ pub(crate) async fn send(
         return Err(unknown_widget());
     }
     let target = s.numbers.target(body.recipient)?;
+    if !s.sends.sends_to_type(&target) {
+        tracing::info!(kind = ?target.kind, "a send to a kind of line this back end does not send to");
+        return Err(
+            Refusal::invalid(Reason::NumberTypeNotAllowed).in_country(target.region.as_deref())
+        );
+    }
     if !s.sends.sends_to(&target) {
         tracing::info!(region = ?target.region, "a send to a country this back end does not send to");
         return Err(

@@ -28,11 +28,13 @@ impl Numbers {
         match otp_client::Phone::parse_in(&typed, &self.region) {
             Ok(phone) => Ok(Target {
                 region: phone.region().map(str::to_string),
+                kind: Some(phone.number_type()),
                 e164: String::from(phone),
             }),
             Err(_) if self.test_numbers.contains(&typed) => Ok(Target {
                 e164: typed,
                 region: Some(self.region.clone()),
+                kind: None,
             }),
             Err(_) => Err(Refusal::invalid(Reason::InvalidNumber)),
         }

@@ -17,6 +17,8 @@ pub(crate) enum Reason {
     InvalidNumber,
     /// A number of a country the back end does not send to.
     CountryNotAllowed,
+    /// A number of a kind of line the back end does not send to (premium-rate, toll-free…).
+    NumberTypeNotAllowed,
     /// A send past its client's free sends without a captcha the provider confirms, or with
     /// a token used before.
     Captcha,
@@ -59,6 +61,7 @@ impl Reason {
         Reason::UnknownWidget,
         Reason::InvalidNumber,
         Reason::CountryNotAllowed,
+        Reason::NumberTypeNotAllowed,
         Reason::Captcha,
         Reason::PerNumberLimit,
         Reason::PerRangeLimit,
@@ -83,6 +86,7 @@ impl Reason {
             Reason::UnknownWidget => "unknown_widget",
             Reason::InvalidNumber => "invalid_number",
             Reason::CountryNotAllowed => "country_not_allowed",
+            Reason::NumberTypeNotAllowed => "number_type_not_allowed",
             Reason::Captcha => "captcha",
             Reason::PerNumberLimit => "per_number_limit",
             Reason::PerRangeLimit => "per_range_limit",

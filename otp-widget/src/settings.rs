@@ -95,6 +95,8 @@ pub struct Defaults {
     pub global: Limit,
     /// `countries`.
     pub countries: &'static [&'static str],
+    /// `number_types`.
+    pub number_types: &'static [otp_client::NumberType],
     /// `per_ip_request_limit`.
     pub per_ip_requests: Limit,
     /// `body_limit`, in bytes.
@@ -112,7 +114,7 @@ pub struct Defaults {
     /// `key_prefix`.
     pub key_prefix: &'static str,
     /// The keys each [`MemoryStore`](crate::MemoryStore) holds by default.
-    pub memory_store_keys: usize,
+    pub memory_store_keys: u64,
 }
 
 /// The defaults.
@@ -125,6 +127,11 @@ pub const DEFAULTS: Defaults = Defaults {
     per_country: Limit::per_hour(1000),
     global: Limit::per_day(5000),
     countries: &["RU"],
+    number_types: &[
+        otp_client::NumberType::Mobile,
+        otp_client::NumberType::FixedLineOrMobile,
+        otp_client::NumberType::FixedLine,
+    ],
     per_ip_requests: Limit::per_minute(300),
     body_limit: 8 * 1024,
     body_timeout: Duration::from_secs(10),

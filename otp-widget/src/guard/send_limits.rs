@@ -24,6 +24,8 @@ pub(crate) struct Target {
     pub(crate) e164: String,
     /// The number's region (ISO 3166-1 alpha-2), when its country has one.
     pub(crate) region: Option<String>,
+    /// What kind of line it is; `None` for a test number no numbering plan has.
+    pub(crate) kind: Option<otp_client::NumberType>,
 }
 
 /// The limits of sends (see [`crate::WidgetBackendBuilder`] for their defaults).
@@ -39,6 +41,8 @@ pub(crate) struct SendLimitSettings {
     pub(crate) global: Option<Limit>,
     /// The regions sends may go to; empty: any.
     pub(crate) countries: Vec<String>,
+    /// The kinds of line sends may go to.
+    pub(crate) number_types: Vec<otp_client::NumberType>,
 }
 
 impl Default for SendLimitSettings {
@@ -50,6 +54,7 @@ impl Default for SendLimitSettings {
             per_country: Some(d.per_country),
             global: Some(d.global),
             countries: d.countries.iter().map(|c| c.to_string()).collect(),
+            number_types: d.number_types.to_vec(),
         }
     }
 }
@@ -99,6 +104,13 @@ impl SendLimits {
                 .is_some_and(|r| countries.iter().any(|c| c.eq_ignore_ascii_case(r)))
     }
 
+    /// Whether the back end sends to `target`'s kind of line (a test number: yes).
+    pub(crate) fn sends_to_type(&self, target: &Target) -> bool {
+        target
+            .kind
+            .is_none_or(|kind| self.settings.number_types.contains(&kind))
+    }
+
     /// The limits a send to `target` is counted against, the narrowest first: a send
     /// refused by its number's limit never touches the wider counts, even for a moment.
     fn charges(&self, target: &Target) -> Vec<Charge> {
@@ -121,7 +133,9 @@ impl SendLimits {
                 reason: Reason::PerRangeLimit,
             });
         }
-        if let (Some(limit), Some(region)) = (s.per_country, &target.region) {
+        if let Some(limit) = s.per_country {
+            // A number of no region (`+882…`, `+883…`) counts under a key of its own.
+            let region = target.region.as_deref().unwrap_or("non-geographic");
             let key = self.keys.key("country", region);
             charges.push(Charge {
                 key,

@@ -13,14 +13,19 @@ use hashbrown::HashTable;
 
 use super::{Hit, QuotaError, QuotaStore};
 
-/// A [`QuotaStore`] in this process's memory: bounded (when it is full, the key whose
-/// window ends first goes: its count is the nearest to starting over anyway; a new key is
-/// always kept) and expiring (each key when its window ends). A store of 2,048 keys or more
-/// is split into shards (at most 64) that each hold their share of `max_keys`: a shard that
-/// is full makes room among its own keys, even while others have room. A flood of more keys
-/// than it holds can still push out a count or a spent captcha token's mark: size it above
-/// the keys one window sees. One replica only: several replicas share quotas through
-/// `RedisStore`.
+/// A [`QuotaStore`] in this process's memory: bounded and expiring (each key when its window
+/// ends; a count taken back to zero goes at once, so a refused send leaves no key). A store
+/// of 2,048 keys or more is split into shards (at most 64) that each hold their share of
+/// `max_keys`.
+///
+/// When a shard is full of open windows, a store made with [`new`](Self::new) refuses to
+/// count a new key (the router then refuses the request, counted as `store_failed`): the
+/// counts the caps depend on are never forgotten to make room, however many keys a flood
+/// brings. Size it above the keys one window sees. A store made with
+/// [`evicting`](Self::evicting) drops the key whose window ends first instead: right for the
+/// per-client request limit (the router's default `request_limit_store`), where a flood of
+/// addresses should cost the flood's own counts, not every client's requests. One replica
+/// only: several replicas share quotas through `RedisStore`.
 ///
 /// Keys are hashed with a key drawn at random for each store (std's `RandomState`), so that
 /// no one can choose keys that collide, or that all land in one shard.
@@ -35,6 +40,8 @@ pub struct MemoryStore {
 
 struct Inner {
     hasher: RandomState,
+    /// Whether a full shard drops its first-ending window for a new key.
+    evicts: bool,
     shards: Box<[Mutex<Shard>]>,
     /// Keys one shard holds at most.
     per_shard: usize,
@@ -105,7 +112,8 @@ impl Shard {
             .filter(|w| w.is_open(now))
     }
 
-    /// The open window of `key`, opened (for `length`) when there is none.
+    /// The open window of `key`, opened (for `length`) when there is none; `None` when the
+    /// shard is full and may not evict.
     fn window(
         &mut self,
         hash: u64,
@@ -113,7 +121,8 @@ impl Shard {
         now: Instant,
         length: Duration,
         capacity: usize,
-    ) -> &mut Window {
+        evicts: bool,
+    ) -> Option<&mut Window> {
         match self.table.find_entry(hash, |e| &*e.key == key) {
             Ok(found) => {
                 let window = &mut found.into_mut().window;
@@ -124,11 +133,13 @@ impl Shard {
                     self.by_end.insert((next.ends, next.id), hash);
                     *window = next;
                 }
-                window
+                Some(window)
             }
             Err(absent) => {
                 let table = absent.into_table();
-                make_room(table, &mut self.by_end, now, capacity);
+                if !make_room(table, &mut self.by_end, now, capacity, evicts) {
+                    return None;
+                }
                 let window = Window::open(now, length);
                 self.by_end.insert((window.ends, window.id), hash);
                 let entry = Entry {
@@ -136,27 +147,30 @@ impl Shard {
                     hash,
                     window,
                 };
-                &mut table
-                    .insert_unique(hash, entry, |e| e.hash)
-                    .into_mut()
-                    .window
+                Some(
+                    &mut table
+                        .insert_unique(hash, entry, |e| e.hash)
+                        .into_mut()
+                        .window,
+                )
             }
         }
     }
 }
 
 /// Drops the windows that have ended, then, while the shard is full, the one that ends
-/// first.
+/// first where it `evicts`; whether there is room for one key more.
 fn make_room(
     table: &mut HashTable<Entry>,
     by_end: &mut BTreeMap<(Instant, u64), u64>,
     now: Instant,
     capacity: usize,
-) {
+    evicts: bool,
+) -> bool {
     debug_assert_eq!(table.len(), by_end.len(), "each window is indexed once");
     while let Some(first) = by_end.first_entry() {
         let &(ends, id) = first.key();
-        if ends > now && table.len() < capacity {
+        if ends > now && (table.len() < capacity || !evicts) {
             break;
         }
         let hash = first.remove();
@@ -164,11 +178,23 @@ fn make_room(
             found.remove();
         }
     }
+    table.len() < capacity
 }
 
 impl MemoryStore {
-    /// A store that holds at most `max_keys` keys (at least one).
+    /// A store that holds at most `max_keys` keys (at least one), and refuses to count a
+    /// new key when it is full of open windows (see the type's docs).
     pub fn new(max_keys: u64) -> Self {
+        Self::with(max_keys, false)
+    }
+
+    /// A store that holds at most `max_keys` keys (at least one), and drops the key whose
+    /// window ends first for a new key when it is full.
+    pub fn evicting(max_keys: u64) -> Self {
+        Self::with(max_keys, true)
+    }
+
+    fn with(max_keys: u64, evicts: bool) -> Self {
         let max_keys = max_keys.max(1);
         let shards = (max_keys / KEYS_PER_SHARD).clamp(1, MAX_SHARDS);
         // A power of two, to pick a shard from the hash's bits.
@@ -176,6 +202,7 @@ impl MemoryStore {
         Self {
             inner: Arc::new(Inner {
                 hasher: RandomState::new(),
+                evicts,
                 shards: (0..shards).map(|_| Mutex::default()).collect(),
                 per_shard: usize::try_from(max_keys / shards).unwrap_or(usize::MAX),
             }),
@@ -202,16 +229,29 @@ impl MemoryStore {
             .sum()
     }
 
-    fn counted(&self, key: &str, length: Duration) -> Hit {
+    fn counted(&self, key: &str, length: Duration) -> Result<Hit, QuotaError> {
         let now = Instant::now();
         let (hash, mut shard) = self.shard(key);
-        let window = shard.window(hash, key, now, length, self.inner.per_shard);
+        let Some(window) = shard.window(
+            hash,
+            key,
+            now,
+            length,
+            self.inner.per_shard,
+            self.inner.evicts,
+        ) else {
+            return Err(QuotaError(
+                "the memory store is full of open windows: refusing rather than forgetting a \
+                 count (give it more keys)"
+                    .into(),
+            ));
+        };
         window.count += 1;
-        Hit {
+        Ok(Hit {
             count: window.count,
             resets_in: window.ends.saturating_duration_since(now),
             window: window.id,
-        }
+        })
     }
 
     fn current(&self, key: &str) -> u64 {
@@ -221,21 +261,33 @@ impl MemoryStore {
             .map_or(0, |w| w.count)
     }
 
+    /// Takes one back from `key`'s window `id`; a count back at zero drops the key.
     fn take_back(&self, key: &str, id: u64) {
         let (hash, mut shard) = self.shard(key);
-        if let Some(window) = shard
-            .open_window(hash, key, Instant::now())
-            .filter(|w| w.id == id)
-        {
-            window.count = window.count.saturating_sub(1);
+        let shard = &mut *shard;
+        let Ok(found) = shard
+            .table
+            .find_entry(hash, |e| &*e.key == key && e.window.id == id)
+        else {
+            return;
+        };
+        let window = found.get().window;
+        if !window.is_open(Instant::now()) {
+            return;
+        }
+        if window.count <= 1 {
+            found.remove();
+            shard.by_end.remove(&(window.ends, window.id));
+        } else {
+            found.into_mut().window.count -= 1;
         }
     }
 }
 
 impl Default for MemoryStore {
-    /// 100,000 keys.
+    /// 100,000 keys, refusing when full.
     fn default() -> Self {
-        Self::new(100_000)
+        Self::new(crate::DEFAULTS.memory_store_keys)
     }
 }
 
@@ -243,11 +295,11 @@ impl Default for MemoryStore {
 /// only carries it.
 impl QuotaStore for MemoryStore {
     fn hit<'a>(&'a self, key: &'a str, window: Duration) -> BoxFuture<'a, Result<Hit, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.counted(key, window))))
+        Box::pin(std::future::ready(self.counted(key, window)))
     }
 
     fn hit_now(&self, key: &str, window: Duration) -> Option<Result<Hit, QuotaError>> {
-        Some(Ok(self.counted(key, window)))
+        Some(self.counted(key, window))
     }
 
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
@@ -264,7 +316,9 @@ impl QuotaStore for MemoryStore {
         key: &'a str,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, QuotaError>> {
-        Box::pin(std::future::ready(Ok(self.counted(key, ttl).count == 1)))
+        Box::pin(std::future::ready(
+            self.counted(key, ttl).map(|hit| hit.count == 1),
+        ))
     }
 }
 
@@ -365,8 +419,8 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_store_forgets_first_what_ends_first() {
-        let store = MemoryStore::new(3);
+    async fn a_full_evicting_store_forgets_first_what_ends_first() {
+        let store = MemoryStore::evicting(3);
         let minute = Duration::from_secs(60);
         store.hit("long", minute * 10).await.unwrap();
         store.hit("short", minute).await.unwrap();
@@ -382,6 +436,37 @@ mod tests {
             kept,
             [("long", 1), ("short", 0), ("middle", 1), ("new", 1)],
             "what a full store kept"
+        );
+    }
+
+    /// Full of open windows, the default store refuses a new key and forgets nothing; a
+    /// count taken back to zero frees its key.
+    #[tokio::test]
+    async fn a_full_store_refuses_a_new_key_and_forgets_nothing() {
+        let store = MemoryStore::new(2);
+        let minute = Duration::from_secs(60);
+        let cap = store.hit("country", minute).await.unwrap();
+        store.hit("range", minute).await.unwrap();
+        let refused = store.hit("flood", minute).await;
+        assert!(refused.is_err(), "a new key in a full store: {refused:?}");
+        assert!(store.first_use("token", minute).await.is_err());
+        assert_eq!(
+            store.count("country").await.unwrap(),
+            1,
+            "the cap's count stayed"
+        );
+        assert_eq!(
+            store.hit("country", minute).await.unwrap().count,
+            2,
+            "a known key counts"
+        );
+        store.release("country", cap.window).await.unwrap();
+        store.release("country", cap.window).await.unwrap();
+        assert_eq!(store.keys(), 1, "a count back at zero drops its key");
+        assert_eq!(
+            store.hit("flood", minute).await.unwrap().count,
+            1,
+            "room again"
         );
     }
 
@@ -419,7 +504,17 @@ mod tests {
 
     #[tokio::test]
     async fn memory_is_bounded() {
-        let store = MemoryStore::new(100);
+        let refusing = MemoryStore::new(100);
+        let counted = (0..1_000)
+            .filter(|i| {
+                refusing
+                    .hit_now(&format!("k{i}"), Duration::from_secs(60))
+                    .is_some_and(|hit| hit.is_ok())
+            })
+            .count();
+        assert_eq!(counted, refusing.keys(), "every key counted is kept");
+        assert!(refusing.keys() <= 100, "{} keys", refusing.keys());
+        let store = MemoryStore::evicting(100);
         for i in 0..10_000 {
             store
                 .hit(&format!("k{i}"), Duration::from_secs(60))

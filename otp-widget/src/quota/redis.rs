@@ -24,8 +24,8 @@ return {n, ttl, ends}
 ";
 
 /// Takes one event back from the window that ends at ARGV[1] (within the clock's
-/// millisecond rounding), never below zero, and leaves the window's expiry as it is; nothing
-/// when another window is open. (`replicate_commands`: Redis before 5 refuses a write after
+/// millisecond rounding), and leaves the window's expiry as it is; a count back at zero
+/// deletes the key (a refused send leaves none); nothing when another window is open. (`replicate_commands`: Redis before 5 refuses a write after
 /// `TIME` without it; from 5 on it is how scripts replicate anyway.)
 const RELEASE: &str = r"
 redis.replicate_commands()
@@ -39,8 +39,10 @@ if math.abs(ends - tonumber(ARGV[1])) > 2 then
   return 0
 end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then
+if n > 1 then
   redis.call('DECR', KEYS[1])
+elseif n == 1 then
+  redis.call('DEL', KEYS[1])
 end
 return 0
 ";
@@ -83,9 +85,31 @@ impl RedisStore {
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
-        Ok(Self::new(
-            ConnectionManager::new_with_config(client, config).await?,
-        ))
+        let store = Self::new(ConnectionManager::new_with_config(client, config).await?);
+        store.check_eviction_policy().await;
+        Ok(store)
+    }
+
+    /// Says, at `ERROR`, when Redis may evict the store's keys under memory pressure: every
+    /// key here expires, so any `maxmemory-policy` but `noeviction` (under which a full Redis
+    /// refuses writes, and the router fails closed) may drop a cap's count to make room, and
+    /// the cap starts again from zero. A Redis that does not let this client read its
+    /// configuration (managed services often do not) is not checked.
+    async fn check_eviction_policy(&self) {
+        let mut connection = self.connection.clone();
+        let mut command = redis::cmd("CONFIG");
+        command.arg("GET").arg("maxmemory-policy");
+        let asked = command.query_async::<Vec<String>>(&mut connection);
+        if let Ok(Ok(answer)) = tokio::time::timeout(REDIS_TIMEOUT, asked).await
+            && let Some(policy) = answer.get(1)
+            && policy != "noeviction"
+        {
+            tracing::error!(
+                policy,
+                "Redis's maxmemory-policy may evict the widget's counts under memory \
+                 pressure, and a cap would start again from zero: set it to noeviction"
+            );
+        }
     }
 
     /// A store over a connection the application already has (its own timeouts apply, and

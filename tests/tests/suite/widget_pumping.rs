@@ -368,3 +368,68 @@ fn headers_with_cookie(pair: &str) -> axum::http::HeaderMap {
     headers.insert("cookie", pair.parse().unwrap());
     headers
 }
+
+/// A flood of sends refused by a cap leaves no keys behind, so a small store never forgets
+/// the cap's own count to make room for them; and a store full of open windows refuses
+/// rather than forgetting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_sends_never_make_a_small_store_forget_a_cap() {
+    let stack = stack(|b| {
+        b.store(otp_widget::MemoryStore::new(16))
+            .per_country_limit(Some(otp_widget::Limit::per_minute(2)))
+    })
+    .await;
+    for _ in 0..2 {
+        assert_eq!(send_with(&stack, None, &[]).await.0, 201);
+    }
+    for _ in 0..70 {
+        let (status, body) = send_with(&stack, None, &[]).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (429, Some("RateLimitException")),
+            "{body}"
+        );
+    }
+    // The country's count survived the flood: still refused.
+    let (status, body) = send_with(&stack, None, &[]).await;
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (429, Some("RateLimitException")),
+        "{body}"
+    );
+    assert_eq!(
+        stack.sandbox.started_sessions(),
+        2,
+        "only the two sends under the cap"
+    );
+}
+
+/// Landlines are numbers (the voice channels reach them); premium-rate and toll-free numbers,
+/// what pumping targets, are refused before anything is counted, unless the application
+/// allows their kind.
+#[tokio::test]
+async fn premium_and_toll_free_numbers_are_refused_and_landlines_sent() {
+    let stack = stack(|b| b).await;
+    for phone in ["+7 809 123 45 67", "+7 800 555 35 35"] {
+        let (status, body, _) = crate::widget::send(&stack, phone, None, &[]).await;
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (400, Some("ValidateError")),
+            "{phone}: {body}"
+        );
+    }
+    assert_eq!(stack.sandbox.started_sessions(), 0, "nothing was sent");
+    for phone in ["+7 861 234 56 78", "8 846 123 45 67"] {
+        let (status, body, _) = crate::widget::send(&stack, phone, None, &[]).await;
+        assert_eq!(status, 201, "{phone}: {body}");
+    }
+    let premium = crate::widget::stack(|b| {
+        b.number_types([
+            otp_client::NumberType::Mobile,
+            otp_client::NumberType::PremiumRate,
+        ])
+    })
+    .await;
+    let (status, body, _) = crate::widget::send(&premium, "+7 809 123 45 67", None, &[]).await;
+    assert_eq!(status, 201, "allowed premium-rate: {body}");
+}
