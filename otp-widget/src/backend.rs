@@ -122,10 +122,13 @@ impl WidgetBackend {
     }
 
     /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
-    /// session your own server started (the router sets it itself on its `send`'s answer).
+    /// session your own server started (the router sets it itself on its `send`'s answer,
+    /// with what the send was charged to, so that each resend is charged to the same
+    /// number, range and country limits; a session your server started has no number in its
+    /// cookie, and its resends count against the per-session limit and the global cap).
     /// Without it a browser's session routes answer `SessionNotFoundException`.
     pub fn session_cookie(&self, id: &otp_client::RequestId) -> HeaderValue {
-        self.state.sessions.cookie(id)
+        self.state.sessions.cookie(id, "")
     }
 }
 

@@ -93,10 +93,10 @@ pub(crate) async fn send(
         Err(e) => s.sends.refund(charged, e).await,
     }
     // The session is this browser's: the cookie binds it (see `guard::session`).
-    let cookie = result
-        .as_ref()
-        .ok()
-        .map(|sent| s.sessions.cookie(&sent.request_id));
+    let cookie = result.as_ref().ok().map(|sent| {
+        s.sessions
+            .cookie(&sent.request_id, &s.sends.session_charges(&target))
+    });
     let mut response = forward(s.max_retry_after, success, result);
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -105,19 +105,22 @@ pub(crate) async fn send(
 }
 
 /// `resend`: each one sends a message, so it passes the captcha's policy (its client's free
-/// sends count it) and is charged like a send: per session, and to the global cap, taken
-/// back when it sent nothing (the per-session count is not: it also limits asking).
+/// sends count it) and is charged like a send: per session, and to its number's, range's
+/// and country's limits and the global cap (its cookie carries what its send was charged
+/// to), taken back when it sent nothing (the per-session count is not: it also limits
+/// asking).
 pub(crate) async fn resend(
     s: AppState,
     ip: IpAddr,
     id: RequestId,
+    charges: String,
     success: StatusCode,
 ) -> Result<Response, Refusal> {
     s.captcha.admit(ip, None).await?;
-    let charged = s.sends.charge_resend(&id.to_string()).await?;
+    let charged = s.sends.charge_resend(&id.to_string(), &charges).await?;
     let result = s.client.resend(&id).await;
     match &result {
-        Ok(_) => crate::metrics::sent(None),
+        Ok(_) => crate::metrics::sent(charges.split('~').next().filter(|r| !r.is_empty())),
         Err(e) => s.sends.refund(charged, e).await,
     }
     Ok(forward(s.max_retry_after, success, result))

@@ -15,7 +15,7 @@ use crate::forward::forward;
 use crate::guard::Holds;
 use crate::guard::origin::SameOrigin;
 use crate::guard::request_limit::Admitted;
-use crate::guard::session::Bound;
+use crate::guard::session::{Bound, BoundCharges};
 use crate::handlers::{self, json_body};
 use crate::numbers::Numbers;
 use crate::refusal::{Reason, Refusal};
@@ -212,7 +212,9 @@ pub(crate) fn handler(id: OperationId, method: MethodFilter, success: StatusCode
             move |State(s): State<AppState>,
                   _: SameOrigin,
                   Admitted(ip): Admitted,
-                  Bound(id): Bound| { handlers::resend(s, ip, id, success) },
+                  BoundCharges(id, charges): BoundCharges| {
+                handlers::resend(s, ip, id, charges, success)
+            },
         ),
         // The application's last step, on its own server (`Client::finish`).
         Op::CheckStatusAndComplete => return Decision::NotServed,

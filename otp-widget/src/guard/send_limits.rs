@@ -11,6 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use crate::guard::{hit, past_limit, store_failed};
 use crate::keys::Keys;
 use crate::quota::QuotaStore;
@@ -158,10 +160,73 @@ impl SendLimits {
         })
     }
 
-    /// Admits a resend of session `id`: each sends a message, so a session gets the
-    /// per-number limit's count of them per window (kept: it also limits asking), and it is
-    /// charged to the global cap like a send.
-    pub(crate) async fn charge_resend(&self, id: &str) -> Result<Charged, Refusal> {
+    /// What a session's sends are charged to, for its cookie to carry (so that its resends
+    /// are charged as its send was): `{region}~{number's hash}~{range's hash}`, the hashes
+    /// the store's keys use (never the number itself).
+    pub(crate) fn session_charges(&self, target: &Target) -> String {
+        let digits = self.settings.per_range.map_or(0, |r| r.digits);
+        let range = target.e164.get(..1 + digits).unwrap_or(&target.e164);
+        format!(
+            "{}~{}~{}",
+            target.region.as_deref().unwrap_or(""),
+            hex::encode(Sha256::digest(target.e164.as_bytes())),
+            hex::encode(Sha256::digest(range.as_bytes())),
+        )
+    }
+
+    /// The charges of a resend of a session whose cookie carries `session` (see
+    /// [`session_charges`](Self::session_charges)): its number's, range's and country's
+    /// limits and the global cap, as its send was; the global cap alone for a session the
+    /// application's server started (no charges in its cookie).
+    fn resend_charges(&self, session: &str) -> Vec<Charge> {
+        let s = &self.settings;
+        let mut charges = Vec::new();
+        let mut parts = session.split('~');
+        if let (Some(region), Some(number), Some(range), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            let hex = |t: &str| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit());
+            if hex(number) && hex(range) {
+                if let Some(limit) = s.per_number {
+                    let key = self.keys.key("phone", number);
+                    charges.push(Charge {
+                        key,
+                        limit,
+                        reason: Reason::PerNumberLimit,
+                    });
+                }
+                if let Some(range_limit) = s.per_range {
+                    let key = self.keys.key("range", range);
+                    charges.push(Charge {
+                        key,
+                        limit: range_limit.limit,
+                        reason: Reason::PerRangeLimit,
+                    });
+                }
+                if let Some(limit) = s.per_country {
+                    let region = if region.is_empty() {
+                        "non-geographic"
+                    } else {
+                        region
+                    };
+                    let key = self.keys.key("country", region);
+                    charges.push(Charge {
+                        key,
+                        limit,
+                        reason: Reason::PerCountryLimit,
+                    });
+                }
+            }
+        }
+        charges.extend(self.global_charge());
+        charges
+    }
+
+    /// Admits a resend of session `id`, whose cookie carries `session`'s charges: each
+    /// resend sends a message, so a session gets the per-number limit's count of them per
+    /// window (kept: it also limits asking), and each is charged to every limit its send was
+    /// charged to.
+    pub(crate) async fn charge_resend(&self, id: &str, session: &str) -> Result<Charged, Refusal> {
         if let Some(limit) = self.settings.per_number {
             let counted = hit(&*self.store, &self.keys.key("resend", id), limit.per)
                 .await
@@ -175,8 +240,8 @@ impl SendLimits {
                 ));
             }
         }
-        self.charge(self.global_charge().into_iter().collect(), None)
-            .await
+        let region = session.split('~').next().filter(|r| !r.is_empty());
+        self.charge(self.resend_charges(session), region).await
     }
 
     /// Charges a send to `target` to every limit; past one, takes back every charge it made

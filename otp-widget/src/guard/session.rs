@@ -35,16 +35,23 @@ impl SessionBinding {
         Self { key, secure }
     }
 
-    /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
-    pub(crate) fn cookie(&self, id: &RequestId) -> HeaderValue {
-        self.key.cookie(id, self.secure)
+    /// The `Set-Cookie` value that binds session `id` to the browser it goes to, with what
+    /// its sends are charged to (`charges`, from `SendLimits::session_charges`; empty for a
+    /// session the application's server started), which the tag covers too.
+    pub(crate) fn cookie(&self, id: &RequestId, charges: &str) -> HeaderValue {
+        self.key.cookie(id, charges, self.secure)
     }
 
-    /// Admits a request about session `id` when its headers carry the session's cookie;
-    /// anyone else is answered as if the session did not exist.
-    pub(crate) fn admit(&self, headers: &HeaderMap, id: &RequestId) -> Result<(), Refusal> {
-        if self.key.binds(headers, id, self.secure) {
-            return Ok(());
+    /// Admits a request about session `id` when its headers carry the session's cookie,
+    /// with what the session's sends are charged to; anyone else is answered as if the
+    /// session did not exist.
+    pub(crate) fn admit<'h>(
+        &self,
+        headers: &'h HeaderMap,
+        id: &RequestId,
+    ) -> Result<&'h str, Refusal> {
+        if let Some(charges) = self.key.binds(headers, id, self.secure) {
+            return Ok(charges);
         }
         tracing::info!("a session route without its browser's cookie: refused");
         Err(Refusal::unknown_session())
@@ -80,35 +87,38 @@ impl SessionKey {
         Self(rand::random())
     }
 
-    /// The tag of a session id's hyphenated `text`: SipHash-2-4 (128 bits) of it.
-    fn tag(&self, text: &[u8; ID_LEN]) -> [u8; 16] {
+    /// The tag of a session id's hyphenated `text` and its `charges`: SipHash-2-4 (128
+    /// bits) of `{id}.{charges}`.
+    fn tag(&self, text: &[u8; ID_LEN], charges: &[u8]) -> [u8; 16] {
         let mut hasher = SipHasher24::new_with_key(&self.0);
         std::hash::Hasher::write(&mut hasher, text);
+        std::hash::Hasher::write(&mut hasher, b".");
+        std::hash::Hasher::write(&mut hasher, charges);
         hasher.finish128().as_bytes()
     }
 
-    /// The `Set-Cookie` value that binds session `id` to the browser it goes to.
-    pub(crate) fn cookie(&self, id: &RequestId, secure: bool) -> HeaderValue {
+    /// The `Set-Cookie` value that binds session `id`, and `charges`, to the browser it
+    /// goes to: `{id}.{charges}.{tag}`.
+    pub(crate) fn cookie(&self, id: &RequestId, charges: &str, secure: bool) -> HeaderValue {
         let (name, attribute) = if secure {
             (SECURE_COOKIE, "; Secure")
         } else {
             (COOKIE, "")
         };
         let text = format!(
-            "{name}={id}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{attribute}",
-            hex::encode(self.tag(&id_text(id)))
+            "{name}={id}.{charges}.{}; Path=/; Max-Age={COOKIE_SECONDS}; HttpOnly; SameSite=Strict{attribute}",
+            hex::encode(self.tag(&id_text(id), charges.as_bytes()))
         );
-        // Hex, a UUID and fixed words: always a valid header value.
+        // Hex, a UUID, the charges' letters, digits and `~`, and fixed words: a valid header
+        // value (an empty one otherwise, which binds nothing).
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
-    /// Whether `headers` carry the cookie that binds session `id`: the `__Host-` one when
-    /// `secure`, the plain one otherwise.
-    fn binds(&self, headers: &HeaderMap, id: &RequestId, secure: bool) -> bool {
+    /// The charges of the cookie in `headers` that binds session `id`, when there is one:
+    /// the `__Host-` one when `secure`, the plain one otherwise.
+    fn binds<'h>(&self, headers: &'h HeaderMap, id: &RequestId, secure: bool) -> Option<&'h str> {
         let name = if secure { SECURE_COOKIE } else { COOKIE };
         let text = id_text(id);
-        // Computed once, and only when a cookie names this session.
-        let mut expected: Option<[u8; 32]> = None;
         // Read byte by byte: a cookie of another application with bytes that are not ASCII
         // spoils only itself, not the header.
         for value in headers.get_all(header::COOKIE) {
@@ -125,24 +135,25 @@ impl SessionKey {
                 else {
                     continue;
                 };
-                let Some(given) = value
+                let Some(rest) = value
                     .strip_prefix(&text[..])
                     .and_then(|rest| rest.strip_prefix(b"."))
                 else {
                     continue;
                 };
-                let expected = expected.get_or_insert_with(|| {
-                    let mut hex = [0u8; 32];
-                    // Sixteen bytes always fit thirty-two hex digits.
-                    let _ = hex::encode_to_slice(self.tag(&text), &mut hex);
-                    hex
-                });
-                if same(given, expected) {
-                    return true;
+                let Some(dot) = memchr::memrchr(b'.', rest) else {
+                    continue;
+                };
+                let (charges, given) = (&rest[..dot], &rest[dot + 1..]);
+                let mut expected = [0u8; 32];
+                // Sixteen bytes always fit thirty-two hex digits.
+                let _ = hex::encode_to_slice(self.tag(&text, charges), &mut expected);
+                if same(given, &expected) {
+                    return std::str::from_utf8(charges).ok();
                 }
             }
         }
-        false
+        None
     }
 }
 
@@ -175,6 +186,21 @@ impl<S: Holds<SessionBinding> + Send + Sync> FromRequestParts<S> for Bound {
     }
 }
 
+/// [`Bound`], with what the session's sends are charged to (for `resend`).
+pub(crate) struct BoundCharges(pub RequestId, pub String);
+
+impl<S: Holds<SessionBinding> + Send + Sync> FromRequestParts<S> for BoundCharges {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
+        let Path(id) = Path::<RequestId>::from_request_parts(parts, s)
+            .await
+            .map_err(|_| Refusal::unknown_session())?;
+        let charges = s.part().admit(&parts.headers, &id)?.to_string();
+        Ok(Self(id, charges))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +214,7 @@ mod tests {
         let key = SessionKey::from_secret(b"a secret of at least thirty-two bytes!!");
         let mine = id("d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6");
         let other = id("0e1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b");
-        let cookie = key.cookie(&mine, true);
+        let cookie = key.cookie(&mine, "RU~ab~cd", true);
         let text = cookie.to_str().unwrap();
         assert!(
             text.contains("HttpOnly")
@@ -198,26 +224,37 @@ mod tests {
         let pair = text.split(';').next().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, format!("a=b; {pair}").parse().unwrap());
-        assert!(key.binds(&headers, &mine, true));
+        assert_eq!(key.binds(&headers, &mine, true), Some("RU~ab~cd"));
+        let tampered = pair.replace("RU~ab~cd", "KZ~ab~cd");
+        let mut changed = HeaderMap::new();
+        changed.insert(header::COOKIE, tampered.parse().unwrap());
+        assert_eq!(
+            key.binds(&changed, &mine, true),
+            None,
+            "charges changed in the cookie"
+        );
         assert!(
-            !key.binds(&headers, &mine, false),
+            key.binds(&headers, &mine, false).is_none(),
             "the secure name, read as plain"
         );
-        assert!(!key.binds(&headers, &other, true), "another session");
+        assert!(
+            key.binds(&headers, &other, true).is_none(),
+            "another session"
+        );
         let replica = SessionKey::from_secret(b"a secret of at least thirty-two bytes!!");
         assert!(
-            replica.binds(&headers, &mine, true),
+            replica.binds(&headers, &mine, true).is_some(),
             "replicas with the secret agree"
         );
         assert!(
-            !SessionKey::random().binds(&headers, &mine, true),
+            SessionKey::random().binds(&headers, &mine, true).is_none(),
             "another key"
         );
         let forged = pair.replace('a', "b");
         headers.insert(header::COOKIE, forged.parse().unwrap());
-        assert!(!key.binds(&headers, &mine, true), "a forged tag");
+        assert!(key.binds(&headers, &mine, true).is_none(), "a forged tag");
 
-        let plain = key.cookie(&mine, false);
+        let plain = key.cookie(&mine, "", false);
         let plain = plain.to_str().unwrap().split_once(';').unwrap().0;
         let (_, value) = plain.split_once('=').unwrap();
         for (header, binds) in [
@@ -234,10 +271,14 @@ mod tests {
                 axum::http::header::COOKIE,
                 HeaderValue::from_bytes(header.as_bytes()).unwrap(),
             );
-            assert_eq!(key.binds(&headers, &mine, false), binds, "{header}");
+            assert_eq!(
+                key.binds(&headers, &mine, false).is_some(),
+                binds,
+                "{header}"
+            );
             // A secure back end reads only the `__Host-` name: a plain cookie, which a
             // sibling subdomain can plant, binds nothing there.
-            assert!(!key.binds(&headers, &mine, true), "{header}");
+            assert!(key.binds(&headers, &mine, true).is_none(), "{header}");
         }
         // A value with bytes that are not ASCII, then the session's: still bound.
         let mut headers = HeaderMap::new();
@@ -245,7 +286,7 @@ mod tests {
         bytes.extend_from_slice(plain.as_bytes());
         headers.insert(header::COOKIE, HeaderValue::from_bytes(&bytes).unwrap());
         assert!(
-            key.binds(&headers, &mine, false),
+            key.binds(&headers, &mine, false).is_some(),
             "after a cookie that is not ASCII"
         );
     }

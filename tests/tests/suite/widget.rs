@@ -1032,8 +1032,9 @@ async fn resends_count_like_sends() {
     })
     .await
     .unwrap();
+    // Two messages per number per window: the send, then one resend.
     let stack = stack_on(sb, |b| {
-        b.per_phone_limit(Some(otp_widget::Limit::new(1, Duration::from_secs(60))))
+        b.per_phone_limit(Some(otp_widget::Limit::new(2, Duration::from_secs(60))))
     })
     .await;
     let id = start(&stack, RECIPIENT).await;
@@ -1044,7 +1045,7 @@ async fn resends_count_like_sends() {
         201
     );
     let (status, body, _) = browse(&stack, "POST", &format!("/{id}/resend"), None, &[]).await;
-    assert_eq!(status, 429, "the second resend of the window: {body}");
+    assert_eq!(status, 429, "the number's third message of the window: {body}");
 }
 
 #[tokio::test]

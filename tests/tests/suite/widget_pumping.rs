@@ -433,3 +433,60 @@ async fn premium_and_toll_free_numbers_are_refused_and_landlines_sent() {
     let (status, body, _) = crate::widget::send(&premium, "+7 809 123 45 67", None, &[]).await;
     assert_eq!(status, 201, "allowed premium-rate: {body}");
 }
+
+/// A kept cookie does not buy messages: each resend is charged to the number's, the
+/// range's and the country's limits as its send was, in memory and in a real Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resends_are_charged_to_every_limit_a_send_is_charged_to() {
+    let redis = crate::common::redis::RedisServer::start();
+    for store in ["memory", "redis"] {
+        let sb = otp_sandbox::Sandbox::start(otp_sandbox::SandboxConfig {
+            resend_cooldown: Duration::ZERO,
+            ..config()
+        })
+        .await
+        .unwrap();
+        let redis_store = match store {
+            "redis" => Some(
+                otp_widget::RedisStore::connect(&redis.url())
+                    .await
+                    .expect("redis connects"),
+            ),
+            _ => None,
+        };
+        let stack = crate::widget::stack_on(sb, |b| {
+            let b = b
+                .per_phone_limit(Some(otp_widget::Limit::per_minute(10)))
+                .per_country_limit(Some(otp_widget::Limit::per_minute(2)));
+            match redis_store {
+                Some(redis) => b.store(redis),
+                None => b,
+            }
+        })
+        .await;
+        let id = start(&stack, RECIPIENT).await;
+        stack.sandbox.record();
+        let resend = format!("/{id}/resend");
+        let (status, body, _) = browse(&stack, "POST", &resend, None, &[]).await;
+        assert_eq!(status, 201, "{store}: the country's second message: {body}");
+        for _ in 0..3 {
+            let (status, body, _) = browse(&stack, "POST", &resend, None, &[]).await;
+            assert_eq!(
+                (status, body["type"].as_str()),
+                (429, Some("RateLimitException")),
+                "{store}: {body}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let resends = stack
+            .sandbox
+            .exchanges()
+            .iter()
+            .filter(|e| e.operation == "resend")
+            .count();
+        assert_eq!(resends, 1, "{store}: messages past the country's cap of 2");
+        // The country's cap holds for a new session too.
+        let (status, body, _) = crate::widget::send(&stack, "+79991112233", None, &[]).await;
+        assert_eq!(status, 429, "{store}: {body}");
+    }
+}
