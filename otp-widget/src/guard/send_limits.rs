@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::guard::{hit, past_limit, store_failed};
+use crate::guard::{past_limit, store_failed};
 use crate::keys::Keys;
 use crate::quota::QuotaStore;
 use crate::refusal::{Reason, Refusal};
@@ -119,7 +119,7 @@ impl SendLimits {
         let s = &self.settings;
         let mut charges = Vec::new();
         if let Some(limit) = s.per_number {
-            let key = self.keys.hashed("phone", &target.e164);
+            let key = self.keys.sliding_hashed("phone", &target.e164);
             charges.push(Charge {
                 key,
                 limit,
@@ -128,7 +128,7 @@ impl SendLimits {
         }
         if let Some(range) = s.per_range {
             let prefix = target.e164.get(..1 + range.digits).unwrap_or(&target.e164);
-            let key = self.keys.hashed("range", prefix);
+            let key = self.keys.sliding_hashed("range", prefix);
             charges.push(Charge {
                 key,
                 limit: range.limit,
@@ -138,7 +138,7 @@ impl SendLimits {
         if let Some(limit) = s.per_country {
             // A number of no region (`+882…`, `+883…`) counts under a key of its own.
             let region = target.region.as_deref().unwrap_or("non-geographic");
-            let key = self.keys.key("country", region);
+            let key = self.keys.sliding("country", region);
             charges.push(Charge {
                 key,
                 limit,
@@ -152,7 +152,7 @@ impl SendLimits {
     /// The global cap's charge, when there is a cap: the same key for sends and resends.
     fn global_charge(&self) -> Option<Charge> {
         let limit = self.settings.global?;
-        let key = self.keys.key("sends", "all");
+        let key = self.keys.sliding("sends", "all");
         Some(Charge {
             key,
             limit,
@@ -188,7 +188,7 @@ impl SendLimits {
             let hex = |t: &str| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit());
             if hex(number) && hex(range) {
                 if let Some(limit) = s.per_number {
-                    let key = self.keys.key("phone", number);
+                    let key = self.keys.sliding("phone", number);
                     charges.push(Charge {
                         key,
                         limit,
@@ -196,7 +196,7 @@ impl SendLimits {
                     });
                 }
                 if let Some(range_limit) = s.per_range {
-                    let key = self.keys.key("range", range);
+                    let key = self.keys.sliding("range", range);
                     charges.push(Charge {
                         key,
                         limit: range_limit.limit,
@@ -209,7 +209,7 @@ impl SendLimits {
                     } else {
                         region
                     };
-                    let key = self.keys.key("country", region);
+                    let key = self.keys.sliding("country", region);
                     charges.push(Charge {
                         key,
                         limit,
@@ -228,7 +228,9 @@ impl SendLimits {
     /// charged to.
     pub(crate) async fn charge_resend(&self, id: &str, session: &str) -> Result<Charged, Refusal> {
         if let Some(limit) = self.settings.per_number {
-            let counted = hit(&*self.store, &self.keys.key("resend", id), limit.per)
+            let counted = self
+                .store
+                .hit_sliding(&self.keys.sliding("resend", id), limit.per)
                 .await
                 .map_err(store_failed)?;
             if counted.count > u64::from(limit.count) {
@@ -256,7 +258,7 @@ impl SendLimits {
     async fn charge(&self, charges: Vec<Charge>, region: Option<&str>) -> Result<Charged, Refusal> {
         let mut charged = Charged::default();
         for Charge { key, limit, reason } in charges {
-            let counted = match hit(&*self.store, &key, limit.per).await {
+            let counted = match self.store.hit_sliding(&key, limit.per).await {
                 Ok(counted) => counted,
                 Err(e) => {
                     self.take_back(charged).await;
@@ -274,8 +276,8 @@ impl SendLimits {
     }
 
     /// Takes back `charged`, a send's or a resend's, when it sent nothing: the service
-    /// refused it (an error answer below 500), or it never reached the service. Each count
-    /// goes back to the window it was made in, and to no later one.
+    /// refused it (an error answer below 500), or it never reached the service. Each event
+    /// leaves the sliding window it was counted in.
     pub(crate) async fn refund(&self, charged: Charged, error: &otp_client::Error) {
         if sent_nothing(error) {
             self.take_back(charged).await;
@@ -284,14 +286,14 @@ impl SendLimits {
 
     async fn take_back(&self, charged: Charged) {
         for (key, window) in charged.0 {
-            if let Err(e) = self.store.release(&key, window).await {
+            if let Err(e) = self.store.release_event(&key, window).await {
                 tracing::warn!(error = %e, "a refused send's count could not be taken back");
             }
         }
     }
 }
 
-/// What a send or a resend was charged: each key, with the window that counted it.
+/// What a send or a resend was charged: each key, with the event that counted there.
 #[derive(Debug, Default)]
 #[must_use = "a refused send's charges are taken back with `refund`"]
 pub(crate) struct Charged(Vec<(String, u64)>);

@@ -2,7 +2,7 @@
 //! each shard bounded and expiring its windows in the order they end. A count is one hash,
 //! one uncontended lock and one probe; nothing here waits on I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -101,6 +101,28 @@ struct Entry {
 struct Shard {
     table: HashTable<Entry>,
     by_end: BTreeMap<(Instant, u64), u64>,
+    /// The sliding windows: each key's events of its last window.
+    logs: HashTable<Log>,
+}
+
+/// A key's sliding window: the time and number of each event it holds, oldest first.
+struct Log {
+    key: Box<str>,
+    hash: u64,
+    window: Duration,
+    events: VecDeque<(Instant, u64)>,
+}
+
+impl Log {
+    /// Drops the events older than the window.
+    fn prune(&mut self, now: Instant) {
+        while let Some(&(at, _)) = self.events.front() {
+            if now.saturating_duration_since(at) < self.window {
+                break;
+            }
+            self.events.pop_front();
+        }
+    }
 }
 
 impl Shard {
@@ -225,26 +247,19 @@ impl MemoryStore {
         self.inner
             .shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).table.len())
+            .map(|s| {
+                let shard = s.lock().unwrap_or_else(PoisonError::into_inner);
+                shard.table.len() + shard.logs.len()
+            })
             .sum()
     }
 
     fn counted(&self, key: &str, length: Duration) -> Result<Hit, QuotaError> {
         let now = Instant::now();
         let (hash, mut shard) = self.shard(key);
-        let Some(window) = shard.window(
-            hash,
-            key,
-            now,
-            length,
-            self.inner.per_shard,
-            self.inner.evicts,
-        ) else {
-            return Err(QuotaError(
-                "the memory store is full of open windows: refusing rather than forgetting a \
-                 count (give it more keys)"
-                    .into(),
-            ));
+        let room = self.inner.per_shard.saturating_sub(shard.logs.len());
+        let Some(window) = shard.window(hash, key, now, length, room, self.inner.evicts) else {
+            return Err(full());
         };
         window.count += 1;
         Ok(Hit {
@@ -259,6 +274,71 @@ impl MemoryStore {
         shard
             .open_window(hash, key, Instant::now())
             .map_or(0, |w| w.count)
+    }
+
+    /// Counts an event of `key` in its sliding window of `length`.
+    fn logged(&self, key: &str, length: Duration) -> Result<Hit, QuotaError> {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let now = Instant::now();
+        let (hash, mut shard) = self.shard(key);
+        let shard = &mut *shard;
+        let capacity = self.inner.per_shard;
+        if shard.logs.find(hash, |l| &*l.key == key).is_none() {
+            // Room for a new key: the windows and logs that ended go first; then a full
+            // shard evicts (where it may) the window that ends first, or refuses.
+            if shard.table.len() + shard.logs.len() >= capacity {
+                shard.logs.retain(|log| {
+                    log.prune(now);
+                    !log.events.is_empty()
+                });
+                let room = capacity.saturating_sub(shard.logs.len());
+                let has_room = make_room(
+                    &mut shard.table,
+                    &mut shard.by_end,
+                    now,
+                    room,
+                    self.inner.evicts,
+                );
+                if !has_room {
+                    return Err(full());
+                }
+            }
+            let log = Log {
+                key: key.into(),
+                hash,
+                window: length,
+                events: VecDeque::new(),
+            };
+            shard.logs.insert_unique(hash, log, |l| l.hash);
+        }
+        let log = shard
+            .logs
+            .find_mut(hash, |l| &*l.key == key)
+            .expect("found or inserted above");
+        log.window = length;
+        log.prune(now);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        log.events.push_back((now, id));
+        let oldest = log.events.front().map_or(now, |&(at, _)| at);
+        Ok(Hit {
+            count: log.events.len() as u64,
+            resets_in: (oldest + length).saturating_duration_since(now),
+            window: id,
+        })
+    }
+
+    /// Takes back event `id` of `key`'s sliding window; an empty window goes.
+    fn take_back_event(&self, key: &str, id: u64) {
+        let (hash, mut shard) = self.shard(key);
+        let Ok(mut found) = shard.logs.find_entry(hash, |l| &*l.key == key) else {
+            return;
+        };
+        let log = found.get_mut();
+        log.events.retain(|&(_, event)| event != id);
+        log.prune(Instant::now());
+        if log.events.is_empty() {
+            found.remove();
+        }
     }
 
     /// Takes one back from `key`'s window `id`; a count back at zero drops the key.
@@ -284,6 +364,15 @@ impl MemoryStore {
     }
 }
 
+/// What a full store that may not evict answers.
+fn full() -> QuotaError {
+    QuotaError(
+        "the memory store is full of open windows: refusing rather than forgetting a count \
+         (give it more keys)"
+            .into(),
+    )
+}
+
 impl Default for MemoryStore {
     /// 100,000 keys, refusing when full.
     fn default() -> Self {
@@ -300,6 +389,23 @@ impl QuotaStore for MemoryStore {
 
     fn hit_now(&self, key: &str, window: Duration) -> Option<Result<Hit, QuotaError>> {
         Some(self.counted(key, window))
+    }
+
+    fn hit_sliding<'a>(
+        &'a self,
+        key: &'a str,
+        window: Duration,
+    ) -> BoxFuture<'a, Result<Hit, QuotaError>> {
+        Box::pin(std::future::ready(self.logged(key, window)))
+    }
+
+    fn release_event<'a>(
+        &'a self,
+        key: &'a str,
+        event: u64,
+    ) -> BoxFuture<'a, Result<(), QuotaError>> {
+        self.take_back_event(key, event);
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>> {
@@ -468,6 +574,25 @@ mod tests {
             1,
             "room again"
         );
+    }
+
+    /// A sliding window counts the events of the last window whenever it is asked, and a
+    /// released event leaves it.
+    #[tokio::test]
+    async fn a_sliding_window_counts_the_last_window() {
+        let store = MemoryStore::new(10);
+        let window = Duration::from_millis(300);
+        let first = store.hit_sliding("k", window).await.unwrap();
+        assert_eq!(first.count, 1);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let second = store.hit_sliding("k", window).await.unwrap();
+        assert_eq!(second.count, 2);
+        assert!(second.resets_in <= Duration::from_millis(100), "{second:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        // The first left the window at 300 ms; a fixed window would have started over.
+        assert_eq!(store.hit_sliding("k", window).await.unwrap().count, 2);
+        store.release_event("k", second.window).await.unwrap();
+        assert_eq!(store.hit_sliding("k", window).await.unwrap().count, 2);
     }
 
     #[tokio::test]

@@ -48,6 +48,33 @@ pub trait QuotaStore: Send + Sync + 'static {
         None
     }
 
+    /// Counts one more event under `key` in a sliding window of `window`: [`Hit::count`] is
+    /// how many events the last `window` holds, this one included, whenever it is asked, and
+    /// [`Hit::window`] names this event for [`release_event`](Self::release_event). The send
+    /// limits count this way, so that no span of `window` ever holds more than a limit
+    /// (fixed windows let twice a limit through across a window's end: a limit's worth just
+    /// before it, and again just after). The default counts in fixed windows
+    /// ([`hit`](Self::hit)), for a store of the application's own that has no sliding
+    /// windows.
+    fn hit_sliding<'a>(
+        &'a self,
+        key: &'a str,
+        window: Duration,
+    ) -> BoxFuture<'a, Result<Hit, QuotaError>> {
+        self.hit(key, window)
+    }
+
+    /// Takes back the event `event` of `key`'s sliding window (the [`Hit::window`] of
+    /// [`hit_sliding`](Self::hit_sliding)); a window left empty goes. The default:
+    /// [`release`](Self::release).
+    fn release_event<'a>(
+        &'a self,
+        key: &'a str,
+        event: u64,
+    ) -> BoxFuture<'a, Result<(), QuotaError>> {
+        self.release(key, event)
+    }
+
     /// How many events `key`'s current window holds, without counting one.
     fn count<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, QuotaError>>;
 

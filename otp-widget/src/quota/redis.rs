@@ -47,6 +47,35 @@ end
 return 0
 ";
 
+/// Counts one event in a sliding window: KEYS[1] is a sorted set of the window's events
+/// (scored by when they happened, in milliseconds of the server's clock), KEYS[2] the
+/// sequence that names them; ARGV[1] is the window's length. Returns the events of the last
+/// window, this one included, how long until the oldest leaves it, and this event's number.
+const HIT_SLIDING: &str = r"
+redis.replicate_commands()
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
+local id = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], ms, id)
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('PEXPIRE', KEYS[2], window)
+local n = redis.call('ZCARD', KEYS[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local resets = tonumber(oldest[2]) + window - ms
+return {n, resets, id}
+";
+
+/// Takes event ARGV[1] out of the sliding window KEYS[1]; an empty window goes.
+const RELEASE_EVENT: &str = r"
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 /// A [`QuotaStore`] in Redis, so that several replicas of a back end share one quota. It
 /// reconnects by itself (redis-rs's `ConnectionManager`); while Redis cannot be reached,
 /// the router refuses what it would have to count, within [`REDIS_TIMEOUT`] (a connection, and
@@ -62,6 +91,8 @@ pub struct RedisStore {
     connection: ConnectionManager,
     hit: redis::Script,
     release: redis::Script,
+    hit_sliding: redis::Script,
+    release_event: redis::Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -119,6 +150,8 @@ impl RedisStore {
             connection,
             hit: redis::Script::new(HIT),
             release: redis::Script::new(RELEASE),
+            hit_sliding: redis::Script::new(HIT_SLIDING),
+            release_event: redis::Script::new(RELEASE_EVENT),
         }
     }
 }
@@ -163,6 +196,49 @@ impl QuotaStore for RedisStore {
                 resets_in: Duration::from_millis(u64::try_from(ttl).unwrap_or(0)),
                 window: ends,
             })
+        }
+        .boxed()
+    }
+
+    fn hit_sliding<'a>(
+        &'a self,
+        key: &'a str,
+        window: Duration,
+    ) -> BoxFuture<'a, Result<Hit, QuotaError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let (count, resets, id): (u64, i64, u64) = within(
+                self.hit_sliding
+                    .key(key)
+                    .key(format!("{key}:seq"))
+                    .arg(millis(window))
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+            Ok(Hit {
+                count,
+                resets_in: Duration::from_millis(u64::try_from(resets).unwrap_or(0)),
+                window: id,
+            })
+        }
+        .boxed()
+    }
+
+    fn release_event<'a>(
+        &'a self,
+        key: &'a str,
+        event: u64,
+    ) -> BoxFuture<'a, Result<(), QuotaError>> {
+        async move {
+            let mut connection = self.connection.clone();
+            let _: i64 = within(
+                self.release_event
+                    .key(key)
+                    .arg(event)
+                    .invoke_async(&mut connection),
+            )
+            .await?;
+            Ok(())
         }
         .boxed()
     }

@@ -490,3 +490,45 @@ async fn resends_are_charged_to_every_limit_a_send_is_charged_to() {
         assert_eq!(status, 429, "{store}: {body}");
     }
 }
+
+/// No span of a limit's window holds more than the limit: the sends of the window's end and
+/// of the next one's start share one count (fixed windows let twice the limit through
+/// around their end), in memory and in a real Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_holds_across_a_window_s_end() {
+    let redis = crate::common::redis::RedisServer::start();
+    for store in ["memory", "redis"] {
+        let redis_store = match store {
+            "redis" => Some(
+                otp_widget::RedisStore::connect(&redis.url())
+                    .await
+                    .expect("redis connects"),
+            ),
+            _ => None,
+        };
+        let stack = crate::widget::stack(|b| {
+            let b = b.global_send_cap(Some(otp_widget::Limit::new(3, Duration::from_secs(2))));
+            match redis_store {
+                Some(redis) => b.store(redis),
+                None => b,
+            }
+        })
+        .await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(send_with(&stack, None, &[]).await.0, 201, "{store}");
+        tokio::time::sleep_until(started + Duration::from_millis(1600)).await;
+        for _ in 0..2 {
+            assert_eq!(send_with(&stack, None, &[]).await.0, 201, "{store}");
+        }
+        // Past the first window's end: the first send has left the last 2 s, the two
+        // others have not.
+        tokio::time::sleep_until(started + Duration::from_millis(2300)).await;
+        let mut sent = 0;
+        for _ in 0..3 {
+            if send_with(&stack, None, &[]).await.0 == 201 {
+                sent += 1;
+            }
+        }
+        assert_eq!(sent, 1, "{store}: sends in the 2 s after the window's end");
+    }
+}
