@@ -121,6 +121,14 @@ impl WidgetBackend {
         self.state.sessions.admit(headers, id).is_ok()
     }
 
+    /// The routes as one `tower::Service` over `http` types, relative to the root: for a
+    /// host that serves tower services (hyper, tonic's server, another framework's tower
+    /// adapter). [`router`](Self::router) is the same service as an axum `Router`, to nest;
+    /// [`actix`](Self::actix) (feature `actix`) mounts it in actix-web.
+    pub fn service(&self) -> axum::routing::RouterIntoService<axum::body::Body> {
+        self.router::<()>().into_service()
+    }
+
     /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
     /// session your own server started (the router sets it itself on its `send`'s answer,
     /// with what the send was charged to, so that each resend is charged to the same

@@ -106,6 +106,7 @@ mod guard;
 mod handlers;
 mod keys;
 mod metrics;
+mod mount;
 mod numbers;
 #[cfg(feature = "aide")]
 mod openapi;

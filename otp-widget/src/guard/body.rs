@@ -24,6 +24,12 @@ impl BodyRules {
         Self { limit, deadline }
     }
 
+    /// The body limit and deadline, for a mount that reads the body itself (actix's).
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
+    pub(crate) fn limits(&self) -> (usize, Duration) {
+        (self.limit, self.deadline)
+    }
+
     /// The whole body; `ValidateError` with 413 when it is larger than the limit, with 408
     /// when it has not arrived by the deadline.
     pub(crate) async fn read(&self, body: Body) -> Result<Bytes, Refusal> {

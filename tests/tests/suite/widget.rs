@@ -38,6 +38,37 @@ pub(crate) async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
+/// Serves `widget` at `/otp` on loopback, in the framework `WIDGET_MOUNT` names: axum (the
+/// default) or actix-web (`actix`). The same tests run against both mounts.
+pub(crate) async fn mount(widget: &WidgetBackend) -> SocketAddr {
+    match std::env::var("WIDGET_MOUNT").as_deref() {
+        Ok("actix") => serve_actix(widget.clone()),
+        Ok("axum") | Err(_) => serve(Router::new().nest("/otp/", widget.router())).await,
+        Ok(other) => panic!("WIDGET_MOUNT={other}: the mounts are `axum` and `actix`"),
+    }
+}
+
+/// `widget` under `/otp` of an actix-web server on loopback, on a thread of its own (actix
+/// runs its own runtime).
+fn serve_actix(widget: WidgetBackend) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(widget.actix("/otp"))
+            })
+            .workers(1)
+            .listen(listener)
+            .unwrap()
+            .run()
+            .await
+            .unwrap();
+        });
+    });
+    addr
+}
+
 pub(crate) async fn stack_on(
     sandbox: Sandbox,
     configure: impl FnOnce(WidgetBackendBuilder) -> WidgetBackendBuilder,
@@ -47,7 +78,7 @@ pub(crate) async fn stack_on(
     let widget = configure(WidgetBackend::builder(client, [CODE_WIDGET]).secure_cookie(false))
         .build()
         .expect("the back end builds");
-    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    let addr = mount(&widget).await;
     Stack {
         sandbox: Arc::new(sandbox),
         url: format!("http://{addr}/otp"),
@@ -1045,7 +1076,10 @@ async fn resends_count_like_sends() {
         201
     );
     let (status, body, _) = browse(&stack, "POST", &format!("/{id}/resend"), None, &[]).await;
-    assert_eq!(status, 429, "the number's third message of the window: {body}");
+    assert_eq!(
+        status, 429,
+        "the number's third message of the window: {body}"
+    );
 }
 
 #[tokio::test]
