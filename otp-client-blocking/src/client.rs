@@ -159,7 +159,9 @@ impl ClientBuilder {
         proxy(proxy: reqwest::Proxy);
         /// Ignores the system's proxy settings.
         no_proxy();
-        /// Trusts `certificate` as a root, besides the platform's (repeatable).
+        /// Trusts `certificate` as a root, besides the platform's (repeatable). With a TLS
+        /// feature (`rustls`, the default, or `native-tls`).
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         add_root_certificate(certificate: reqwest::Certificate);
         /// Trusts only the roots added, not the platform's.
         only_added_root_certificates(only: bool);

@@ -252,7 +252,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts `certificate` as a root, besides the platform's (repeatable).
+    /// Trusts `certificate` as a root, besides the platform's (repeatable). With a TLS
+    /// feature (`rustls`, the default, or `native-tls`).
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.network.root_certificates.push(certificate);
         self

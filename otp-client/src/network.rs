@@ -12,6 +12,7 @@ use std::time::Duration;
 pub(crate) struct Network {
     pub(crate) proxies: Vec<reqwest::Proxy>,
     pub(crate) no_proxy: bool,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub(crate) root_certificates: Vec<reqwest::Certificate>,
     pub(crate) only_these_roots: bool,
     pub(crate) local_address: Option<IpAddr>,
@@ -30,6 +31,7 @@ impl Network {
         for proxy in &self.proxies {
             http = http.proxy(proxy.clone());
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         if !self.root_certificates.is_empty() {
             let certificates = self.root_certificates.iter().cloned();
             http = if self.only_these_roots {
@@ -63,10 +65,13 @@ impl Network {
 impl fmt::Debug for Network {
     /// Counts of proxies and certificates only: a proxy's URL may hold its credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Network")
+        let mut debug = f.debug_struct("Network");
+        debug
             .field("proxies", &self.proxies.len())
-            .field("no_proxy", &self.no_proxy)
-            .field("root_certificates", &self.root_certificates.len())
+            .field("no_proxy", &self.no_proxy);
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        debug.field("root_certificates", &self.root_certificates.len());
+        debug
             .field("only_these_roots", &self.only_these_roots)
             .field("local_address", &self.local_address)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)

@@ -7,6 +7,7 @@ mod common;
 
 mod errors;
 mod faults;
+mod features;
 mod fidelity;
 mod flow;
 mod fuzz_decode;
