@@ -124,7 +124,7 @@ impl WidgetBackend {
     /// The routes as one `tower::Service` over `http` types, relative to the root: for a
     /// host that serves tower services (hyper, tonic's server, another framework's tower
     /// adapter). [`router`](Self::router) is the same service as an axum `Router`, to nest;
-    /// [`actix`](Self::actix) (feature `actix`) mounts it in actix-web.
+    /// `actix` (feature `actix`) mounts it in actix-web.
     pub fn service(&self) -> axum::routing::RouterIntoService<axum::body::Body> {
         self.router::<()>().into_service()
     }
