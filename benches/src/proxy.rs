@@ -43,8 +43,11 @@ pub fn widget_cookie(id: &str) -> String {
         .base_url("http://127.0.0.1:9/api/n/otp-handler")
         .build()
         .unwrap();
+    // As the benchmarks' back ends set it: plain http, so not `Secure` (a secure back end
+    // reads only the `__Host-` cookie).
     let backend = otp_widget::WidgetBackend::builder(client, [uuid::Uuid::nil()])
         .session_secret(SESSION_SECRET)
+        .secure_cookie(false)
         .build()
         .unwrap();
     let id: otp_client::RequestId = id.parse().unwrap();

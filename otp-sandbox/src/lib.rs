@@ -22,8 +22,10 @@ pub use record::Exchange;
 pub use scenario::{Behaviour, SCENARIOS, Scenario};
 
 /// The spec the sandbox serves: the one otp-client is generated from in the same build (the
-/// bundled spec, or the file `OTP_HANDLER_SPEC` names), copied by the build script.
-pub(crate) const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
+/// bundled spec, or the file `OTP_HANDLER_SPEC` names, with the bundled overlay and any of
+/// `OTP_HANDLER_OVERLAY` applied), written by the build script: what contract tools test the
+/// sandbox against (`otp-sandbox --print-spec`).
+pub const SPEC: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.yaml"));
 
 /// The spec's operations, parsed once. The build script has parsed and checked the same text.
 pub(crate) fn operations() -> &'static [otp_spec::Operation] {

@@ -16,6 +16,9 @@ struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Print the spec the sandbox serves (the vendor's with the overlays applied) and exit.
+    #[arg(long)]
+    print_spec: bool,
     /// A JSON file with the widgets to serve instead of the defaults: a list of
     /// `{"id", "name", "owner", "active", "blocked", "cascade": [{"type", "codeless"}], "code"}`.
     #[arg(long)]
@@ -148,6 +151,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let matches = Args::command().after_help(guide()).get_matches();
     let args = Args::from_arg_matches(&matches)?;
+    if args.print_spec {
+        print!("{}", otp_sandbox::SPEC);
+        return Ok(());
+    }
     let mut config = SandboxConfig {
         hold: args.hold,
         sent_delay: args.sent_delay,
