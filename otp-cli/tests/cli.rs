@@ -445,6 +445,10 @@ fn spec_diff_says_what_breaks_in_every_format_and_exits_by_severity() {
     let out = stdout(&text);
     let breaking = out.find("Breaking").expect("a breaking section");
     assert!(out[breaking..].contains("operation removed"), "{out}");
+    assert!(
+        out.contains("wire: breaking") && out.contains("Rust: breaking"),
+        "both severities: {out}"
+    );
     assert!(!out.contains('\u{1b}'), "no colour off a terminal: {out}");
 
     let json = otp(
@@ -453,14 +457,18 @@ fn spec_diff_says_what_breaks_in_every_format_and_exits_by_severity() {
         "",
     );
     let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["breaking"], true, "{report:#}");
     let changes = report["changes"].as_array().unwrap();
-    assert!(
-        changes
-            .iter()
-            .any(|c| c["breaking"] == true
-                && c["what"].as_str().unwrap().contains("operation removed")),
-        "{report:#}"
-    );
+    let found: Vec<_> = changes
+        .iter()
+        .filter(|c| c["what"].as_str().unwrap().contains("operation removed"))
+        .collect();
+    assert_eq!(found.len(), 1, "listed once: {report:#}");
+    assert_eq!(found[0]["operations"], serde_json::json!(["createThing"]));
+    for side in ["wire", "rust"] {
+        assert_eq!(found[0][side]["severity"], "breaking", "{side}: {report:#}");
+        assert!(!found[0][side]["reason"].as_str().unwrap().is_empty());
+    }
     let markdown = otp(
         None,
         &["spec", "diff", &base, &removed, "--format", "markdown"],
@@ -486,6 +494,13 @@ fn spec_diff_says_what_breaks_in_every_format_and_exits_by_severity() {
     assert_eq!(added.status.code(), Some(0), "{}", stdout(&added));
     assert!(
         stdout(&added).contains("Non-breaking"),
+        "{}",
+        stdout(&added)
+    );
+    // The bundled overlay marks none of the fixture's operations: the new one is closed in
+    // the widget.
+    assert!(
+        stdout(&added).contains("not exposed by the widget (no overlay marks it x-widget)"),
         "{}",
         stdout(&added)
     );

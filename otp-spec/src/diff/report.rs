@@ -1,17 +1,15 @@
-//! The report, as text (colour on a terminal), JSON or Markdown.
+//! The report's formats, its one-line verdict, and its JSON.
 
-use std::fmt::Write;
+use serde::Serialize;
 
-use anstyle::{AnsiColor, Style};
-
-use super::{Change, ChangeKind, Report, RustChange};
+use super::{Change, Report, RustChange};
 
 /// How to print the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Readable text, grouped, breaking first; coloured on a terminal.
     Text,
-    /// For machines.
+    /// For machines: every change with both severities.
     Json,
     /// For a changelog entry or a review comment.
     Markdown,
@@ -30,167 +28,100 @@ impl std::str::FromStr for Format {
     }
 }
 
-const RED: Style = AnsiColor::Red.on_default().bold();
-const GREEN: Style = AnsiColor::Green.on_default();
-const BOLD: Style = Style::new().bold();
-
-fn grouped(changes: &[Change], breaking: bool) -> Vec<(String, Vec<&Change>)> {
-    let mut groups: Vec<(String, Vec<&Change>)> = Vec::new();
-    for c in changes.iter().filter(|c| c.breaking == breaking) {
-        match groups.iter_mut().find(|(scope, _)| *scope == c.scope) {
-            Some((_, list)) => list.push(c),
-            None => groups.push((c.scope.clone(), vec![c])),
-        }
-    }
-    groups
+/// The report as JSON gives it.
+#[derive(Serialize)]
+struct Json<'a> {
+    old: &'a str,
+    new: &'a str,
+    /// Whether anything breaks, on either side.
+    breaking: bool,
+    summary: String,
+    changes: &'a [Change],
+    rust_api: &'a [RustChange],
+    rust_api_error: Option<&'a str>,
 }
 
 impl Report {
     /// The verdict in one line, with the semver advice.
     pub fn summary(&self) -> String {
-        let breaking = self.changes.iter().filter(|c| c.breaking).count()
-            + self.rust.iter().filter(|r| r.breaking).count();
-        let other = self.changes.len() + self.rust.len() - breaking;
+        let count = |f: fn(&Change) -> bool| self.changes.iter().filter(|c| f(c)).count();
+        let breaking = count(Change::is_breaking);
+        let wire = count(|c| c.wire.is_breaking());
+        let rust = count(|c| c.rust.is_breaking());
+        let other = self.changes.len() - breaking;
+        let api = if self.rust_api.is_empty() {
+            String::new()
+        } else {
+            let api_breaking = self.rust_api.iter().filter(|r| r.breaking).count();
+            format!(
+                "; generated API: {api_breaking} breaking item(s) of {}",
+                self.rust_api.len()
+            )
+        };
         let bump = if self.is_breaking() {
             "a breaking release (minor while 0.x, else major)"
-        } else if self.changes.is_empty() {
+        } else if self.changes.is_empty() && self.rust_api.is_empty() {
             "no release needed"
         } else {
             "a compatible release (patch while 0.x, else minor)"
         };
-        format!("{breaking} breaking, {other} non-breaking change(s): {bump}")
+        format!(
+            "{breaking} breaking, {other} non-breaking change(s) (breaking on the wire: {wire}, for Rust code: {rust}){api}: {bump}"
+        )
     }
 
     /// The report in `format`. Text carries ANSI styles: strip them where the output is not a
-    /// terminal (`anstream` does).
+    /// terminal ([`strip_styles`](Report::strip_styles), or `anstream`).
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
+            Format::Json => {
+                let json = Json {
+                    old: &self.old,
+                    new: &self.new,
+                    breaking: self.is_breaking(),
+                    summary: self.summary(),
+                    changes: &self.changes,
+                    rust_api: &self.rust_api,
+                    rust_api_error: self.rust_api_error.as_deref(),
+                };
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            }
             Format::Markdown => self.markdown(),
             Format::Text => self.text(),
         }
     }
 
-    fn text(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{BOLD}otp-handler API: {} → {}{BOLD:#}",
-            self.old, self.new
-        );
-        for (breaking, title, style) in [(true, "Breaking", RED), (false, "Non-breaking", GREEN)] {
-            let groups = grouped(&self.changes, breaking);
-            if groups.is_empty() {
-                continue;
-            }
-            let _ = writeln!(s, "\n{style}{title}{style:#}");
-            for (scope, changes) in groups {
-                let _ = writeln!(s, "  {BOLD}{scope}{BOLD:#}");
-                for c in changes {
-                    let _ = writeln!(
-                        s,
-                        "    {style}{}{style:#} {}: {}",
-                        if breaking { "✗" } else { "✓" },
-                        c.what,
-                        c.reason
-                    );
+    /// `text` without its ANSI styles.
+    pub fn strip_styles(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\u{1b}' {
+                // `ESC [ parameters letter`: skip to the letter.
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
                 }
+            } else {
+                out.push(c);
             }
         }
-        if let Some(e) = &self.rust_error {
-            let _ = writeln!(s, "\n{BOLD}Rust API{BOLD:#}\n  not compared: {e}");
-        }
-        for (breaking, title, changes) in self.rust_sections() {
-            let style = if breaking { RED } else { GREEN };
-            let _ = writeln!(s, "\n{style}{title}{style:#}");
-            for r in changes {
-                let mark = match r.kind {
-                    ChangeKind::Added => "+",
-                    ChangeKind::Removed => "-",
-                    ChangeKind::Changed => "~",
-                };
-                let _ = writeln!(
-                    s,
-                    "  {style}{mark}{style:#} {}: {} {}",
-                    r.krate,
-                    r.item,
-                    signature(r)
-                );
-                if !r.action.is_empty() {
-                    let _ = writeln!(s, "      → {}", r.action);
-                }
-            }
-        }
-        let _ = writeln!(s, "\n{}", self.summary());
-        s
-    }
-
-    /// The Rust API's changes by severity, breaking first: (breaking, title, changes), only
-    /// the sections that have some.
-    fn rust_sections(&self) -> Vec<(bool, &'static str, Vec<&RustChange>)> {
-        [
-            (true, "Rust API: breaking"),
-            (false, "Rust API: compatible"),
-        ]
-        .into_iter()
-        .map(|(breaking, title)| {
-            let changes = self.rust.iter().filter(|r| r.breaking == breaking);
-            (breaking, title, changes.collect::<Vec<_>>())
-        })
-        .filter(|(_, _, changes)| !changes.is_empty())
-        .collect()
-    }
-
-    fn markdown(&self) -> String {
-        let mut s = format!(
-            "## API changes: `{}` → `{}`\n\n{}\n",
-            self.old,
-            self.new,
-            self.summary()
-        );
-        for (breaking, title) in [(true, "Breaking"), (false, "Non-breaking")] {
-            let groups = grouped(&self.changes, breaking);
-            if groups.is_empty() {
-                continue;
-            }
-            let _ = writeln!(s, "\n### {title}\n");
-            for (scope, changes) in groups {
-                for c in changes {
-                    let _ = writeln!(s, "- **{scope}**: {}: {}", c.what, c.reason);
-                }
-            }
-        }
-        for (_, title, changes) in self.rust_sections() {
-            let _ = writeln!(s, "\n### {title}\n");
-            for r in changes {
-                let verb = match r.kind {
-                    ChangeKind::Added => "added",
-                    ChangeKind::Removed => "removed",
-                    ChangeKind::Changed => "changed",
-                };
-                let _ = write!(
-                    s,
-                    "- `{}`: `{}` {verb}: `{}`",
-                    r.krate,
-                    r.item,
-                    signature(r)
-                );
-                if !r.action.is_empty() {
-                    let _ = write!(s, ". {}", r.action);
-                }
-                s.push('\n');
-            }
-        }
-        s
+        out
     }
 }
 
-/// A change's signature: the new one, the old one, or both.
-fn signature(r: &RustChange) -> String {
-    match (&r.old, &r.new) {
-        (Some(o), Some(n)) => format!("{o}  →  {n}"),
-        (Some(o), None) => o.clone(),
-        (None, Some(n)) => n.clone(),
-        (None, None) => String::new(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn styles_are_stripped_and_the_text_kept() {
+        let styled = format!(
+            "{}Breaking{:#} ✗ x",
+            anstyle::AnsiColor::Red.on_default().bold(),
+            anstyle::AnsiColor::Red.on_default().bold()
+        );
+        assert_eq!(Report::strip_styles(&styled), "Breaking ✗ x");
     }
 }

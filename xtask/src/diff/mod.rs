@@ -1,5 +1,6 @@
 //! `cargo xtask diff OLD [NEW]`: otp-spec's diff of the two specs (as `otp spec diff` gives
-//! it), and the public Rust API of both generated clients that appears, disappears or changes.
+//! it: each change once, with its wire and Rust severities), and the public Rust API of both
+//! generated clients that appears, disappears or changes, item by item.
 
 mod input;
 mod rust_api;
@@ -16,8 +17,8 @@ pub fn compare(
 ) -> Report {
     let mut report = otp_spec::diff::compare(old, new, old_label, new_label);
     match rust_api::diff(old, new) {
-        Ok(rust) => report.rust = rust,
-        Err(e) => report.rust_error = Some(e.to_string()),
+        Ok(rust) => report.rust_api = rust,
+        Err(e) => report.rust_api_error = Some(e.to_string()),
     }
     report
 }

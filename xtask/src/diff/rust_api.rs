@@ -11,10 +11,11 @@ use super::{ChangeKind, RustChange};
 /// One public item of a generated client, as parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Public {
-    /// A method of the client: its signature (generics left out: they name lifetimes only).
+    /// A method of the client, or a constructor or setter of a type: its signature
+    /// (generics left out: they name lifetimes and `impl Into` arguments only).
     Method(syn::Signature),
-    /// A field of a type: its type.
-    Field(Type),
+    /// A field of a type: its type, and whether the type is `#[non_exhaustive]`.
+    Field { ty: Type, open: bool },
     /// A type: `struct` or `enum`.
     Type(&'static str),
     /// A variant of an enum, and whether the enum is `#[non_exhaustive]`.
@@ -25,8 +26,9 @@ impl Public {
     /// Whether adding it breaks code that uses the crate.
     fn breaks_when_added(&self) -> bool {
         match self {
-            // A struct literal of the type lacks the field.
-            Public::Field(_) => true,
+            // A struct literal of the type lacks the field (none compiles outside the crate
+            // for a `#[non_exhaustive]` one, which `new` and setters build).
+            Public::Field { open, .. } => !open,
             // A `match` on the enum lacks the variant.
             Public::Variant { open } => !open,
             Public::Method(_) | Public::Type(_) => false,
@@ -45,7 +47,7 @@ impl Public {
                     .trim()
                     .to_string()
             }
-            Public::Field(ty) => {
+            Public::Field { ty, .. } => {
                 let item: syn::ItemType = syn::parse_quote! { type T = #ty; };
                 unparse(Item::Type(item))
                     .trim()
@@ -132,6 +134,9 @@ fn api(code: &str, krate: &'static str) -> Result<Api, RustApiError> {
 }
 
 fn collect(items: &[Item], module: &str, api: &mut Api) {
+    let public = |v: &syn::Visibility| matches!(v, syn::Visibility::Public(_));
+    let open = |attrs: &[syn::Attribute]| attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+    let typed = matches!(module, "types" | "options");
     for item in items {
         match item {
             Item::Mod(m) => {
@@ -140,6 +145,7 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
                 let inner = match (module, name.as_str()) {
                     ("", "raw") => "raw",
                     ("raw", "types") | ("", "open_enums") => "types",
+                    ("", "options") => "options",
                     ("", "facade") => "",
                     _ => continue,
                 };
@@ -147,43 +153,50 @@ fn collect(items: &[Item], module: &str, api: &mut Api) {
                     collect(items, inner, api);
                 }
             }
-            Item::Impl(imp) if imp.trait_.is_none() && module.is_empty() => {
-                let is_facade = matches!(&*imp.self_ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Client"));
-                if !is_facade {
+            Item::Impl(imp) if imp.trait_.is_none() && (module.is_empty() || typed) => {
+                let Type::Path(p) = &*imp.self_ty else {
                     continue;
-                }
+                };
+                let Some(owner) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                // The client's methods keep their plain names; a type's constructor and
+                // setters end in `()`, apart from its fields of the same name.
+                let prefix = match module {
+                    "" if owner == "Client" => "Client::".to_string(),
+                    "" => continue,
+                    _ => format!("{module}::{owner}::"),
+                };
+                let suffix = if module.is_empty() { "" } else { "()" };
                 for item in &imp.items {
                     if let ImplItem::Fn(f) = item
-                        && matches!(f.vis, syn::Visibility::Public(_))
+                        && public(&f.vis)
                     {
                         let mut sig = f.sig.clone();
                         sig.generics = syn::Generics::default();
-                        api.insert(format!("Client::{}", f.sig.ident), Public::Method(sig));
+                        let key = format!("{prefix}{}{suffix}", f.sig.ident);
+                        api.insert(key, Public::Method(sig));
                     }
                 }
             }
-            Item::Struct(s) if module == "types" && matches!(s.vis, syn::Visibility::Public(_)) => {
-                let name = s.ident.to_string();
-                api.insert(format!("types::{name}"), Public::Type("struct"));
+            Item::Struct(s) if typed && public(&s.vis) => {
+                let name = format!("{module}::{}", s.ident);
+                let open = open(&s.attrs);
                 for field in &s.fields {
                     if let Some(ident) = &field.ident {
-                        api.insert(
-                            format!("types::{name}::{ident}"),
-                            Public::Field(field.ty.clone()),
-                        );
+                        let ty = field.ty.clone();
+                        api.insert(format!("{name}::{ident}"), Public::Field { ty, open });
                     }
                 }
+                api.insert(name, Public::Type("struct"));
             }
-            Item::Enum(e) if module == "types" && matches!(e.vis, syn::Visibility::Public(_)) => {
-                let name = e.ident.to_string();
-                api.insert(format!("types::{name}"), Public::Type("enum"));
-                let open = e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+            Item::Enum(e) if typed && public(&e.vis) => {
+                let name = format!("{module}::{}", e.ident);
+                let open = open(&e.attrs);
                 for v in &e.variants {
-                    api.insert(
-                        format!("types::{name}::{}", v.ident),
-                        Public::Variant { open },
-                    );
+                    api.insert(format!("{name}::{}", v.ident), Public::Variant { open });
                 }
+                api.insert(name, Public::Type("enum"));
             }
             _ => {}
         }
