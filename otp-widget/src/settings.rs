@@ -230,6 +230,93 @@ mod tests {
         );
     }
 
+    /// The builder's docs table gives the same defaults: each setting's row holds the
+    /// numbers this module holds.
+    #[test]
+    fn the_builder_docs_give_the_defaults_this_module_holds() {
+        let source = include_str!("backend.rs");
+        let row = |setting: &str| {
+            source
+                .lines()
+                .find(|l| l.starts_with(&format!("/// | [`{setting}`]")))
+                .unwrap_or_else(|| panic!("no row for {setting} in the builder's docs"))
+        };
+        let d = &DEFAULTS;
+        let expected: Vec<(&str, String)> = vec![
+            (
+                "per_phone_limit",
+                format!(
+                    "{} sends per phone number per {}",
+                    d.per_phone.count,
+                    window_words(d.per_phone.per)
+                ),
+            ),
+            (
+                "per_range_limit",
+                format!(
+                    "{} sends per {} to one range (the first {} digits",
+                    d.per_range.limit.count,
+                    window_words(d.per_range.limit.per),
+                    d.per_range.digits
+                ),
+            ),
+            (
+                "per_country_limit",
+                format!(
+                    "{} sends per country per {}",
+                    thousands(d.per_country.count.into()),
+                    window_words(d.per_country.per)
+                ),
+            ),
+            (
+                "global_send_cap",
+                format!(
+                    "{} sends per {} in all",
+                    thousands(d.global.count.into()),
+                    window_words(d.global.per)
+                ),
+            ),
+            (
+                "per_ip_request_limit",
+                format!(
+                    "{} requests per client IP per {}",
+                    d.per_ip_requests.count,
+                    window_words(d.per_ip_requests.per)
+                ),
+            ),
+            ("store", format!("{} keys", thousands(d.memory_store_keys))),
+            ("body_limit", format!("{} KiB", d.body_limit / 1024)),
+            (
+                "max_retry_after",
+                format!("{} minutes", d.max_retry_after.as_secs() / 60),
+            ),
+            ("body_timeout", format!("{} s", d.body_timeout.as_secs())),
+            (
+                "max_long_polls",
+                format!(
+                    "{} per client, {} per session, {} in all",
+                    d.long_polls.per_client,
+                    d.long_polls.per_session,
+                    thousands(d.long_polls.total as u64)
+                ),
+            ),
+            (
+                "ipv6_aggregates",
+                format!(
+                    "a /56 gets {}, a /48 {} times",
+                    d.ipv6.per_56, d.ipv6.per_48
+                ),
+            ),
+            ("region", format!("`{}`", d.region)),
+        ];
+        let wrong: Vec<String> = expected
+            .iter()
+            .filter(|(setting, text)| !row(setting).contains(text.as_str()))
+            .map(|(setting, text)| format!("{setting}: `{text}` not in `{}`", row(setting)))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     #[test]
     fn thousands_are_separated() {
         assert_eq!(thousands(5000), "5,000");

@@ -52,3 +52,22 @@ impl BodyRules {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_within_its_limit_and_deadline() {
+        let rules = BodyRules::new(4, Duration::from_millis(200));
+        assert_eq!(&rules.read(Body::from("abcd")).await.unwrap()[..], b"abcd");
+        let too_large = rules.read(Body::from("abcde")).await.unwrap_err();
+        assert!(format!("{too_large:?}").contains("413"), "{too_large:?}");
+        // A body that never ends, as a trickling client's: cut at the deadline.
+        let started = std::time::Instant::now();
+        let never = Body::from_stream(futures::stream::pending::<Result<Bytes, std::io::Error>>());
+        let late = rules.read(never).await.unwrap_err();
+        assert!(format!("{late:?}").contains("408"), "{late:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}

@@ -142,3 +142,53 @@ impl CaptchaGate {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    #[tokio::test]
+    async fn past_the_free_sends_a_send_without_a_token_is_refused() {
+        let gate = CaptchaGate::new(
+            Some(Captcha::google("s").free_sends(2, Duration::from_secs(60))),
+            Ipv6Aggregates {
+                per_56: 4,
+                per_48: 16,
+            },
+            reqwest::Client::new(),
+            Arc::new(MemoryStore::new(100)),
+            Keys::new("t"),
+        );
+        let ip: IpAddr = "203.0.113.1".parse().unwrap();
+        assert!(!gate.required(ip).await.unwrap());
+        assert!(gate.admit(ip, None).await.is_ok());
+        assert!(gate.admit(ip, None).await.is_ok());
+        assert!(gate.required(ip).await.unwrap(), "the free sends are used");
+        assert!(gate.admit(ip, None).await.is_err());
+        assert!(gate.admit(ip, Some("   ")).await.is_err(), "a blank token");
+        let other: IpAddr = "203.0.113.2".parse().unwrap();
+        assert!(gate.admit(other, None).await.is_ok(), "another client");
+    }
+
+    #[tokio::test]
+    async fn without_a_captcha_every_send_passes() {
+        let gate = CaptchaGate::new(
+            None,
+            Ipv6Aggregates {
+                per_56: 1,
+                per_48: 1,
+            },
+            reqwest::Client::new(),
+            Arc::new(MemoryStore::new(1)),
+            Keys::new("t"),
+        );
+        for _ in 0..5 {
+            assert!(
+                gate.admit("203.0.113.1".parse().unwrap(), None)
+                    .await
+                    .is_ok()
+            );
+        }
+    }
+}

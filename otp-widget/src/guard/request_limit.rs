@@ -100,3 +100,82 @@ where
         Ok(Self(ip))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    fn limit(count: u32) -> RequestLimit {
+        RequestLimit::new(
+            Some(Limit::per_minute(count)),
+            Ipv6Aggregates {
+                per_56: 2,
+                per_48: 3,
+            },
+            Arc::new(MemoryStore::new(1000)),
+            Keys::new("t"),
+            Duration::from_secs(600),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_client_past_its_limit_is_refused_and_others_are_not() {
+        let guard = limit(2);
+        let a: IpAddr = "203.0.113.1".parse().unwrap();
+        let b: IpAddr = "203.0.113.2".parse().unwrap();
+        assert!(guard.admit(a).await.is_ok());
+        assert!(guard.admit(a).await.is_ok());
+        assert!(guard.admit(a).await.is_err(), "the third of a");
+        assert!(guard.admit(b).await.is_ok(), "b has its own count");
+        // An IPv4 address mapped into IPv6 is the same client.
+        assert!(
+            guard
+                .admit("::ffff:203.0.113.2".parse().unwrap())
+                .await
+                .is_ok()
+        );
+        assert!(guard.admit(b).await.is_err(), "b's third, mapped or not");
+    }
+
+    #[tokio::test]
+    async fn the_64s_of_a_56_and_a_48_share_a_multiple_of_the_limit() {
+        let guard = limit(1);
+        let admitted = |ip: &str| {
+            let ip: IpAddr = ip.parse().unwrap();
+            let guard = &guard;
+            async move { guard.admit(ip).await.is_ok() }
+        };
+        // Two /64s of one /56: 2 in all.
+        assert!(admitted("2001:db8:1:100::1").await);
+        assert!(admitted("2001:db8:1:101::1").await);
+        assert!(
+            !admitted("2001:db8:1:102::1").await,
+            "a third /64 of the /56"
+        );
+        // Another /56 of the same /48: the /48 has 3 in all.
+        assert!(admitted("2001:db8:1:200::1").await);
+        assert!(
+            !admitted("2001:db8:1:300::1").await,
+            "a fourth request of the /48"
+        );
+        assert!(admitted("2001:db8:2::1").await, "another /48");
+    }
+
+    #[tokio::test]
+    async fn no_limit_admits_everything() {
+        let guard = RequestLimit::new(
+            None,
+            Ipv6Aggregates {
+                per_56: 1,
+                per_48: 1,
+            },
+            Arc::new(MemoryStore::new(1)),
+            Keys::new("t"),
+            Duration::from_secs(1),
+        );
+        for _ in 0..10 {
+            assert!(guard.admit("203.0.113.9".parse().unwrap()).await.is_ok());
+        }
+    }
+}

@@ -306,3 +306,107 @@ fn sent_nothing(error: &otp_client::Error) -> bool {
         .is_some_and(|s| s.is_client_error() && error.api().is_some());
     refused || !error.may_have_been_sent()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryStore;
+
+    fn limits(store: Arc<dyn QuotaStore>) -> SendLimits {
+        SendLimits::new(
+            SendLimitSettings {
+                per_number: Some(Limit::per_minute(2)),
+                per_range: Some(RangeLimit {
+                    digits: 4,
+                    limit: Limit::per_minute(3),
+                }),
+                per_country: Some(Limit::per_minute(10)),
+                global: Some(Limit::per_minute(10)),
+                countries: vec!["RU".into()],
+                number_types: vec![otp_client::NumberType::Mobile],
+            },
+            store,
+            Keys::new("t"),
+            Duration::from_secs(600),
+        )
+    }
+
+    fn target(e164: &str) -> Target {
+        Target {
+            e164: e164.into(),
+            region: Some("RU".into()),
+            kind: Some(otp_client::NumberType::Mobile),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_send_past_a_limit_is_refused_and_charges_nothing() {
+        let store: Arc<dyn QuotaStore> = Arc::new(MemoryStore::new(100));
+        let guard = limits(store.clone());
+        for number in ["+79991110001", "+79991110002", "+79991110003"] {
+            let _charged = guard.charge_send(&target(number)).await.unwrap();
+        }
+        // The range (+7999) is full: the fourth number is refused, its own count taken back.
+        assert!(guard.charge_send(&target("+79991110004")).await.is_err());
+        let phone = guard.keys.sliding_hashed("phone", "+79991110004");
+        assert_eq!(
+            store
+                .hit_sliding(&phone, Duration::from_secs(60))
+                .await
+                .unwrap()
+                .count,
+            1,
+            "this hit alone: the refused send's count was taken back"
+        );
+        let global = guard.keys.sliding("sends", "all");
+        assert_eq!(
+            store
+                .hit_sliding(&global, Duration::from_secs(60))
+                .await
+                .unwrap()
+                .count,
+            4,
+            "the three sends and this hit: the refused send was taken back"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_resend_is_charged_as_its_send_was_and_a_forged_cookie_only_to_the_cap() {
+        let store: Arc<dyn QuotaStore> = Arc::new(MemoryStore::new(100));
+        let guard = limits(store);
+        let sent = target("+79991110001");
+        let _charged = guard.charge_send(&sent).await.unwrap();
+        let session = guard.session_charges(&sent);
+        assert!(session.starts_with("RU~"), "{session}");
+        assert!(!session.contains("7999111"), "the number itself: {session}");
+        // The number's limit (2) is spent by the send and one resend.
+        let _charged = guard.charge_resend("s1", &session).await.unwrap();
+        assert!(guard.charge_resend("s1", &session).await.is_err());
+        // Charges that are not the cookie's shape count against the global cap alone.
+        let charges = guard.resend_charges("RU~nothex~0");
+        assert_eq!(charges.len(), 1);
+        assert_eq!(charges[0].reason, Reason::GlobalSendCap);
+        assert_eq!(guard.resend_charges("").len(), 1);
+    }
+
+    #[test]
+    fn countries_and_kinds_of_line_are_checked() {
+        let guard = limits(Arc::new(MemoryStore::new(10)));
+        assert!(guard.sends_to(&target("+79991110001")));
+        let kz = Target {
+            region: Some("KZ".into()),
+            ..target("+77011234567")
+        };
+        assert!(!guard.sends_to(&kz));
+        let premium = Target {
+            kind: Some(otp_client::NumberType::PremiumRate),
+            ..target("+78091234567")
+        };
+        assert!(!guard.sends_to_type(&premium));
+        let test_number = Target {
+            kind: None,
+            ..target("+70000000001")
+        };
+        assert!(guard.sends_to_type(&test_number));
+    }
+}
