@@ -2281,6 +2281,88 @@ pub mod options {
         }
     }
 }
+/// The spec's operations, by `operationId`, in the spec's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OperationId {
+    ///`getWidget`: Get the widget's data (Получить данные формы)
+    GetWidget,
+    ///`send`: Request an authentication (Запросить аутентификацию)
+    Send,
+    ///`getChannel`: Get the current channel (Запросить текущий канал)
+    GetChannel,
+    ///`getChannelLongPolling`: Get the current channel, long-polling (Запросить текущий канал (long-polling))
+    GetChannelLongPolling,
+    ///`getStatus`: Get the verification status (Запросить статус авторизации)
+    GetStatus,
+    ///`getStatusLongPolling`: Get the verification status, long-polling (Запросить статус авторизации (long-polling))
+    GetStatusLongPolling,
+    ///`checkCode`: Check the code the user entered (Проверить введенный пользователем код)
+    CheckCode,
+    ///`checkStatusAndComplete`: Check the status and complete the verification (Проверить статус и завершить процесс авторизации)
+    CheckStatusAndComplete,
+    ///`complete`: Complete the session
+    Complete,
+    ///`resend`: Resend the code for the session (Переотправить код для запроса)
+    Resend,
+}
+impl OperationId {
+    /// Every operation, in the spec's order.
+    pub const ALL: &'static [OperationId] = &[
+        OperationId::GetWidget,
+        OperationId::Send,
+        OperationId::GetChannel,
+        OperationId::GetChannelLongPolling,
+        OperationId::GetStatus,
+        OperationId::GetStatusLongPolling,
+        OperationId::CheckCode,
+        OperationId::CheckStatusAndComplete,
+        OperationId::Complete,
+        OperationId::Resend,
+    ];
+    /// The spec's `operationId`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OperationId::GetWidget => "getWidget",
+            OperationId::Send => "send",
+            OperationId::GetChannel => "getChannel",
+            OperationId::GetChannelLongPolling => "getChannelLongPolling",
+            OperationId::GetStatus => "getStatus",
+            OperationId::GetStatusLongPolling => "getStatusLongPolling",
+            OperationId::CheckCode => "checkCode",
+            OperationId::CheckStatusAndComplete => "checkStatusAndComplete",
+            OperationId::Complete => "complete",
+            OperationId::Resend => "resend",
+        }
+    }
+    /// The operation of `operationId` `id`, if the spec has it.
+    pub fn from_id(id: &str) -> ::std::option::Option<Self> {
+        match id {
+            "getWidget" => ::std::option::Option::Some(OperationId::GetWidget),
+            "send" => ::std::option::Option::Some(OperationId::Send),
+            "getChannel" => ::std::option::Option::Some(OperationId::GetChannel),
+            "getChannelLongPolling" => {
+                ::std::option::Option::Some(OperationId::GetChannelLongPolling)
+            }
+            "getStatus" => ::std::option::Option::Some(OperationId::GetStatus),
+            "getStatusLongPolling" => {
+                ::std::option::Option::Some(OperationId::GetStatusLongPolling)
+            }
+            "checkCode" => ::std::option::Option::Some(OperationId::CheckCode),
+            "checkStatusAndComplete" => {
+                ::std::option::Option::Some(OperationId::CheckStatusAndComplete)
+            }
+            "complete" => ::std::option::Option::Some(OperationId::Complete),
+            "resend" => ::std::option::Option::Some(OperationId::Resend),
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+impl ::std::fmt::Display for OperationId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 /// Every operation of the spec, in its order: what the client checks each
 /// request against before sending it.
 pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[

@@ -1,3 +1,16 @@
+//! The spec the sandbox serves, merged as otp-client's build merges it, and its
+//! `OperationId` (the one generator, `otp_spec::operation_id_enum`): the simulations are a
+//! `match` over it.
 fn main() {
-    otp_spec::build_spec_copy();
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let written = otp_spec::build_spec(&out).and_then(|(spec, _)| {
+        let path = out.join("operation_id.rs");
+        std::fs::write(&path, otp_spec::operation_id_enum(&spec))
+            .map_err(|source| otp_spec::SpecError::Read { path, source })
+    });
+    if let Err(e) = written {
+        for line in e.to_string().lines() {
+            println!("cargo::error={line}");
+        }
+    }
 }

@@ -29,7 +29,7 @@ mod schemas;
 
 use std::path::{Path, PathBuf};
 
-use heck::{ToShoutySnakeCase, ToUpperCamelCase};
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
 use quote::quote;
@@ -151,7 +151,7 @@ pub fn generate_with(
                 .collect::<Vec<_>>();
             let facade = facade::facade_tokens(&methods, target);
             let options = facade::options_tokens(spec, &methods);
-            let operation_ids = operation_id_tokens(spec);
+            let operation_ids = operation_id_tokens(spec)?;
             let schemas = schemas::schemas_tokens(spec, &raw_file);
             let servers = spec.openapi().servers.iter().map(|s| {
                 let description = s.description.clone().unwrap_or_default();
@@ -280,64 +280,14 @@ fn operations_macro(spec: &Spec, methods: &[facade::RawMethod]) -> TokenStream {
     }
 }
 
-/// `OperationId`: the spec's operations as a type, so that code that decides something per
-/// operation (the widget's routes) matches over it rather than over strings.
-/// `#[non_exhaustive]`: an operation a newer spec adds falls to the match's default arm.
-fn operation_id_tokens(spec: &Spec) -> TokenStream {
-    let operations = spec.operations();
-    let variants: Vec<_> = operations
-        .iter()
-        .map(|op| quote::format_ident!("{}", op.id.to_upper_camel_case()))
-        .collect();
-    let ids: Vec<&str> = operations.iter().map(|op| op.id.as_str()).collect();
-    let docs = operations.iter().map(|op| {
-        if op.summary.is_empty() {
-            format!("`{}`.", op.id)
-        } else {
-            format!("`{}`: {}", op.id, op.summary)
-        }
-    });
-    quote! {
-        /// The spec's operations, by `operationId`, in the spec's order.
-        ///
-        /// ```
-        /// use otp_client::OperationId;
-        /// assert_eq!(OperationId::from_id("getStatus"), Some(OperationId::GetStatus));
-        /// assert_eq!(OperationId::GetStatus.as_str(), "getStatus");
-        /// assert!(OperationId::ALL.contains(&OperationId::CheckCode));
-        /// ```
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum OperationId {
-            #( #[doc = #docs] #variants, )*
-        }
-
-        impl OperationId {
-            /// Every operation, in the spec's order.
-            pub const ALL: &'static [OperationId] = &[ #( OperationId::#variants ),* ];
-
-            /// The spec's `operationId`.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    #( OperationId::#variants => #ids, )*
-                }
-            }
-
-            /// The operation of `operationId` `id`, if the spec has it.
-            pub fn from_id(id: &str) -> ::std::option::Option<Self> {
-                match id {
-                    #( #ids => ::std::option::Option::Some(OperationId::#variants), )*
-                    _ => ::std::option::Option::None,
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for OperationId {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    }
+/// `OperationId` (see [`otp_spec::operation_id_enum`], its one generator), as tokens.
+fn operation_id_tokens(spec: &Spec) -> Result<TokenStream, CodegenError> {
+    otp_spec::operation_id_enum(spec)
+        .parse()
+        .map_err(|e| CodegenError::Generator {
+            path: spec.path().to_path_buf(),
+            message: format!("the OperationId enum does not parse: {e}"),
+        })
 }
 
 /// One entry of `OPERATIONS`.
