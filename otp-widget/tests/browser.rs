@@ -233,13 +233,18 @@ fn the_demo_verifies_a_phone_in_a_real_browser() {
     assert_eq!(dom["cooldown"], "yes", "the cooldown was shown: {dom:#}");
     assert_eq!(dom["channel"], "We sent a code by VOICE.", "{dom:#}");
 
-    // The demo exports the widget's counters for Prometheus: the three sends above (the
-    // `send` route's; a resend is not one).
+    // The demo exports the widget's counters for Prometheus: the four messages above (the
+    // three sends and the resend, which sends one too), and the service's two refusals (the
+    // wrong code, the resend asked for during its cooldown).
     let metrics = reqwest::blocking::get(format!("{url}metrics"))
         .and_then(|r| r.text())
         .expect("GET /metrics");
     assert!(
-        metrics.contains("otp_widget_sends_total{country=\"RU\"} 3"),
+        metrics.contains("otp_widget_sends_total{country=\"RU\"} 4"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("otp_widget_refusals_total{reason=\"service_refused\"} 2"),
         "{metrics}"
     );
 
