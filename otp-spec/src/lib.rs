@@ -43,7 +43,7 @@ pub use model::{
     LONG_POLLING_EXTENSION, NOT_IN_REFERENCE_EXTENSION, Operation, Overlaid, SDK_NOTE_EXTENSION,
     Spec, WIDGET_EXTENSION, WidgetExposure,
 };
-pub use operation_id::operation_id_enum;
+pub use operation_id::{operation_id_enum, operation_id_enum_of};
 pub use overlay::{
     BUNDLED_OVERLAY, BUNDLED_OVERLAY_NAME, OVERLAY_ENV, Overlay, Unmatched, user_overlay_paths,
     user_overlays,

@@ -18,7 +18,22 @@ use crate::Spec;
 /// assert!(code.contains("\"checkCode\" => ::std::option::Option::Some(OperationId::CheckCode)"));
 /// ```
 pub fn operation_id_enum(spec: &Spec) -> String {
-    let operations = spec.operations();
+    operation_id_enum_of(&[spec])
+}
+
+/// [`operation_id_enum`] over the operations of several specs, each once, in the order the
+/// specs and their operations come: for code whose arms name the operations of one spec
+/// (the sandbox's, the bundled one) built against another (`OTP_HANDLER_SPEC`), which may
+/// lack one of them. Its arm then still compiles, and is never reached.
+pub fn operation_id_enum_of(specs: &[&Spec]) -> String {
+    let mut operations: Vec<crate::Operation> = Vec::new();
+    for spec in specs {
+        for op in spec.operations() {
+            if !operations.iter().any(|o| o.id == op.id) {
+                operations.push(op);
+            }
+        }
+    }
     let variants: Vec<String> = operations
         .iter()
         .map(|op| op.id.to_upper_camel_case())
