@@ -52,11 +52,6 @@ impl Keys {
         self.key(&format!("sliding:{kind}"), id)
     }
 
-    /// [`sliding`](Self::sliding) of the hex SHA-256 of `text` (a number, a range).
-    pub(crate) fn sliding_hashed(&self, kind: &str, text: &str) -> String {
-        self.sliding(kind, &hex::encode(Sha256::digest(text.as_bytes())))
-    }
-
     /// `{prefix}:{kind}:{hex SHA-256 of text}`: for a phone number or a range, which the
     /// store must not hold as they are.
     pub(crate) fn hashed(&self, kind: &str, text: &str) -> String {

@@ -113,32 +113,50 @@ impl SendLimits {
             .is_none_or(|kind| self.settings.number_types.contains(&kind))
     }
 
+    /// The hashes a message to `target` is counted under: its number's and its range's
+    /// (the store's keys, and a session cookie's charges, never hold the number itself).
+    fn hashes(&self, target: &Target) -> (String, String) {
+        let digits = self.settings.per_range.map_or(0, |r| r.digits);
+        let range = target.e164.get(..1 + digits).unwrap_or(&target.e164);
+        (
+            hex::encode(Sha256::digest(target.e164.as_bytes())),
+            hex::encode(Sha256::digest(range.as_bytes())),
+        )
+    }
+
     /// The limits a send to `target` is counted against, the narrowest first: a send
     /// refused by its number's limit never touches the wider counts, even for a moment.
     fn charges(&self, target: &Target) -> Vec<Charge> {
+        let (number, range) = self.hashes(target);
+        self.charges_of(&number, &range, target.region.as_deref())
+    }
+
+    /// The charges of a message to the number and range of these hashes, in `region`: its
+    /// number's, range's and country's limits, and the global cap, the narrowest first.
+    fn charges_of(&self, number: &str, range: &str, region: Option<&str>) -> Vec<Charge> {
         let s = &self.settings;
         let mut charges = Vec::new();
         if let Some(limit) = s.per_number {
-            let key = self.keys.sliding_hashed("phone", &target.e164);
+            let key = self.keys.sliding("phone", number);
             charges.push(Charge {
                 key,
                 limit,
                 reason: Reason::PerNumberLimit,
             });
         }
-        if let Some(range) = s.per_range {
-            let prefix = target.e164.get(..1 + range.digits).unwrap_or(&target.e164);
-            let key = self.keys.sliding_hashed("range", prefix);
+        if let Some(range_limit) = s.per_range {
+            let key = self.keys.sliding("range", range);
             charges.push(Charge {
                 key,
-                limit: range.limit,
+                limit: range_limit.limit,
                 reason: Reason::PerRangeLimit,
             });
         }
         if let Some(limit) = s.per_country {
             // A number of no region (`+882…`, `+883…`) counts under a key of its own.
-            let region = target.region.as_deref().unwrap_or("non-geographic");
-            let key = self.keys.sliding("country", region);
+            let key = self
+                .keys
+                .sliding("country", region.unwrap_or("non-geographic"));
             charges.push(Charge {
                 key,
                 limit,
@@ -164,13 +182,10 @@ impl SendLimits {
     /// are charged as its send was): `{region}~{number's hash}~{range's hash}`, the hashes
     /// the store's keys use (never the number itself).
     pub(crate) fn session_charges(&self, target: &Target) -> String {
-        let digits = self.settings.per_range.map_or(0, |r| r.digits);
-        let range = target.e164.get(..1 + digits).unwrap_or(&target.e164);
+        let (number, range) = self.hashes(target);
         format!(
-            "{}~{}~{}",
-            target.region.as_deref().unwrap_or(""),
-            hex::encode(Sha256::digest(target.e164.as_bytes())),
-            hex::encode(Sha256::digest(range.as_bytes())),
+            "{}~{number}~{range}",
+            target.region.as_deref().unwrap_or("")
         )
     }
 
@@ -179,47 +194,14 @@ impl SendLimits {
     /// limits and the global cap, as its send was; the global cap alone for a session the
     /// application's server started (no charges in its cookie).
     fn resend_charges(&self, session: &str) -> Vec<Charge> {
-        let s = &self.settings;
-        let mut charges = Vec::new();
+        let hex = |t: &str| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit());
         let mut parts = session.split('~');
-        if let (Some(region), Some(number), Some(range), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        {
-            let hex = |t: &str| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit());
-            if hex(number) && hex(range) {
-                if let Some(limit) = s.per_number {
-                    let key = self.keys.sliding("phone", number);
-                    charges.push(Charge {
-                        key,
-                        limit,
-                        reason: Reason::PerNumberLimit,
-                    });
-                }
-                if let Some(range_limit) = s.per_range {
-                    let key = self.keys.sliding("range", range);
-                    charges.push(Charge {
-                        key,
-                        limit: range_limit.limit,
-                        reason: Reason::PerRangeLimit,
-                    });
-                }
-                if let Some(limit) = s.per_country {
-                    let region = if region.is_empty() {
-                        "non-geographic"
-                    } else {
-                        region
-                    };
-                    let key = self.keys.sliding("country", region);
-                    charges.push(Charge {
-                        key,
-                        limit,
-                        reason: Reason::PerCountryLimit,
-                    });
-                }
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(region), Some(number), Some(range), None) if hex(number) && hex(range) => {
+                self.charges_of(number, range, Some(region).filter(|r| !r.is_empty()))
             }
+            _ => self.global_charge().into_iter().collect(),
         }
-        charges.extend(self.global_charge());
-        charges
     }
 
     /// Admits a resend of session `id`, whose cookie carries `session`'s charges: each
@@ -348,7 +330,8 @@ mod tests {
         }
         // The range (+7999) is full: the fourth number is refused, its own count taken back.
         assert!(guard.charge_send(&target("+79991110004")).await.is_err());
-        let phone = guard.keys.sliding_hashed("phone", "+79991110004");
+        let (number, _) = guard.hashes(&target("+79991110004"));
+        let phone = guard.keys.sliding("phone", &number);
         assert_eq!(
             store
                 .hit_sliding(&phone, Duration::from_secs(60))

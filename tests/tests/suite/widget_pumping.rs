@@ -1,7 +1,6 @@
 //! The widget back end against SMS pumping, second round (issue #31): each attack through
 //! real HTTP, as an attacker paid per message would run it.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -270,7 +269,7 @@ async fn a_secure_back_end_reads_only_the_host_prefixed_cookie() {
         .build()
         .unwrap();
     let router = widget.router();
-    let addr = serve_router(router).await;
+    let addr = crate::widget::serve(Router::new().nest("/otp/", router)).await;
     let id: otp_client::RequestId = REQUEST_ID.parse().unwrap();
     let cookie = widget.session_cookie(&id);
     let pair = cookie
@@ -353,21 +352,6 @@ async fn one_session_cannot_fill_the_long_poll_cap_from_many_addresses() {
         );
     }
     first.abort();
-}
-
-async fn serve_router(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new().nest("/otp/", router);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
 }
 
 fn headers_with_cookie(pair: &str) -> axum::http::HeaderMap {
