@@ -2,11 +2,15 @@
 //! `perf stat -e instructions`) with `sdk`, `raw` (getStatus), `sdk-check`, `raw-check`
 //! (checkCode), `browser-direct`, `browser-bare`, `browser-widget` (a browser's getStatus
 //! straight to the responder, through a bare axum + reqwest proxy, through otp-widget),
-//! `browser-widget-unlimited` (otp-widget without its per-IP request limit) or `none` as
-//! the argument; (run − none) / CALLS is a call's cost, every party together.
+//! `browser-widget-unlimited` (otp-widget without its per-IP request limit),
+//! `browser-actix-bare`, `browser-actix-widget` (the same two proxies in actix-web: a bare
+//! actix-web + reqwest proxy, otp-widget through its actix mount) or `none` as the argument; (run − none) / CALLS is a call's cost, every party together.
 //! `scripts/instructions.sh` runs them all.
 
-use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget, widget_cookie};
+use otp_benches::proxy::{
+    bare, bare_actix, browser_get, serve_actix, serve_with_peers, widget, widget_backend,
+    widget_cookie,
+};
 use otp_benches::*;
 
 fn calls() -> usize {
@@ -50,6 +54,9 @@ fn main() {
             false
         ))
     );
+    let via_actix_bare = format!("http://{}{path}", serve_actix(bare_actix(&base, TOKEN)));
+    let actix_widget = widget_backend(&base, TOKEN, &[otp_sandbox::CODE_WIDGET], false, true);
+    let via_actix_widget = format!("http://{}{path}", serve_actix(actix_widget.actix("")));
     let direct = format!("{base}{path}");
     let authorization = format!("Bearer {TOKEN}");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -74,6 +81,12 @@ fn main() {
                 }
                 "browser-widget-unlimited" => {
                     assert!(browser_get(&raw, &via_unlimited, None, Some(&cookie)).await)
+                }
+                "browser-actix-bare" => {
+                    assert!(browser_get(&raw, &via_actix_bare, None, None).await)
+                }
+                "browser-actix-widget" => {
+                    assert!(browser_get(&raw, &via_actix_widget, None, Some(&cookie)).await)
                 }
                 "none" => {}
                 other => panic!("not a mode: {other} (see the file's docs)"),

@@ -1,6 +1,7 @@
 //! The two proxies the widget back end is measured between: the back end itself, and the
 //! bare reverse proxy a team would write by hand with axum and reqwest (the token added,
-//! status, content type and body passed back, nothing else).
+//! status, content type and body passed back, nothing else); each in axum and in actix-web
+//! (the back end through its actix mount, the bare proxy written for actix).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,6 +74,17 @@ pub fn widget(
     upstream_h2: bool,
     per_ip_limit: bool,
 ) -> Router {
+    widget_backend(upstream, token, widgets, upstream_h2, per_ip_limit).router()
+}
+
+/// The back end that [`widget`] routes.
+pub fn widget_backend(
+    upstream: &str,
+    token: &str,
+    widgets: &[uuid::Uuid],
+    upstream_h2: bool,
+    per_ip_limit: bool,
+) -> otp_widget::WidgetBackend {
     let mut client = otp_client::Client::builder(token)
         .base_url(upstream)
         .long_poll_timeout(Duration::from_secs(600));
@@ -95,7 +107,6 @@ pub fn widget(
         })
         .build()
         .unwrap()
-        .router()
 }
 
 struct Bare {
@@ -153,6 +164,84 @@ async fn forward(
         }
         Err(_) => StatusCode::BAD_GATEWAY.into_response(),
     }
+}
+
+/// The bare reverse proxy of [`bare`], written for actix-web: every request forwarded to the
+/// same path under `upstream`, with the token, over HTTP/1.1.
+pub fn bare_actix(
+    upstream: &str,
+    token: &str,
+) -> impl Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static {
+    let bare = actix_web::web::Data::new(Bare {
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(600))
+            .build()
+            .unwrap(),
+        upstream: upstream.trim_end_matches('/').to_string(),
+        authorization: format!("Bearer {token}"),
+    });
+    move |config| {
+        config
+            .app_data(bare.clone())
+            .default_service(actix_web::web::to(forward_actix));
+    }
+}
+
+async fn forward_actix(
+    bare: actix_web::web::Data<Bare>,
+    request: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+) -> actix_web::HttpResponse {
+    use actix_web::HttpResponse;
+    let path = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let Ok(method) = reqwest::Method::from_bytes(request.method().as_str().as_bytes()) else {
+        return HttpResponse::MethodNotAllowed().finish();
+    };
+    let sent = bare
+        .client
+        .request(method, format!("{}{path}", bare.upstream))
+        .header("authorization", &bare.authorization)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    let Ok(response) = sent else {
+        return HttpResponse::BadGateway().finish();
+    };
+    let status = actix_web::http::StatusCode::from_u16(response.status().as_u16())
+        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
+    let content_type = response.headers().get(CONTENT_TYPE).cloned();
+    match response.bytes().await {
+        Ok(body) => {
+            let mut reply = HttpResponse::build(status);
+            if let Some(ct) = content_type {
+                reply.insert_header(("content-type", ct.as_bytes()));
+            }
+            reply.body(body)
+        }
+        Err(_) => HttpResponse::BadGateway().finish(),
+    }
+}
+
+/// Serves the actix-web application `configure` makes (one worker, as the axum servers'
+/// one runtime) on a loopback port, on a thread of its own (actix runs its own runtime).
+pub fn serve_actix(
+    configure: impl Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
+                .workers(1)
+                .listen(listener)
+                .unwrap()
+                .run()
+                .await
+                .unwrap();
+        });
+    });
+    addr
 }
 
 /// Serves `router` with the peer address each request came from (which the widget back end

@@ -53,6 +53,15 @@ macro_rules! operations {
 /// a newer spec, until someone decides) are answered like paths that do not exist.
 pub(crate) const OPERATIONS: &[Operation] = otp_client::for_each_operation!(operations);
 
+/// The answer to a request for no route of the widget's (counted as `unknown_route`).
+pub(crate) fn unknown_route() -> Refusal {
+    Refusal::of(
+        Reason::UnknownRoute,
+        ExceptionType::RequestNotFoundException,
+        StatusCode::NOT_FOUND,
+    )
+}
+
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     state: AppState,
     cors: &[HeaderValue],
@@ -61,13 +70,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(
     for (op, handler) in served(&state) {
         router = router.route(op.path, handler);
     }
-    let mut router = router.fallback(|| async {
-        Refusal::of(
-            Reason::UnknownRoute,
-            ExceptionType::RequestNotFoundException,
-            StatusCode::NOT_FOUND,
-        )
-    });
+    let mut router = router.fallback(|| async { unknown_route() });
     if !cors.is_empty() {
         router = router.layer(
             CorsLayer::new()

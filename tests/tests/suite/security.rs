@@ -34,12 +34,47 @@ const SECRET_FORMS: &[&str] = &[
     SECRET_CODE,
 ];
 
+/// The secret forms found in `text`. A form of digits alone counts where no letter or digit
+/// touches it: a log line's timestamp (`02:57:22.903417Z`) or a random UUID can hold the
+/// code's six digits by chance (a CI run saw one), a leak writes them as a value
+/// (`code=903417`, `"code":"903417"`).
 fn leaks(text: &str) -> Vec<&'static str> {
     SECRET_FORMS
         .iter()
         .copied()
-        .filter(|s| text.contains(s))
+        .filter(|s| {
+            if !s.bytes().all(|b| b.is_ascii_digit()) {
+                return text.contains(s);
+            }
+            text.match_indices(s).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + s.len()..].chars().next();
+                ![before, after]
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c.is_ascii_alphanumeric())
+            })
+        })
         .collect()
+}
+
+#[test]
+fn a_secret_of_digits_counts_as_a_value_not_inside_a_timestamp_or_an_id() {
+    for leak in [
+        "code=903417",
+        r#"{"code":"903417"}"#,
+        "903417",
+        "tel:79995550123;",
+    ] {
+        assert_ne!(leaks(leak), Vec::<&str>::new(), "{leak}");
+    }
+    for chance in [
+        "2026-12-07T02:57:22.903417Z",
+        "965d7bbc-5ff9-4903417c-9144-1848c26cbb11",
+        "1796608399747903417",
+    ] {
+        assert_eq!(leaks(chance), Vec::<&str>::new(), "{chance}");
+    }
 }
 
 /// Every rendering of an error: `Display`, alternate `Display`, `Debug`, pretty `Debug`,
