@@ -35,6 +35,16 @@ pub enum CodegenError {
         /// Each missing piece, with what needs it.
         missing: Vec<crate::compat::Missing>,
     },
+    /// The generated code needs one of `otp-client`'s optional crates, and the build turned
+    /// its feature off.
+    FeatureOff {
+        /// The spec's path.
+        path: PathBuf,
+        /// The feature of `otp-client` that brings the crate (`chrono`, `regress`).
+        feature: &'static str,
+        /// What in the spec needs it.
+        what: &'static str,
+    },
     /// progenitor refused the spec (or panicked on it).
     Generator {
         /// The spec's path.
@@ -67,6 +77,19 @@ impl fmt::Display for CodegenError {
                 }
                 Ok(())
             }
+            Self::FeatureOff {
+                path,
+                feature,
+                what,
+            } => write!(
+                f,
+                "{}: this spec has {what}, which the generated types write with the `{feature}` \
+                 crate: turn on the `{feature}` feature of otp-client (or of otp-client-blocking, \
+                 which passes it on); it is a default one, off here through \
+                 `default-features = false`: `otp-client = {{ version = \"0.3\", \
+                 default-features = false, features = [\"rustls\", \"{feature}\"] }}`",
+                path.display()
+            ),
             Self::Generator { path, message } => {
                 write!(
                     f,

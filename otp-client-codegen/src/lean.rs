@@ -418,9 +418,12 @@ mod tests {
     #[test]
     fn every_operation_of_the_bundled_spec_loses_its_header_map_and_header_copy() {
         let spec = otp_spec::Spec::bundled();
-        let mut file: syn::File =
-            syn::parse2(crate::progenitor_tokens(&spec, crate::Options::default()).unwrap())
-                .unwrap();
+        let mut file: syn::File = syn::parse2(
+            crate::progenitor_tokens(&spec, crate::Options::default())
+                .unwrap()
+                .0,
+        )
+        .unwrap();
         let lean = lean(&mut file);
         let operations = spec.operations().len();
         assert_eq!(lean.api_version_headers, operations, "{lean:?}");

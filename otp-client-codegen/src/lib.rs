@@ -87,6 +87,35 @@ pub struct Generated {
     pub code: String,
     /// The operation methods the target's facade has, by Rust name, in the spec's order.
     pub methods: Vec<String>,
+    /// The optional crates of `otp-client` the code names, as progenitor's type space says.
+    pub needs: Needs,
+}
+
+/// The crates behind `otp-client`'s default features `chrono` and `regress` that code
+/// generated from a spec names: typify writes a `date` or `date-time` format as chrono's
+/// types, and a `pattern` as a regress regex. The bundled spec needs neither.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Needs {
+    /// A `date` or `date-time` format: chrono's types.
+    pub chrono: bool,
+    /// A `pattern`: a regress regex.
+    pub regress: bool,
+}
+
+impl Needs {
+    /// The first optional crate the code needs that the build's features (`CARGO_FEATURE_*`
+    /// of the crate whose build script runs) leave out: the feature's name and what in the
+    /// spec asks for it.
+    fn missing_feature(self, has: impl Fn(&str) -> bool) -> Option<(&'static str, &'static str)> {
+        [
+            (self.chrono, "chrono", "a `date` or `date-time` format"),
+            (self.regress, "regress", "a `pattern`"),
+        ]
+        .into_iter()
+        .find(|&(needed, feature, _)| needed && !has(feature))
+        .map(|(_, feature, what)| (feature, what))
+    }
 }
 
 /// Types of the spec that the client crate writes by hand, by schema name: progenitor uses
@@ -122,7 +151,7 @@ pub fn generate_with(
     target: Target,
     options: Options,
 ) -> Result<Generated, CodegenError> {
-    let raw_file = raw_client(spec, options)?;
+    let (raw_file, needs) = raw_client(spec, options)?;
     let methods = facade::raw_methods(spec, &raw_file)?;
     let tokens = match target {
         Target::Async => {
@@ -202,12 +231,13 @@ pub fn generate_with(
     Ok(Generated {
         code: format(spec, tokens)?,
         methods: methods.iter().map(|m| m.name.to_string()).collect(),
+        needs,
     })
 }
 
 /// progenitor's client for `spec`, with the `lean` passes applied.
-fn raw_client(spec: &Spec, options: Options) -> Result<syn::File, CodegenError> {
-    let raw = progenitor_tokens(spec, options)?;
+fn raw_client(spec: &Spec, options: Options) -> Result<(syn::File, Needs), CodegenError> {
+    let (raw, needs) = progenitor_tokens(spec, options)?;
     let mut file: syn::File = syn::parse2(raw).map_err(|e| CodegenError::Generator {
         path: spec.path().to_path_buf(),
         message: format!("progenitor's output does not parse: {e}"),
@@ -215,7 +245,7 @@ fn raw_client(spec: &Spec, options: Options) -> Result<syn::File, CodegenError> 
     lean::lean(&mut file);
     constructors::constructors(&mut file);
     masked_debug::mask_debug(spec, &mut file);
-    Ok(file)
+    Ok((file, needs))
 }
 
 /// `for_each_operation!`: the spec's operations as one list that code elsewhere expands (the
@@ -370,17 +400,25 @@ fn settings(spec: &Spec, options: Options) -> GenerationSettings {
     settings
 }
 
-fn progenitor_tokens(spec: &Spec, options: Options) -> Result<TokenStream, CodegenError> {
+fn progenitor_tokens(spec: &Spec, options: Options) -> Result<(TokenStream, Needs), CodegenError> {
     let settings = settings(spec, options);
     let openapi = prepare::prepared(spec.openapi().clone());
     // progenitor panics on some specs it cannot handle; say so instead of crashing the build.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result =
-        std::panic::catch_unwind(move || Generator::new(&settings).generate_tokens(&openapi));
+    let result = std::panic::catch_unwind(move || {
+        let mut generator = Generator::new(&settings);
+        let tokens = generator.generate_tokens(&openapi)?;
+        let types = generator.get_type_space();
+        let needs = Needs {
+            chrono: types.uses_chrono(),
+            regress: types.uses_regress(),
+        };
+        Ok::<_, progenitor::Error>((tokens, needs))
+    });
     std::panic::set_hook(previous);
     let message = match result {
-        Ok(Ok(tokens)) => return Ok(tokens),
+        Ok(Ok(generated)) => return Ok(generated),
         Ok(Err(e)) => e.to_string(),
         Err(panic) => panic
             .downcast_ref::<String>()
@@ -451,6 +489,20 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
         }
     }
     let generated = generate_with(&spec, target, Options::from_features())?;
+    // otp-client names the optional crates of its generated types; the crates built on it
+    // reach them through its types.
+    if target == Target::Async {
+        let has = |feature: &str| {
+            std::env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some()
+        };
+        if let Some((feature, what)) = generated.needs.missing_feature(has) {
+            return Err(CodegenError::FeatureOff {
+                path: spec.path().to_path_buf(),
+                feature,
+                what,
+            });
+        }
+    }
     write(&out_dir.join(target.file_name()), &generated.code)?;
     Ok(())
 }
@@ -481,4 +533,27 @@ fn write(path: &Path, text: &str) -> Result<(), CodegenError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Needs;
+
+    #[test]
+    fn a_needed_crate_whose_feature_is_off_is_named_with_what_needs_it() {
+        let both = Needs {
+            chrono: true,
+            regress: true,
+        };
+        assert_eq!(both.missing_feature(|_| true), None);
+        assert_eq!(
+            both.missing_feature(|f| f != "regress"),
+            Some(("regress", "a `pattern`"))
+        );
+        assert_eq!(
+            both.missing_feature(|_| false),
+            Some(("chrono", "a `date` or `date-time` format"))
+        );
+        assert_eq!(Needs::default().missing_feature(|_| false), None);
+    }
 }

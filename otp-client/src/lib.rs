@@ -15,6 +15,7 @@ mod lean;
 mod mask;
 mod network;
 mod operation;
+#[cfg(feature = "phone")]
 mod phone;
 mod redact;
 mod request_id;
@@ -49,6 +50,7 @@ pub use error::{ApiError, Error, ErrorKind, NextStep, TransportFailure};
 pub use flow::{Channel, SavedVerification, Verification, VerificationEvent, Verified};
 pub use generated::OperationId;
 pub use mask::mask_phone;
+#[cfg(feature = "phone")]
 pub use phone::{InvalidPhone, NumberType, Phone};
 pub use request_id::{InvalidRequestId, RequestId};
 pub use retry::RetryPolicy;
