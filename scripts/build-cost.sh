@@ -12,6 +12,8 @@ trap 'cp "$backup" "$spec"; rm -rf "$target" "$backup"' EXIT
 
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN { printf "%.1f", e - s }'; }
 
+# `scripts/build-cost.sh crates` runs only the side-by-side cold builds of the crates below.
+if [ "${1:-}" != crates ]; then
 clean=$(seconds env CARGO_TARGET_DIR="$target" cargo build --workspace)
 echo "clean build of the workspace:       ${clean} s"
 clients=$(seconds env CARGO_TARGET_DIR="$target" cargo build -p otp-client -p otp-client-blocking)
@@ -20,6 +22,7 @@ echo "no-op build of both clients:        ${clients} s"
 sed -i 's/description: How many more codes the user may enter./description: How many more codes the user may still enter./' "$spec"
 rebuild=$(seconds env CARGO_TARGET_DIR="$target" cargo build -p otp-client -p otp-client-blocking)
 echo "rebuild after a one-line spec change: ${rebuild} s (goal: <= 20 s)"
+fi
 
 # The price of build-time generation, for a user: the cold build of a crate that depends on
 # otp-client alone, beside one that depends on what the generated client itself uses
@@ -34,14 +37,18 @@ crate() {
 }
 work=$(mktemp -d)
 crate "$work/client" "otp-client = { path = \"$PWD/otp-client\" }"
+crate "$work/lean" "otp-client = { path = \"$PWD/otp-client\", default-features = false, features = [\"rustls\"] }"
 crate "$work/bare" 'reqwest = { version = "0.13.4", default-features = false, features = ["json", "query", "http2", "charset", "rustls"] }
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 uuid = { version = "1", features = ["serde", "v4"] }'
 bare=$(seconds env CARGO_TARGET_DIR="$work/bare/target" cargo build --manifest-path "$work/bare/Cargo.toml")
 client=$(seconds env CARGO_TARGET_DIR="$work/client/target" cargo build --manifest-path "$work/client/Cargo.toml")
+lean=$(seconds env CARGO_TARGET_DIR="$work/lean/target" cargo build --manifest-path "$work/lean/Cargo.toml")
 echo "cold build, reqwest + serde:        ${bare} s"
-echo "cold build, otp-client:             ${client} s"
+echo "cold build, otp-client:             ${client} s ($(awk -v c="$client" -v b="$bare" 'BEGIN { printf "%.2f", c / b }')x)"
+echo "cold build, otp-client, only rustls: ${lean} s ($(awk -v c="$lean" -v b="$bare" 'BEGIN { printf "%.2f", c / b }')x; no chrono, regress, phonenumber)"
+if [ "${1:-}" = crates ]; then rm -rf "$work"; exit 0; fi
 install=$(seconds cargo install --path otp-cli --locked --root "$work/install" --target-dir "$work/install-target")
 echo "cargo install --path otp-cli --locked: ${install} s, otp is $(stat -c %s "$work/install/bin/otp") bytes"
 rm -rf "$work"
