@@ -151,21 +151,48 @@ pub fn generate_with(
     target: Target,
     options: Options,
 ) -> Result<Generated, CodegenError> {
-    let (raw_file, needs) = raw_client(spec, options)?;
-    let methods = facade::raw_methods(spec, &raw_file)?;
-    let tokens = match target {
-        Target::Async => {
-            let enums = open_enums(spec)
-                .iter()
-                .map(open_enum::open_enum_tokens)
-                .collect::<Vec<_>>();
-            let operations = spec
-                .operations()
-                .iter()
-                .map(operation_tokens)
-                .collect::<Vec<_>>();
-            let list = operations_macro(spec, &methods);
-            let constants = spec
+    Progenitored::new(spec, options)?.target(spec, target)
+}
+
+/// progenitor's client for a spec, which every target's code is written from: generated
+/// once however many targets a build writes.
+struct Progenitored {
+    raw_file: syn::File,
+    needs: Needs,
+    methods: Vec<facade::RawMethod>,
+}
+
+impl Progenitored {
+    fn new(spec: &Spec, options: Options) -> Result<Self, CodegenError> {
+        let (raw_file, needs) = raw_client(spec, options)?;
+        let methods = facade::raw_methods(spec, &raw_file)?;
+        Ok(Self {
+            raw_file,
+            needs,
+            methods,
+        })
+    }
+
+    /// The code of `target`.
+    fn target(&self, spec: &Spec, target: Target) -> Result<Generated, CodegenError> {
+        let Self {
+            raw_file,
+            needs,
+            methods,
+        } = self;
+        let tokens = match target {
+            Target::Async => {
+                let enums = open_enums(spec)
+                    .iter()
+                    .map(open_enum::open_enum_tokens)
+                    .collect::<Vec<_>>();
+                let operations = spec
+                    .operations()
+                    .iter()
+                    .map(operation_tokens)
+                    .collect::<Vec<_>>();
+                let list = operations_macro(spec, methods);
+                let constants = spec
                 .operations()
                 .iter()
                 .enumerate()
@@ -178,61 +205,62 @@ pub fn generate_with(
                     }
                 })
                 .collect::<Vec<_>>();
-            let facade = facade::facade_tokens(&methods, target);
-            let options = facade::options_tokens(spec, &methods);
-            let operation_ids = operation_id_tokens(spec)?;
-            let schemas = schemas::schemas_tokens(spec, &raw_file);
-            let servers = spec.openapi().servers.iter().map(|s| {
-                let description = s.description.clone().unwrap_or_default();
-                let url = &s.url;
-                quote! { (#description, #url) }
-            });
-            quote! {
-                /// The spec's servers: (description, URL).
-                pub(crate) const SERVERS: &[(&str, &str)] = &[#(#servers),*];
-                /// progenitor's client, as generated from the spec.
-                pub mod raw {
-                    #raw_file
-                }
-                /// The spec's extensible enums (`x-extensible-enum`).
-                pub mod open_enums {
-                    #(#enums)*
-                }
-                mod facade {
-                    #facade
-                }
-                /// Each operation's optional parameters.
-                pub mod options {
-                    #options
-                }
-                #operation_ids
-                /// Every operation of the spec, in its order: what the client checks each
-                /// request against before sending it.
-                pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[#(#operations),*];
-                /// Each operation of `OPERATIONS`, by name, for the hand-written layer.
-                #[allow(dead_code)]
-                pub(crate) mod ops {
-                    #(#constants)*
-                }
-                #list
-                #schemas
-            }
-        }
-        Target::Blocking => {
-            let facade = facade::facade_tokens(&methods, target);
-            quote! {
-                mod facade {
-                    #facade
+                let facade = facade::facade_tokens(methods, target);
+                let options = facade::options_tokens(spec, methods);
+                let operation_ids = operation_id_tokens(spec)?;
+                let schemas = schemas::schemas_tokens(spec, raw_file);
+                let servers = spec.openapi().servers.iter().map(|s| {
+                    let description = s.description.clone().unwrap_or_default();
+                    let url = &s.url;
+                    quote! { (#description, #url) }
+                });
+                quote! {
+                    /// The spec's servers: (description, URL).
+                    pub(crate) const SERVERS: &[(&str, &str)] = &[#(#servers),*];
+                    /// progenitor's client, as generated from the spec.
+                    pub mod raw {
+                        #raw_file
+                    }
+                    /// The spec's extensible enums (`x-extensible-enum`).
+                    pub mod open_enums {
+                        #(#enums)*
+                    }
+                    mod facade {
+                        #facade
+                    }
+                    /// Each operation's optional parameters.
+                    pub mod options {
+                        #options
+                    }
+                    #operation_ids
+                    /// Every operation of the spec, in its order: what the client checks each
+                    /// request against before sending it.
+                    pub(crate) const OPERATIONS: &[crate::operation::Operation] = &[#(#operations),*];
+                    /// Each operation of `OPERATIONS`, by name, for the hand-written layer.
+                    #[allow(dead_code)]
+                    pub(crate) mod ops {
+                        #(#constants)*
+                    }
+                    #list
+                    #schemas
                 }
             }
-        }
-        Target::Cli => cli::cli_tokens(spec, &methods),
-    };
-    Ok(Generated {
-        code: format(spec, tokens)?,
-        methods: methods.iter().map(|m| m.name.to_string()).collect(),
-        needs,
-    })
+            Target::Blocking => {
+                let facade = facade::facade_tokens(methods, target);
+                quote! {
+                    mod facade {
+                        #facade
+                    }
+                }
+            }
+            Target::Cli => cli::cli_tokens(spec, methods),
+        };
+        Ok(Generated {
+            code: format(spec, tokens)?,
+            methods: methods.iter().map(|m| m.name.to_string()).collect(),
+            needs: *needs,
+        })
+    }
 }
 
 /// progenitor's client for `spec`, with the `lean` passes applied.
@@ -488,7 +516,8 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
             println!("cargo::warning={}", unexposed_warning(&op.id));
         }
     }
-    let generated = generate_with(&spec, target, Options::from_features())?;
+    let progenitored = Progenitored::new(&spec, Options::from_features())?;
+    let generated = progenitored.target(&spec, target)?;
     // otp-client names the optional crates of its generated types; the crates built on it
     // reach them through its types.
     if target == Target::Async {
@@ -504,6 +533,16 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
         }
     }
     write(&out_dir.join(target.file_name()), &generated.code)?;
+    if target == Target::Async {
+        // The blocking crate's facade, from the same run of progenitor: otp-client-blocking
+        // copies it (`DEP_OTP_CLIENT_BLOCKING`) instead of generating it again.
+        let blocking = out_dir.join(Target::Blocking.file_name());
+        write(
+            &blocking,
+            &progenitored.target(&spec, Target::Blocking)?.code,
+        )?;
+        println!("cargo::metadata=blocking={}", blocking.display());
+    }
     Ok(())
 }
 

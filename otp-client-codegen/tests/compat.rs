@@ -2,15 +2,15 @@
 //! build with one message listing each missing piece and what needs it.
 
 use otp_client_codegen::{CodegenError, Overlay, Spec, check_compatibility};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 const SPEC: &str = include_str!("../../openapi/otp-handler.yaml");
 
 /// The bundled spec, changed by `edit`, then checked.
 fn gate(edit: impl FnOnce(&mut Value)) -> Result<(), String> {
-    let mut doc: Value = serde_yaml::from_str(SPEC).unwrap();
+    let mut doc: Value = serde_norway::from_str(SPEC).unwrap();
     edit(&mut doc);
-    let text = serde_yaml::to_string(&doc).unwrap();
+    let text = serde_norway::to_string(&doc).unwrap();
     let spec = Spec::parse_overlaid("newer.yaml", &text, &[Overlay::bundled()])
         .map_err(|e| format!("parse: {e}"))?
         .spec;
@@ -92,8 +92,10 @@ fn a_parameter_made_required_is_named_once() {
             .as_sequence_mut()
             .unwrap();
         params.push(
-            serde_yaml::from_str("{name: lang, in: query, required: true, schema: {type: string}}")
-                .unwrap(),
+            serde_norway::from_str(
+                "{name: lang, in: query, required: true, schema: {type: string}}",
+            )
+            .unwrap(),
         );
     })
     .unwrap_err();
@@ -113,8 +115,8 @@ fn a_parameter_made_required_is_named_once() {
 fn a_property_made_required_in_a_body_the_crates_build_is_named_once() {
     let message = gate(|doc| {
         let dto = &mut doc["components"]["schemas"]["OtpHandlerSendRequestDto"];
-        dto["properties"]["lang"] = serde_yaml::from_str("{type: string}").unwrap();
-        dto["required"] = serde_yaml::from_str("[widgetId, recipient, lang]").unwrap();
+        dto["properties"]["lang"] = serde_norway::from_str("{type: string}").unwrap();
+        dto["required"] = serde_norway::from_str("[widgetId, recipient, lang]").unwrap();
     })
     .unwrap_err();
     assert!(
@@ -139,18 +141,18 @@ fn compatible_changes_to_the_vendor_s_file_pass() {
         values.push(Value::from("BrandNewException"));
         let schemas = &mut doc["components"]["schemas"];
         schemas["OtpHandlerSendRequestDto"]["properties"]["lang"] =
-            serde_yaml::from_str("{type: string}").unwrap();
+            serde_norway::from_str("{type: string}").unwrap();
         schemas["OtpHandlerGetStatusResponseDto"]["properties"]["expiresAt"] =
-            serde_yaml::from_str("{type: string, format: date-time}").unwrap();
+            serde_norway::from_str("{type: string, format: date-time}").unwrap();
         let lang: Value =
-            serde_yaml::from_str("{name: lang, in: query, schema: {type: string}}").unwrap();
+            serde_norway::from_str("{name: lang, in: query, schema: {type: string}}").unwrap();
         let status = &mut doc["paths"]["/{requestId}/status"]["get"];
         status["parameters"]
             .as_sequence_mut()
             .unwrap()
             .push(lang.clone());
         status["responses"]["429"] =
-            serde_yaml::from_str("{$ref: '#/components/responses/Forbidden'}").unwrap();
+            serde_norway::from_str("{$ref: '#/components/responses/Forbidden'}").unwrap();
         doc["paths"]["/"]["post"]["parameters"] = Value::Sequence(vec![lang]);
         let paths = doc["paths"].as_mapping_mut().unwrap();
         let resend = paths.get("/{requestId}/resend").unwrap().clone();
@@ -176,7 +178,7 @@ fn strip_extensions(value: &mut Value) {
 fn a_request_field_made_optional_is_named() {
     let message = gate(|doc| {
         doc["components"]["schemas"]["OtpHandlerSendRequestDto"]["required"] =
-            serde_yaml::from_str("[widgetId]").unwrap();
+            serde_norway::from_str("[widgetId]").unwrap();
     })
     .unwrap_err();
     assert!(

@@ -3,14 +3,14 @@
 //! `date-time`, regress for a `pattern`.
 
 use otp_client_codegen::{Needs, Overlay, Spec, Target, generate};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 const SPEC: &str = include_str!("../../openapi/otp-handler.yaml");
 
 fn needs(edit: impl FnOnce(&mut Value)) -> Needs {
-    let mut doc: Value = serde_yaml::from_str(SPEC).unwrap();
+    let mut doc: Value = serde_norway::from_str(SPEC).unwrap();
     edit(&mut doc);
-    let text = serde_yaml::to_string(&doc).unwrap();
+    let text = serde_norway::to_string(&doc).unwrap();
     let spec = Spec::parse_overlaid("newer.yaml", &text, &[Overlay::bundled()])
         .unwrap()
         .spec;
@@ -18,7 +18,8 @@ fn needs(edit: impl FnOnce(&mut Value)) -> Needs {
 }
 
 fn property(doc: &mut Value, schema: &str, name: &str, yaml: &str) {
-    doc["components"]["schemas"][schema]["properties"][name] = serde_yaml::from_str(yaml).unwrap();
+    doc["components"]["schemas"][schema]["properties"][name] =
+        serde_norway::from_str(yaml).unwrap();
 }
 
 #[test]

@@ -157,7 +157,7 @@ impl Spec {
     /// Parses and checks a spec held in memory; `path` is only used in messages.
     pub fn parse(path: impl AsRef<Path>, text: &str) -> Result<Self, SpecError> {
         let path = path.as_ref().to_path_buf();
-        let openapi: OpenAPI = serde_yaml::from_str(text).map_err(|e| SpecError::Parse {
+        let openapi: OpenAPI = serde_norway::from_str(text).map_err(|e| SpecError::Parse {
             path: path.clone(),
             location: e.location().map(|l| (l.line(), l.column())),
             message: e.to_string(),
@@ -189,14 +189,14 @@ impl Spec {
         overlays: &[Overlay],
     ) -> Result<Overlaid, SpecError> {
         let path = path.as_ref();
-        let parse_error = |e: serde_yaml::Error| SpecError::Parse {
+        let parse_error = |e: serde_norway::Error| SpecError::Parse {
             path: path.to_path_buf(),
             location: e.location().map(|l| (l.line(), l.column())),
             message: e.to_string(),
         };
-        let mut doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(parse_error)?;
+        let mut doc: serde_norway::Value = serde_norway::from_str(text).map_err(parse_error)?;
         let unmatched = overlays.iter().flat_map(|o| o.apply(&mut doc)).collect();
-        let merged = serde_yaml::to_string(&doc).map_err(parse_error)?;
+        let merged = serde_norway::to_string(&doc).map_err(parse_error)?;
         let spec = Self::parse(path, &merged)?;
         Ok(Overlaid {
             spec,

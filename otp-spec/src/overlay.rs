@@ -19,7 +19,7 @@
 //!   - target: "$.paths.*[?@.operationId == 'listThings']"
 //!     update: { x-widget: browser }
 //! "#)?;
-//! let mut doc: serde_yaml::Value = serde_yaml::from_str(
+//! let mut doc: serde_norway::Value = serde_norway::from_str(
 //!     "paths: { /things: { get: { operationId: listThings } } }",
 //! ).unwrap();
 //! let unmatched = overlay.apply(&mut doc);
@@ -30,7 +30,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use crate::SpecError;
 
@@ -122,7 +122,7 @@ impl Overlay {
             at,
             message,
         };
-        let doc: Value = serde_yaml::from_str(text).map_err(|e| SpecError::Parse {
+        let doc: Value = serde_norway::from_str(text).map_err(|e| SpecError::Parse {
             path: PathBuf::from(name),
             location: e.location().map(|l| (l.line(), l.column())),
             message: e.to_string(),
@@ -428,7 +428,7 @@ mod tests {
     use super::*;
 
     fn doc() -> Value {
-        serde_yaml::from_str(
+        serde_norway::from_str(
             r#"
 paths:
   /a/{id}:
@@ -452,7 +452,7 @@ paths:
     #[test]
     fn the_bundled_overlay_parses_and_covers_the_bundled_spec() {
         let mut spec: Value =
-            serde_yaml::from_str(include_str!("../openapi.yaml")).expect("the bundled spec");
+            serde_norway::from_str(include_str!("../openapi.yaml")).expect("the bundled spec");
         let unmatched = Overlay::bundled().apply(&mut spec);
         assert_eq!(unmatched, Vec::<Unmatched>::new());
     }
@@ -468,7 +468,7 @@ paths:
         assert_eq!(doc["paths"]["/a/{id}"]["post"]["x-widget"], "browser");
         assert_eq!(
             doc["paths"]["/a/{id}"]["post"]["tags"],
-            serde_yaml::from_str::<Value>("[x, y]").unwrap(),
+            serde_norway::from_str::<Value>("[x, y]").unwrap(),
             "a sequence's items are appended"
         );
         assert!(doc["paths"]["/a/{id}"]["get"].get("x-widget").is_none());

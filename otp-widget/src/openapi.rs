@@ -54,7 +54,7 @@ impl WidgetBackend {
     /// ```
     pub fn document(&self, api: &mut OpenApi, prefix: &str) -> Result<(), DocumentError> {
         let bad = |e: &dyn std::fmt::Display| DocumentError(e.to_string());
-        let spec: Value = serde_yaml::from_str(otp_client::SPEC).map_err(|e| bad(&e))?;
+        let spec: Value = serde_norway::from_str(otp_client::SPEC).map_err(|e| bad(&e))?;
         let prefix = prefix.trim_end_matches('/');
         let mut paths = Map::new();
         for (&crate::routes::Operation { http, path, .. }, _) in crate::routes::served(&self.state)

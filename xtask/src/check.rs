@@ -81,9 +81,9 @@ fn undecided_widget_exposure(spec: &Spec) -> Vec<String> {
 /// (the vendor writes none), which belong in the overlay.
 fn vendor_file_extensions() -> Vec<String> {
     let path = paths::spec();
-    let doc: serde_yaml::Value = match std::fs::read_to_string(&path)
+    let doc: serde_norway::Value = match std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
-        .and_then(|text| serde_yaml::from_str(&text).map_err(|e| e.to_string()))
+        .and_then(|text| serde_norway::from_str(&text).map_err(|e| e.to_string()))
     {
         Ok(doc) => doc,
         Err(e) => return vec![format!("{}: {e}", path.display())],
@@ -102,9 +102,9 @@ fn vendor_file_extensions() -> Vec<String> {
         .collect()
 }
 
-fn extensions_in(value: &serde_yaml::Value, at: &str, found: &mut Vec<String>) {
+fn extensions_in(value: &serde_norway::Value, at: &str, found: &mut Vec<String>) {
     match value {
-        serde_yaml::Value::Mapping(map) => {
+        serde_norway::Value::Mapping(map) => {
             for (key, child) in map {
                 let key = key.as_str().unwrap_or("?");
                 let here = format!("{at}.{key}");
@@ -115,7 +115,7 @@ fn extensions_in(value: &serde_yaml::Value, at: &str, found: &mut Vec<String>) {
                 }
             }
         }
-        serde_yaml::Value::Sequence(items) => {
+        serde_norway::Value::Sequence(items) => {
             for (i, child) in items.iter().enumerate() {
                 extensions_in(child, &format!("{at}[{i}]"), found);
             }

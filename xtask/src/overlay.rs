@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// Writes `base` merged with `overlay` (when given), less each `remove` pointer, to `out`.
 pub fn write(base: &Path, overlay: Option<&Path>, remove: &[String], out: &Path) -> Result<()> {
@@ -20,7 +20,7 @@ pub fn write(base: &Path, overlay: Option<&Path>, remove: &[String], out: &Path)
             bail!("--remove {pointer}: nothing there in {}", base.display());
         }
     }
-    let text = serde_yaml::to_string(&doc)?;
+    let text = serde_norway::to_string(&doc)?;
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());
     Ok(())
@@ -29,7 +29,7 @@ pub fn write(base: &Path, overlay: Option<&Path>, remove: &[String], out: &Path)
 fn read(path: &Path) -> Result<Value> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    serde_norway::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 fn merge(base: &mut Value, overlay: Value) {
@@ -83,15 +83,15 @@ mod tests {
     #[test]
     fn merge_adds_keys_and_sequence_items_and_remove_drops_a_path() {
         let mut doc: Value =
-            serde_yaml::from_str("{paths: {/: {post: 1}, /a: 2}, e: [x, y]}").unwrap();
+            serde_norway::from_str("{paths: {/: {post: 1}, /a: 2}, e: [x, y]}").unwrap();
         merge(
             &mut doc,
-            serde_yaml::from_str("{paths: {/b: 3}, e: [y, z]}").unwrap(),
+            serde_norway::from_str("{paths: {/b: 3}, e: [y, z]}").unwrap(),
         );
         assert!(remove_at(&mut doc, "/paths/~1"));
         assert!(!remove_at(&mut doc, "/paths/~1"));
         let expected: Value =
-            serde_yaml::from_str("{paths: {/a: 2, /b: 3}, e: [x, y, z]}").unwrap();
+            serde_norway::from_str("{paths: {/a: 2, /b: 3}, e: [x, y, z]}").unwrap();
         assert_eq!(doc, expected);
     }
 }

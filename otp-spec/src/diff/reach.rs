@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_schema_reached_through_another_lists_each_operation_and_way() {
-        let spec: OpenAPI = serde_yaml::from_str(
+        let spec: OpenAPI = serde_norway::from_str(
             r##"
 openapi: 3.0.3
 info: { title: t, version: "1" }

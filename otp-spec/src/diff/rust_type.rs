@@ -228,7 +228,7 @@ mod tests {
     use super::*;
 
     fn rust_of(yaml: &str) -> String {
-        let s: ReferenceOr<Schema> = serde_yaml::from_str(yaml).unwrap();
+        let s: ReferenceOr<Schema> = serde_norway::from_str(yaml).unwrap();
         shape(&s, &OpenAPI::default()).rust
     }
 

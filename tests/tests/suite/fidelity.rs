@@ -58,7 +58,7 @@ fn every_generated_type_describes_the_documents_its_schema_describes() {
 
 #[test]
 fn a_field_whose_type_changed_in_the_spec_is_named() {
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(otp_client::SPEC).unwrap();
+    let mut yaml: serde_norway::Value = serde_norway::from_str(otp_client::SPEC).unwrap();
     // The first property of a component schema typed integer, number or boolean (the bundled
     // spec's first is `OtpHandlerGetWidgetResponseDto.isBlocked`), made a string.
     let schemas = yaml["components"]["schemas"].as_mapping_mut().unwrap();
@@ -71,7 +71,7 @@ fn a_field_whose_type_changed_in_the_spec_is_named() {
                 ["integer", "number", "boolean"]
                     .contains(&kind.as_str())
                     .then(|| {
-                        *value = serde_yaml::from_str("{type: string}").unwrap();
+                        *value = serde_norway::from_str("{type: string}").unwrap();
                         (
                             format!("{}.{}", name.as_str().unwrap(), property.as_str().unwrap()),
                             kind,
@@ -80,7 +80,7 @@ fn a_field_whose_type_changed_in_the_spec_is_named() {
             })
         })
         .expect("the spec has a property typed integer, number or boolean");
-    let changed = spec(&serde_yaml::to_string(&yaml).unwrap());
+    let changed = spec(&serde_norway::to_string(&yaml).unwrap());
     let mismatches = new_mismatches(&changed);
     assert_eq!(mismatches.len(), 1, "{}", report(&mismatches));
     let only = &mismatches[0];
@@ -91,9 +91,9 @@ fn a_field_whose_type_changed_in_the_spec_is_named() {
 
 #[test]
 fn a_schema_without_a_generated_type_is_named() {
-    let mut yaml: serde_yaml::Value = serde_yaml::from_str(otp_client::SPEC).unwrap();
-    yaml["components"]["schemas"]["Unlisted"] = serde_yaml::from_str("{type: string}").unwrap();
-    let changed = spec(&serde_yaml::to_string(&yaml).unwrap());
+    let mut yaml: serde_norway::Value = serde_norway::from_str(otp_client::SPEC).unwrap();
+    yaml["components"]["schemas"]["Unlisted"] = serde_norway::from_str("{type: string}").unwrap();
+    let changed = spec(&serde_norway::to_string(&yaml).unwrap());
     let mismatches = new_mismatches(&changed);
     assert_eq!(
         mismatches.iter().map(|m| m.at.as_str()).collect::<Vec<_>>(),
