@@ -37,13 +37,12 @@ pub enum CodegenError {
     },
     /// The generated code needs one of `otp-client`'s optional crates, and the build turned
     /// its feature off.
-    FeatureOff {
+    FeaturesOff {
         /// The spec's path.
         path: PathBuf,
-        /// The feature of `otp-client` that brings the crate (`chrono`, `regress`).
-        feature: &'static str,
-        /// What in the spec needs it.
-        what: &'static str,
+        /// Each feature of `otp-client` that brings a crate the code needs (`chrono`,
+        /// `regress`), with what in the spec needs it.
+        missing: Vec<(&'static str, &'static str)>,
     },
     /// progenitor refused the spec (or panicked on it).
     Generator {
@@ -77,19 +76,27 @@ impl fmt::Display for CodegenError {
                 }
                 Ok(())
             }
-            Self::FeatureOff {
-                path,
-                feature,
-                what,
-            } => write!(
-                f,
-                "{}: this spec has {what}, which the generated types write with the `{feature}` \
-                 crate: turn on the `{feature}` feature of otp-client (or of otp-client-blocking, \
-                 which passes it on); it is a default one, off here through \
-                 `default-features = false`: `otp-client = {{ version = \"0.3\", \
-                 default-features = false, features = [\"rustls\", \"{feature}\"] }}`",
-                path.display()
-            ),
+            Self::FeaturesOff { path, missing } => {
+                let needs = missing
+                    .iter()
+                    .map(|(feature, what)| format!("{what} (the `{feature}` crate)"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let features = missing
+                    .iter()
+                    .map(|(feature, _)| format!("\"{feature}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(
+                    f,
+                    "{}: this spec has {needs}, which the generated types are written with: \
+                     turn on the feature(s) of that name of otp-client, or of the crate you \
+                     depend on that passes them on (otp-client-blocking, otp-widget); they are \
+                     default features, off here through `default-features = false`: add \
+                     `features = [{features}]` beside your TLS feature",
+                    path.display()
+                )
+            }
             Self::Generator { path, message } => {
                 write!(
                     f,

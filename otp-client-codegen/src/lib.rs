@@ -104,17 +104,18 @@ pub struct Needs {
 }
 
 impl Needs {
-    /// The first optional crate the code needs that the build's features (`CARGO_FEATURE_*`
-    /// of the crate whose build script runs) leave out: the feature's name and what in the
-    /// spec asks for it.
-    fn missing_feature(self, has: impl Fn(&str) -> bool) -> Option<(&'static str, &'static str)> {
+    /// Every optional crate the code needs that the build's features (`CARGO_FEATURE_*` of
+    /// the crate whose build script runs) leave out: each feature's name and what in the spec
+    /// asks for it.
+    fn missing_features(self, has: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
         [
             (self.chrono, "chrono", "a `date` or `date-time` format"),
             (self.regress, "regress", "a `pattern`"),
         ]
         .into_iter()
-        .find(|&(needed, feature, _)| needed && !has(feature))
+        .filter(|&(needed, feature, _)| needed && !has(feature))
         .map(|(_, feature, what)| (feature, what))
+        .collect()
     }
 }
 
@@ -524,11 +525,11 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
         let has = |feature: &str| {
             std::env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some()
         };
-        if let Some((feature, what)) = generated.needs.missing_feature(has) {
-            return Err(CodegenError::FeatureOff {
+        let missing = generated.needs.missing_features(has);
+        if !missing.is_empty() {
+            return Err(CodegenError::FeaturesOff {
                 path: spec.path().to_path_buf(),
-                feature,
-                what,
+                missing,
             });
         }
     }
@@ -584,15 +585,34 @@ mod tests {
             chrono: true,
             regress: true,
         };
-        assert_eq!(both.missing_feature(|_| true), None);
+        assert_eq!(both.missing_features(|_| true), vec![]);
         assert_eq!(
-            both.missing_feature(|f| f != "regress"),
-            Some(("regress", "a `pattern`"))
+            both.missing_features(|f| f != "regress"),
+            vec![("regress", "a `pattern`")]
         );
         assert_eq!(
-            both.missing_feature(|_| false),
-            Some(("chrono", "a `date` or `date-time` format"))
+            both.missing_features(|_| false),
+            vec![
+                ("chrono", "a `date` or `date-time` format"),
+                ("regress", "a `pattern`")
+            ]
         );
-        assert_eq!(Needs::default().missing_feature(|_| false), None);
+        assert_eq!(Needs::default().missing_features(|_| false), vec![]);
+        let message = crate::CodegenError::FeaturesOff {
+            path: "spec.yaml".into(),
+            missing: both.missing_features(|_| false),
+        }
+        .to_string();
+        assert!(
+            message.starts_with(
+                "spec.yaml: this spec has a `date` or `date-time` format (the `chrono` crate) \
+                 and a `pattern` (the `regress` crate)"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains(r#"features = ["chrono", "regress"]"#),
+            "{message}"
+        );
     }
 }

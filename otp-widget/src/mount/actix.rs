@@ -18,8 +18,10 @@ impl WidgetBackend {
     /// The routes for an actix-web application, under `prefix` (`/otp`: `send` is then
     /// `POST /otp/`; `""` or `/` for the root), as a `configure` function for an `App` or a
     /// scope: every request the service does not know, or under no prefix of its own, is
-    /// answered by the widget's own 404. The prefix is the request's path as actix-web
-    /// gives it, the scope's included: in `web::scope("/otp")`, pass `/otp`.
+    /// answered by the widget's own 404. The prefix is matched, as written, against the
+    /// request's path as it arrived (not percent-decoded), the scope's included: in
+    /// `web::scope("/otp")`, pass `/otp`. A scope with a dynamic segment (`/{tenant}`) is not
+    /// a prefix this mount can match.
     ///
     /// ```no_run
     /// # async fn run(widget: otp_widget::WidgetBackend) -> std::io::Result<()> {
@@ -194,7 +196,6 @@ mod tests {
             ("/otp", "/otp"),
             ("/otp/", "/otp"),
             ("/api/otp", "/api/otp"),
-            ("/{id}", "/{id}"),
         ] {
             assert_eq!(mount_prefix(given), prefix, "{given:?}");
         }

@@ -34,16 +34,16 @@ const SECRET_FORMS: &[&str] = &[
     SECRET_CODE,
 ];
 
-/// The secret forms found in `text`. A form of digits alone counts where no letter or digit
-/// touches it: a log line's timestamp (`02:57:22.903417Z`) or a random UUID can hold the
-/// code's six digits by chance (a CI run saw one), a leak writes them as a value
-/// (`code=903417`, `"code":"903417"`).
+/// The secret forms found in `text`. The code counts where no letter or digit touches it: a
+/// log line's timestamp (`02:57:22.903417Z`) or a random UUID can hold its six digits by
+/// chance (a CI run saw one), a leak writes them as a value (`code=903417`,
+/// `"code":"903417"`). Every other form counts wherever it is.
 fn leaks(text: &str) -> Vec<&'static str> {
     SECRET_FORMS
         .iter()
         .copied()
         .filter(|s| {
-            if !s.bytes().all(|b| b.is_ascii_digit()) {
+            if *s != SECRET_CODE {
                 return text.contains(s);
             }
             text.match_indices(s).any(|(at, _)| {
@@ -59,12 +59,13 @@ fn leaks(text: &str) -> Vec<&'static str> {
 }
 
 #[test]
-fn a_secret_of_digits_counts_as_a_value_not_inside_a_timestamp_or_an_id() {
+fn the_code_counts_as_a_value_not_inside_a_timestamp_or_an_id() {
     for leak in [
         "code=903417",
         r#"{"code":"903417"}"#,
         "903417",
         "tel:79995550123;",
+        "x79995550123y",
     ] {
         assert_ne!(leaks(leak), Vec::<&str>::new(), "{leak}");
     }
