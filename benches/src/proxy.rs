@@ -115,20 +115,28 @@ struct Bare {
     authorization: String,
 }
 
+impl Bare {
+    /// What both bare proxies hold: a client to `upstream` (over HTTP/2 with `upstream_h2`)
+    /// and the token's header.
+    fn new(upstream: &str, token: &str, upstream_h2: bool) -> Self {
+        let builder = reqwest::Client::builder().timeout(Duration::from_secs(600));
+        let builder = if upstream_h2 {
+            builder.http2_prior_knowledge()
+        } else {
+            builder
+        };
+        Self {
+            client: builder.build().unwrap(),
+            upstream: upstream.trim_end_matches('/').to_string(),
+            authorization: format!("Bearer {token}"),
+        }
+    }
+}
+
 /// The bare reverse proxy, by hand: every GET and POST forwarded to the same path under
 /// `upstream`, with the token; over HTTP/2 with `upstream_h2`, as [`widget`].
 pub fn bare(upstream: &str, token: &str, upstream_h2: bool) -> Router {
-    let builder = reqwest::Client::builder().timeout(Duration::from_secs(600));
-    let builder = if upstream_h2 {
-        builder.http2_prior_knowledge()
-    } else {
-        builder
-    };
-    let state = Arc::new(Bare {
-        client: builder.build().unwrap(),
-        upstream: upstream.trim_end_matches('/').to_string(),
-        authorization: format!("Bearer {token}"),
-    });
+    let state = Arc::new(Bare::new(upstream, token, upstream_h2));
     Router::new()
         .route("/{*path}", get(forward).post(forward))
         .with_state(state)
@@ -172,14 +180,7 @@ pub fn bare_actix(
     upstream: &str,
     token: &str,
 ) -> impl Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static {
-    let bare = actix_web::web::Data::new(Bare {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(600))
-            .build()
-            .unwrap(),
-        upstream: upstream.trim_end_matches('/').to_string(),
-        authorization: format!("Bearer {token}"),
-    });
+    let bare = actix_web::web::Data::new(Bare::new(upstream, token, false));
     move |config| {
         config
             .app_data(bare.clone())
