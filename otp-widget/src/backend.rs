@@ -267,7 +267,7 @@ impl WidgetBackendBuilder {
     /// it trickles it in): a client that has not sent it by then is answered
     /// `ValidateError` (408) and let go. The headers' own timeout is
     /// the server's: see
-    /// [`serve`](crate::serve).
+    /// [`serve`](crate::serve()).
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
         self

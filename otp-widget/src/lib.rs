@@ -19,7 +19,7 @@
 //! application's own handler finishes the session server-side, with
 //! [`otp_client::Client::finish`].
 //!
-//! **Serve it with the peer address**: [`serve`] (as below, with a header read timeout), or
+//! **Serve it with the peer address**: [`serve()`] (as below, with a header read timeout), or
 //! `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`. The quotas count by
 //! client address, and without it (or a [`client_ip`](WidgetBackendBuilder::client_ip)
 //! resolver of your own) the router knows none and refuses every request with 500

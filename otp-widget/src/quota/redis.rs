@@ -23,7 +23,7 @@ local ends = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
 return {n, ttl, ends}
 ";
 
-/// Takes one event back from the window that ends at ARGV[1] (within the clock's
+/// Takes one event back from the window that ends at `ARGV[1]` (within the clock's
 /// millisecond rounding), and leaves the window's expiry as it is; a count back at zero
 /// deletes the key (a refused send leaves none); nothing when another window is open. (`replicate_commands`: Redis before 5 refuses a write after
 /// `TIME` without it; from 5 on it is how scripts replicate anyway.)
@@ -47,9 +47,9 @@ end
 return 0
 ";
 
-/// Counts one event in a sliding window: KEYS[1] is a sorted set of the window's events
-/// (scored by when they happened, in milliseconds of the server's clock), KEYS[2] the
-/// sequence that names them; ARGV[1] is the window's length. Returns the events of the last
+/// Counts one event in a sliding window: `KEYS[1]` is a sorted set of the window's events
+/// (scored by when they happened, in milliseconds of the server's clock), `KEYS[2]` the
+/// sequence that names them; `ARGV[1]` is the window's length. Returns the events of the last
 /// window, this one included, how long until the oldest leaves it, and this event's number.
 const HIT_SLIDING: &str = r"
 redis.replicate_commands()
@@ -67,7 +67,7 @@ local resets = tonumber(oldest[2]) + window - ms
 return {n, resets, id}
 ";
 
-/// Takes event ARGV[1] out of the sliding window KEYS[1]; an empty window goes.
+/// Takes event `ARGV[1]` out of the sliding window `KEYS[1]`; an empty window goes.
 const RELEASE_EVENT: &str = r"
 redis.call('ZREM', KEYS[1], ARGV[1])
 if redis.call('ZCARD', KEYS[1]) == 0 then
