@@ -35,15 +35,6 @@ pub enum CodegenError {
         /// Each missing piece, with what needs it.
         missing: Vec<crate::compat::Missing>,
     },
-    /// The generated code needs one of `otp-client`'s optional crates, and the build turned
-    /// its feature off.
-    FeaturesOff {
-        /// The spec's path.
-        path: PathBuf,
-        /// Each feature of `otp-client` that brings a crate the code needs (`chrono`,
-        /// `regress`), with what in the spec needs it.
-        missing: Vec<(&'static str, &'static str)>,
-    },
     /// progenitor refused the spec (or panicked on it).
     Generator {
         /// The spec's path.
@@ -75,27 +66,6 @@ impl fmt::Display for CodegenError {
                     write!(f, "\n  - {m}")?;
                 }
                 Ok(())
-            }
-            Self::FeaturesOff { path, missing } => {
-                let needs = missing
-                    .iter()
-                    .map(|(feature, what)| format!("{what} (the `{feature}` crate)"))
-                    .collect::<Vec<_>>()
-                    .join(" and ");
-                let features = missing
-                    .iter()
-                    .map(|(feature, _)| format!("\"{feature}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                write!(
-                    f,
-                    "{}: this spec has {needs}, which the generated types are written with: \
-                     turn on the feature(s) of that name of otp-client, or of the crate you \
-                     depend on that passes them on (otp-client-blocking, otp-widget); they are \
-                     default features, off here through `default-features = false`: add \
-                     `features = [{features}]` beside your TLS feature",
-                    path.display()
-                )
             }
             Self::Generator { path, message } => {
                 write!(

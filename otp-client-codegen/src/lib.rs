@@ -1,12 +1,14 @@
 //! Build-time code generation for the `otp-client` crates.
 //!
-//! Both clients' `build.rs` and the workspace's `cargo xtask` call [`generate`], so the code
-//! that is compiled and the snapshot that is reviewed come from one function. It runs
+//! otp-client's `build.rs` (with its `generate` feature) and the workspace's `cargo xtask`
+//! call [`generate`], so the code that is compiled and the snapshot that is reviewed come from
+//! one function; without `generate`, otp-client compiles that snapshot, the code this
+//! function made from the bundled spec, and this crate is not built. It runs
 //! progenitor on the spec with this project's settings, adds the extensible enums
 //! (`x-extensible-enum`), and derives the async or the blocking facade from the methods
 //! progenitor generated.
 //!
-//! A client crate's whole `build.rs`:
+//! otp-client's `build.rs`, with `generate`:
 //!
 //! ```text
 //! fn main() {
@@ -91,9 +93,11 @@ pub struct Generated {
     pub needs: Needs,
 }
 
-/// The crates behind `otp-client`'s default features `chrono` and `regress` that code
-/// generated from a spec names: typify writes a `date` or `date-time` format as chrono's
-/// types, and a `pattern` as a regress regex. The bundled spec needs neither.
+/// The crates behind `otp-client`'s features `chrono` and `regress` that code generated from
+/// a spec names: typify writes a `date` or `date-time` format as chrono's types, and a
+/// `pattern` as a regress regex. The bundled spec needs neither. A build that generates
+/// (otp-client's `generate`) has both; the code otp-client ships for the bundled spec says
+/// what it needs (`generated/prebuilt.txt`), and its build checks those features.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Needs {
@@ -101,22 +105,6 @@ pub struct Needs {
     pub chrono: bool,
     /// A `pattern`: a regress regex.
     pub regress: bool,
-}
-
-impl Needs {
-    /// Every optional crate the code needs that the build's features (`CARGO_FEATURE_*` of
-    /// the crate whose build script runs) leave out: each feature's name and what in the spec
-    /// asks for it.
-    fn missing_features(self, has: impl Fn(&str) -> bool) -> Vec<(&'static str, &'static str)> {
-        [
-            (self.chrono, "chrono", "a `date` or `date-time` format"),
-            (self.regress, "regress", "a `pattern`"),
-        ]
-        .into_iter()
-        .filter(|&(needed, feature, _)| needed && !has(feature))
-        .map(|(_, feature, what)| (feature, what))
-        .collect()
-    }
 }
 
 /// Types of the spec that the client crate writes by hand, by schema name: progenitor uses
@@ -461,9 +449,15 @@ fn progenitor_tokens(spec: &Spec, options: Options) -> Result<(TokenStream, Need
     })
 }
 
-/// The `links` name of `otp-client`: its build script tells the crates that depend on it which
-/// spec it was generated from (`DEP_OTP_CLIENT_SPEC`), so that every crate of one build
-/// generates from the same spec.
+/// The metadata key under which `otp-client`'s build script tells the crates that depend on it
+/// which spec it was generated from (they read it as `DEP_OTP_CLIENT_SPEC`), so that every
+/// crate of one build generates from the same spec.
+pub const SPEC_METADATA: &str = "spec";
+
+/// The metadata key under which `otp-client`'s build script says where it wrote the blocking
+/// facade (`DEP_OTP_CLIENT_BLOCKING`, which otp-client-blocking's build script copies).
+pub const BLOCKING_METADATA: &str = "blocking";
+
 const SPEC_METADATA_ENV: &str = "DEP_OTP_CLIENT_SPEC";
 
 /// Everything a client crate's `build.rs` does: generate `target` into `OUT_DIR`, and rerun
@@ -489,7 +483,7 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
     let spec = match target {
         Target::Async => {
             let (spec, copy) = otp_spec::build_spec(&out_dir)?;
-            println!("cargo::metadata=spec={}", copy.display());
+            println!("cargo::metadata={SPEC_METADATA}={}", copy.display());
             spec
         }
         // Cargo does not watch the `DEP_*` variables it sets; the `rerun-if-changed` on the
@@ -519,20 +513,6 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
     }
     let progenitored = Progenitored::new(&spec, Options::from_features())?;
     let generated = progenitored.target(&spec, target)?;
-    // otp-client names the optional crates of its generated types; the crates built on it
-    // reach them through its types.
-    if target == Target::Async {
-        let has = |feature: &str| {
-            std::env::var_os(format!("CARGO_FEATURE_{}", feature.to_uppercase())).is_some()
-        };
-        let missing = generated.needs.missing_features(has);
-        if !missing.is_empty() {
-            return Err(CodegenError::FeaturesOff {
-                path: spec.path().to_path_buf(),
-                missing,
-            });
-        }
-    }
     write(&out_dir.join(target.file_name()), &generated.code)?;
     if target == Target::Async {
         // The blocking crate's facade, from the same run of progenitor: otp-client-blocking
@@ -542,7 +522,7 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
             &blocking,
             &progenitored.target(&spec, Target::Blocking)?.code,
         )?;
-        println!("cargo::metadata=blocking={}", blocking.display());
+        println!("cargo::metadata={BLOCKING_METADATA}={}", blocking.display());
     }
     Ok(())
 }
@@ -573,46 +553,4 @@ fn write(path: &Path, text: &str) -> Result<(), CodegenError> {
         path: path.to_path_buf(),
         source,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Needs;
-
-    #[test]
-    fn a_needed_crate_whose_feature_is_off_is_named_with_what_needs_it() {
-        let both = Needs {
-            chrono: true,
-            regress: true,
-        };
-        assert_eq!(both.missing_features(|_| true), vec![]);
-        assert_eq!(
-            both.missing_features(|f| f != "regress"),
-            vec![("regress", "a `pattern`")]
-        );
-        assert_eq!(
-            both.missing_features(|_| false),
-            vec![
-                ("chrono", "a `date` or `date-time` format"),
-                ("regress", "a `pattern`")
-            ]
-        );
-        assert_eq!(Needs::default().missing_features(|_| false), vec![]);
-        let message = crate::CodegenError::FeaturesOff {
-            path: "spec.yaml".into(),
-            missing: both.missing_features(|_| false),
-        }
-        .to_string();
-        assert!(
-            message.starts_with(
-                "spec.yaml: this spec has a `date` or `date-time` format (the `chrono` crate) \
-                 and a `pattern` (the `regress` crate)"
-            ),
-            "{message}"
-        );
-        assert!(
-            message.contains(r#"features = ["chrono", "regress"]"#),
-            "{message}"
-        );
-    }
 }

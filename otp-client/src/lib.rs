@@ -26,7 +26,8 @@ mod state;
 mod unlisted;
 mod wait;
 
-/// The code progenitor and `otp-client-codegen` generate from the spec at build time. Its
+/// The code progenitor and `otp-client-codegen` generate from the spec: at build time with
+/// the `generate` feature, else ahead of time from the bundled spec (`generated/`). Its
 /// client carries the crate-private `Call` (the client's state and the call's context), and
 /// is crate-private itself: every call goes through the facade's checks and error mapping.
 #[allow(missing_docs, private_interfaces, clippy::all, clippy::pedantic)]

@@ -7,18 +7,23 @@ use anyhow::{Context, Result, bail};
 use otp_client_codegen::{Generated, Spec, Target, generate as generate_code};
 use similar::TextDiff;
 
-use crate::{docs, paths};
+use crate::{docs, paths, prebuilt};
 
 pub fn generate() -> Result<()> {
     let spec = paths::load_spec()?;
     otp_client_codegen::check_compatibility(&spec)?;
-    let dir = paths::root().join("generated");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    for target in Target::ALL {
-        let generated = generate_code(&spec, target)?;
-        let path = paths::snapshot(target);
-        std::fs::write(&path, generated.code)
-            .with_context(|| format!("writing {}", path.display()))?;
+    let generated = Target::ALL
+        .into_iter()
+        .map(|target| Ok((target, generate_code(&spec, target)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let snapshots = generated
+        .iter()
+        .map(|(target, code)| (paths::snapshot(*target), code.code.clone()));
+    for (path, text) in snapshots.chain(prebuilt::files(&generated)?) {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
     }
     Ok(())
@@ -41,6 +46,14 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
     failures.extend(spec_copies());
     failures.extend(vendor_file_extensions());
     failures.extend(snapshots(&generated));
+    match prebuilt::files(&generated) {
+        Ok(files) => failures.extend(
+            files
+                .iter()
+                .filter_map(|(path, fresh)| stale_snapshot(path, fresh)),
+        ),
+        Err(e) => failures.push(format!("otp-client's prebuilt files: {e:#}")),
+    }
     failures.extend(operations_in_every_client(&spec, &generated));
     failures.extend(exception_texts(&spec));
     failures.extend(vendor_docs(&spec, &docs_dir));

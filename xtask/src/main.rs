@@ -6,6 +6,7 @@ mod diff;
 mod docs;
 mod overlay;
 mod paths;
+mod prebuilt;
 mod test;
 
 use std::process::ExitCode;
@@ -29,7 +30,9 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Regenerate both clients' code into the committed snapshots under `generated/`.
+    /// Regenerate the committed snapshots: both clients' code, with the merged spec and the
+    /// manifest otp-client builds from without its `generate` feature (`otp-client/generated/`),
+    /// and the CLI's (`generated/`).
     Generate,
     /// Check that the generated types still mean what the spec says (each component schema
     /// beside the JSON Schema of its Rust type): the `fidelity` tests, on the bundled spec or

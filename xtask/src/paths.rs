@@ -27,9 +27,19 @@ pub fn load_spec() -> anyhow::Result<otp_client_codegen::Spec> {
     Ok(otp_client_codegen::Spec::load_overlaid(spec(), &[overlay])?.spec)
 }
 
-/// The committed snapshot of a target's generated code.
+/// The committed snapshot of a target's generated code. The clients' are otp-client's
+/// prebuilt code ([`prebuilt_dir`]); the CLI's is for review only.
 pub fn snapshot(target: Target) -> PathBuf {
-    root().join("generated").join(target.file_name())
+    match target {
+        Target::Async | Target::Blocking => prebuilt_dir(),
+        Target::Cli => root().join("generated"),
+    }
+    .join(target.file_name())
+}
+
+/// Where otp-client keeps the code it builds without its `generate` feature.
+pub fn prebuilt_dir() -> PathBuf {
+    root().join("otp-client").join("generated")
 }
 
 /// The spec as a client crate packages it.
