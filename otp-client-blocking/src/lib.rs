@@ -6,7 +6,8 @@
 mod client;
 mod flow;
 
-/// The blocking methods, generated at build time from the spec.
+/// The blocking methods, generated from the spec with otp-client's code (at build time with
+/// the `generate` feature).
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/otp_client_blocking.rs"));

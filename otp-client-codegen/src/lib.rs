@@ -107,6 +107,15 @@ pub struct Needs {
     pub regress: bool,
 }
 
+impl Needs {
+    /// The features of `otp-client` that bring what the code needs, by name.
+    pub fn features(self) -> impl Iterator<Item = &'static str> {
+        [(self.chrono, "chrono"), (self.regress, "regress")]
+            .into_iter()
+            .filter_map(|(needed, feature)| needed.then_some(feature))
+    }
+}
+
 /// Types of the spec that the client crate writes by hand, by schema name: progenitor uses
 /// them instead of generating its own.
 const HAND_WRITTEN_TYPES: &[(&str, &str)] = &[("RequestId", "crate::RequestId")];
@@ -458,7 +467,13 @@ pub const SPEC_METADATA: &str = "spec";
 /// facade (`DEP_OTP_CLIENT_BLOCKING`, which otp-client-blocking's build script copies).
 pub const BLOCKING_METADATA: &str = "blocking";
 
-const SPEC_METADATA_ENV: &str = "DEP_OTP_CLIENT_SPEC";
+/// The variable under which cargo hands a crate built on `otp-client` the metadata `key` of
+/// its build script: `DEP_` and the `links` name (the crate's), upper-cased.
+fn metadata_env(key: &str) -> String {
+    format!("DEP_{}_{}", Target::Async.crate_name(), key)
+        .to_uppercase()
+        .replace('-', "_")
+}
 
 /// Everything a client crate's `build.rs` does: generate `target` into `OUT_DIR`, and rerun
 /// when the spec changes. On a bad or incompatible spec it stops the build with one message
@@ -490,12 +505,13 @@ fn build_target(target: Target) -> Result<(), CodegenError> {
         // merged spec in otp-client's `OUT_DIR` reruns this when otp-client generates from
         // another spec or overlay.
         Target::Blocking | Target::Cli => {
-            let path = PathBuf::from(std::env::var_os(SPEC_METADATA_ENV).ok_or_else(|| {
+            let variable = metadata_env(SPEC_METADATA);
+            let path = PathBuf::from(std::env::var_os(&variable).ok_or_else(|| {
                 CodegenError::Spec(otp_spec::SpecError::Override {
                     message: format!(
                         "{} must depend on otp-client directly, of the same release: its \
                          build script says which spec the client was generated from \
-                         ({SPEC_METADATA_ENV} is not set; otp-client 0.2.0 and older do not \
+                         ({variable} is not set; otp-client 0.2.0 and older do not \
                          set it)",
                         target.crate_name()
                     ),

@@ -132,11 +132,11 @@ impl raw::Client {
             0
         };
         if left == 0 {
-            return futures::future::Either::Left(self.client().execute(request));
+            return futures_util::future::Either::Left(self.client().execute(request));
         }
         // Boxed: a call that follows no redirect (every one by default) keeps none of this
         // state in its future while it waits (a held long-poll waits for minutes).
-        futures::future::Either::Right(Box::pin(self.following(request, left)))
+        futures_util::future::Either::Right(Box::pin(self.following(request, left)))
     }
 
     async fn following(

@@ -36,7 +36,7 @@ mod generated {
 }
 
 /// The OpenAPI document this client was generated from: the bundled spec, or the file that
-/// `OTP_HANDLER_SPEC` named at build time (see the README's "When the vendor changes the
+/// `OTP_HANDLER_SPEC` named at build time, with the `generate` feature (see the README's "When the vendor changes the
 /// API"): for a tool that must describe the API this client calls.
 ///
 /// ```

@@ -1,5 +1,5 @@
 //! Calling an operation the spec this client was generated from does not list: the escape
-//! hatch for a user who cannot regenerate (see `OTP_HANDLER_SPEC` for the way that can).
+//! hatch for a user who cannot regenerate (see `OTP_HANDLER_SPEC`, with the `generate` feature, for the way that can).
 //!
 //! The request takes the same path as every generated operation: its URL is checked against
 //! the shape it declares before anything is sent, the token goes on it only then, error text
@@ -252,7 +252,7 @@ impl Client {
     /// Calls an operation this client's spec does not list, with every guarantee of the
     /// generated ones (the URL checked before sending, the token only then, scrubbed errors,
     /// the same retries and error mapping), and returns its JSON answer (`null` for an empty
-    /// one). Prefer regenerating from the newer spec (`OTP_HANDLER_SPEC`): it gives the
+    /// one). Prefer regenerating from the newer spec (`OTP_HANDLER_SPEC`, `generate`): it gives the
     /// operation a typed method.
     pub async fn call_unlisted(
         &self,

@@ -5,21 +5,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use otp_client_codegen::{Generated, Spec, Target, generate as generate_code};
+use otp_spec::Overlaid;
 use similar::TextDiff;
 
 use crate::{docs, paths, prebuilt};
 
 pub fn generate() -> Result<()> {
-    let spec = paths::load_spec()?;
-    otp_client_codegen::check_compatibility(&spec)?;
-    let generated = Target::ALL
-        .into_iter()
-        .map(|target| Ok((target, generate_code(&spec, target)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let snapshots = generated
-        .iter()
-        .map(|(target, code)| (paths::snapshot(*target), code.code.clone()));
-    for (path, text) in snapshots.chain(prebuilt::files(&generated)?) {
+    let spec = paths::load_overlaid()?;
+    otp_client_codegen::check_compatibility(&spec.spec)?;
+    let (_, files) = generate_all(&spec)?;
+    for (path, text) in files {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -29,35 +24,53 @@ pub fn generate() -> Result<()> {
     Ok(())
 }
 
-pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
-    let spec = paths::load_spec()?;
+/// Files, each with its text.
+type Files = Vec<(PathBuf, String)>;
+
+/// Every target's code, and every file `generate` writes with its text: the snapshots and
+/// otp-client's prebuilt files.
+fn generate_all(spec: &Overlaid) -> Result<(Vec<(Target, Generated)>, Files)> {
     let generated = Target::ALL
         .into_iter()
-        .map(|target| Ok((target, generate_code(&spec, target)?)))
+        .map(|target| Ok((target, generate_code(&spec.spec, target)?)))
         .collect::<Result<Vec<_>>>()?;
+    let client = generated
+        .iter()
+        .find(|(target, _)| *target == Target::Async)
+        .map(|(_, code)| code)
+        .context("no async client among the targets")?;
+    let mut files: Vec<_> = generated
+        .iter()
+        .map(|(target, code)| (paths::snapshot(*target), code.code.clone()))
+        .collect();
+    files.extend(prebuilt::files(&spec.text, client)?);
+    Ok((generated, files))
+}
+
+pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
+    let overlaid = paths::load_overlaid()?;
+    let spec = &overlaid.spec;
+    let (generated, files) = generate_all(&overlaid)?;
     let docs_dir = docs_dir.unwrap_or_else(paths::default_docs);
     let mut failures = Vec::new();
     failures.extend(
-        otp_client_codegen::check_compatibility(&spec)
+        otp_client_codegen::check_compatibility(spec)
             .err()
             .map(|e| e.to_string()),
     );
-    failures.extend(undecided_widget_exposure(&spec));
+    failures.extend(undecided_widget_exposure(spec));
     failures.extend(spec_copies());
     failures.extend(vendor_file_extensions());
-    failures.extend(snapshots(&generated));
-    match prebuilt::files(&generated) {
-        Ok(files) => failures.extend(
-            files
-                .iter()
-                .filter_map(|(path, fresh)| stale_snapshot(path, fresh)),
-        ),
-        Err(e) => failures.push(format!("otp-client's prebuilt files: {e:#}")),
-    }
-    failures.extend(operations_in_every_client(&spec, &generated));
-    failures.extend(exception_texts(&spec));
-    failures.extend(vendor_docs(&spec, &docs_dir));
-    report_uncommitted_spec_change(&spec);
+    failures.extend(
+        files
+            .iter()
+            .filter_map(|(path, fresh)| stale_snapshot(path, fresh)),
+    );
+    failures.extend(prebuilt_needs_default_features(&generated));
+    failures.extend(operations_in_every_client(spec, &generated));
+    failures.extend(exception_texts(spec));
+    failures.extend(vendor_docs(spec, &docs_dir));
+    report_uncommitted_spec_change(spec);
 
     if failures.is_empty() {
         println!(
@@ -159,13 +172,58 @@ fn spec_copies() -> Vec<String> {
         .collect()
 }
 
-/// The committed snapshots are what the spec generates (a unified diff is printed for each
-/// stale one).
-fn snapshots(generated: &[(Target, Generated)]) -> Vec<String> {
-    generated
+/// What otp-client's prebuilt code needs (`chrono`, `regress`) is on by default in every
+/// crate that builds it by default: else each default build would stop on it.
+fn prebuilt_needs_default_features(generated: &[(Target, Generated)]) -> Vec<String> {
+    let Some((_, client)) = generated
         .iter()
-        .filter_map(|(target, fresh)| stale_snapshot(&paths::snapshot(*target), &fresh.code))
-        .collect()
+        .find(|(target, _)| *target == Target::Async)
+    else {
+        return vec![];
+    };
+    let needed: Vec<&str> = client.needs.features().collect();
+    if needed.is_empty() {
+        return vec![];
+    }
+    let metadata = match cargo_metadata() {
+        Ok(metadata) => metadata,
+        Err(e) => return vec![format!("cargo metadata: {e:#}")],
+    };
+    let mut failures = Vec::new();
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let name = package["name"].as_str().unwrap_or_default();
+        if !["otp-client", "otp-client-blocking", "otp-widget"].contains(&name) {
+            continue;
+        }
+        let defaults: Vec<&str> = package["features"]["default"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+            .collect();
+        for feature in &needed {
+            if !defaults.contains(feature) {
+                failures.push(format!(
+                    "otp-client's prebuilt code needs `{feature}`, which {name}'s default \
+                     features leave out: every default build would stop; add it to them"
+                ));
+            }
+        }
+    }
+    failures
+}
+
+fn cargo_metadata() -> Result<serde_json::Value> {
+    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .current_dir(paths::root())
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(serde_json::from_slice(&output.stdout)?)
 }
 
 fn stale_snapshot(path: &Path, fresh: &str) -> Option<String> {

@@ -20,11 +20,15 @@ pub fn overlay() -> PathBuf {
     root().join("openapi").join("otp-handler.overlay.yaml")
 }
 
+/// The overlay as otp-client packages it (a link to [`overlay`]): its prebuilt code says
+/// which overlay it was generated with.
+pub const CRATE_OVERLAY_FILE: &str = "overlay.yaml";
+
 /// The vendor's spec with the overlay applied, as a build without `OTP_HANDLER_SPEC` or
-/// `OTP_HANDLER_OVERLAY` sees it.
-pub fn load_spec() -> anyhow::Result<otp_client_codegen::Spec> {
+/// `OTP_HANDLER_OVERLAY` sees it, with the merged document's text.
+pub fn load_overlaid() -> anyhow::Result<otp_spec::Overlaid> {
     let overlay = otp_client_codegen::Overlay::load(&overlay())?;
-    Ok(otp_client_codegen::Spec::load_overlaid(spec(), &[overlay])?.spec)
+    Ok(otp_client_codegen::Spec::load_overlaid(spec(), &[overlay])?)
 }
 
 /// The committed snapshot of a target's generated code. The clients' are otp-client's
@@ -39,7 +43,9 @@ pub fn snapshot(target: Target) -> PathBuf {
 
 /// Where otp-client keeps the code it builds without its `generate` feature.
 pub fn prebuilt_dir() -> PathBuf {
-    root().join("otp-client").join("generated")
+    root()
+        .join(Target::Async.crate_name())
+        .join(crate::prebuilt::folder())
 }
 
 /// The spec as a client crate packages it.

@@ -1,6 +1,6 @@
 //! A session's events, as the vendor's Node SDK reports them, as a `Stream`.
 
-use futures::Stream;
+use futures_util::Stream;
 
 use super::{Channel, Verification};
 use crate::generated::ops;
@@ -54,7 +54,7 @@ impl Verification {
             pacer: Pacer::default(),
             done: false,
         };
-        futures::stream::unfold(state, |mut state| async move {
+        futures_util::stream::unfold(state, |mut state| async move {
             if state.done {
                 return None;
             }

@@ -77,9 +77,15 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         let ceiling = exp.min(self.max_delay);
         // Computed in seconds and checked: `mul_f64` panics where rounding passes `Duration::MAX`.
-        let jittered = ceiling.as_secs_f64() * rand::random::<f64>();
+        let jittered = ceiling.as_secs_f64() * unit_random();
         Some(Duration::try_from_secs_f64(jittered).map_or(ceiling, |d| d.min(ceiling)))
     }
+}
+
+/// A number in [0, 1) from the OS's generator (53 random bits); 1 (no jitter: the whole
+/// ceiling) in the unlikely case the OS has none to give.
+fn unit_random() -> f64 {
+    getrandom::u64().map_or(1.0, |bits| (bits >> 11) as f64 / (1u64 << 53) as f64)
 }
 
 /// The `Retry-After` header: seconds, or an HTTP date.
