@@ -171,7 +171,8 @@ impl ClientBuilder {
     /// Builds the client. Fails, without panicking, with an [`ErrorKind::Config`] error on a
     /// token that is empty or not visible ASCII; a base URL that does not parse, has
     /// credentials, a query or a fragment, or is plain http to a host that is not loopback
-    /// (unless allowed); or a TLS backend that cannot start.
+    /// (unless allowed), or https in a build without a TLS feature (`rustls`, `native-tls`);
+    /// or a TLS backend that cannot start.
     ///
     /// [`ErrorKind::Config`]: crate::ErrorKind::Config
     pub fn build(self) -> Result<Client, Error> {

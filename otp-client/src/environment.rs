@@ -71,7 +71,7 @@ pub(crate) fn checked_base_url(
         )));
     }
     match url.scheme() {
-        "https" => {}
+        "https" => https_reachable(&shown, HAS_TLS)?,
         "http" if allow_insecure_http || is_loopback(&url) => {}
         "http" => {
             return Err(Error::config(format!(
@@ -103,9 +103,46 @@ pub(crate) fn checked_base_url(
     Ok(url)
 }
 
+/// Whether this build has a TLS backend (the `rustls` or `native-tls` feature).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// An https base URL is reachable only in a build with a TLS backend (`has_tls`): without one,
+/// every call would fail to connect, in reqwest's words, far from the cause.
+fn https_reachable(shown: &str, has_tls: bool) -> Result<(), Error> {
+    if has_tls {
+        return Ok(());
+    }
+    Err(Error::config(format!(
+        "base URL `{shown}` is https, and otp-client was built without a TLS feature: turn on \
+         `rustls` (a default feature) or `native-tls`"
+    )))
+}
+
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or("");
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_https_base_url_without_a_tls_feature_is_refused_naming_the_features() {
+        assert!(https_reachable("https://online.sigmasms.ru/api", true).is_ok());
+        let message = https_reachable("https://online.sigmasms.ru/api", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`rustls`") && message.contains("`native-tls`"),
+            "{message}"
+        );
+        // This build's own answer: the features it was compiled with decide.
+        let built = crate::Client::builder("token")
+            .base_url("https://example.com/api")
+            .build();
+        assert_eq!(built.is_ok(), HAS_TLS, "{:?}", built.err());
+    }
 }
