@@ -64,7 +64,7 @@ impl Target {
     pub const CLIENTS: [Target; 2] = [Target::Async, Target::Blocking];
 
     /// The crate the target's code belongs to.
-    pub fn crate_name(self) -> &'static str {
+    pub const fn crate_name(self) -> &'static str {
         match self {
             Target::Async => "otp-client",
             Target::Blocking => "otp-client-blocking",

@@ -175,24 +175,35 @@ fn spec_copies() -> Vec<String> {
 /// What otp-client's prebuilt code needs (`chrono`, `regress`) is on by default in every
 /// crate that builds it by default: else each default build would stop on it.
 fn prebuilt_needs_default_features(generated: &[(Target, Generated)]) -> Vec<String> {
-    let Some((_, client)) = generated
+    let needed: Vec<&str> = generated
         .iter()
-        .find(|(target, _)| *target == Target::Async)
-    else {
-        return vec![];
-    };
-    let needed: Vec<&str> = client.needs.features().collect();
+        .filter(|(target, _)| *target == Target::Async)
+        .flat_map(|(_, client)| client.needs.features())
+        .collect();
     if needed.is_empty() {
         return vec![];
     }
-    let metadata = match cargo_metadata() {
-        Ok(metadata) => metadata,
-        Err(e) => return vec![format!("cargo metadata: {e:#}")],
-    };
+    match cargo_metadata() {
+        Ok(metadata) => defaults_lacking(&needed, &metadata),
+        Err(e) => vec![format!("cargo metadata: {e:#}")],
+    }
+}
+
+/// The crates whose default build compiles otp-client's prebuilt code: both clients, and the
+/// widget back end (it passes each feature on under the same name).
+const DEFAULT_BUILDERS: [&str; 3] = [
+    Target::Async.crate_name(),
+    Target::Blocking.crate_name(),
+    "otp-widget",
+];
+
+/// Each of `needed` that a crate of [`DEFAULT_BUILDERS`] leaves out of its default features,
+/// as `cargo metadata` describes the packages.
+fn defaults_lacking(needed: &[&str], metadata: &serde_json::Value) -> Vec<String> {
     let mut failures = Vec::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
         let name = package["name"].as_str().unwrap_or_default();
-        if !["otp-client", "otp-client-blocking", "otp-widget"].contains(&name) {
+        if !DEFAULT_BUILDERS.contains(&name) {
             continue;
         }
         let defaults: Vec<&str> = package["features"]["default"]
@@ -201,7 +212,7 @@ fn prebuilt_needs_default_features(generated: &[(Target, Generated)]) -> Vec<Str
             .flatten()
             .filter_map(|f| f.as_str())
             .collect();
-        for feature in &needed {
+        for feature in needed {
             if !defaults.contains(feature) {
                 failures.push(format!(
                     "otp-client's prebuilt code needs `{feature}`, which {name}'s default \
@@ -366,4 +377,27 @@ fn spec_changed_since_head() -> bool {
         .status()
         .map(|s| s.code() == Some(1))
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defaults_lacking;
+
+    #[test]
+    fn a_needed_feature_missing_from_a_default_build_is_named_with_its_crate() {
+        let metadata = serde_json::json!({ "packages": [
+            { "name": "otp-client", "features": { "default": ["rustls", "chrono"] } },
+            { "name": "otp-client-blocking", "features": { "default": ["rustls"] } },
+            { "name": "otp-widget", "features": { "default": ["rustls", "chrono"] } },
+            { "name": "otp-cli", "features": {} },
+        ]});
+        assert_eq!(defaults_lacking(&["chrono"], &metadata).len(), 1);
+        let failures = defaults_lacking(&["chrono"], &metadata);
+        assert!(
+            failures[0].contains("`chrono`") && failures[0].contains("otp-client-blocking"),
+            "{failures:?}"
+        );
+        assert!(defaults_lacking(&[], &metadata).is_empty());
+        assert_eq!(defaults_lacking(&["chrono", "regress"], &metadata).len(), 4);
+    }
 }
