@@ -82,7 +82,13 @@ fn proxied_calls(c: &mut Criterion) {
                 Some(authorization.as_str()),
                 None,
             ),
-            ("bare axum + reqwest proxy", &via_bare, None, None),
+            // The same request as the widget's, session cookie included: the proxies differ.
+            (
+                "bare axum + reqwest proxy",
+                &via_bare,
+                None,
+                Some(cookie.as_str()),
+            ),
             ("otp-widget", &via_widget, None, Some(cookie.as_str())),
         ];
         for (case, url, auth, cookie) in cases {

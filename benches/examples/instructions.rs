@@ -4,13 +4,13 @@
 //! straight to the responder, through a bare axum + reqwest proxy, through otp-widget),
 //! `browser-widget-unlimited` (otp-widget without its per-IP request limit),
 //! `browser-actix-bare`, `browser-actix-widget` (the same two proxies in actix-web: a bare
-//! actix-web + reqwest proxy, otp-widget through its actix mount) or `none` as the argument; (run − none) / CALLS is a call's cost, every party together.
+//! actix-web + reqwest proxy, otp-widget through its actix mount; with the `actix` feature,
+//! on by default) or `none` as the argument; (run − none) / CALLS is a call's cost, every party together.
 //! `scripts/instructions.sh` runs them all.
 
-use otp_benches::proxy::{
-    bare, bare_actix, browser_get, serve_actix, serve_with_peers, widget, widget_backend,
-    widget_cookie,
-};
+use otp_benches::proxy::{bare, browser_get, serve_with_peers, widget, widget_cookie};
+#[cfg(feature = "actix")]
+use otp_benches::proxy::{bare_actix, serve_actix, widget_backend};
 use otp_benches::*;
 
 fn calls() -> usize {
@@ -25,6 +25,9 @@ fn main() {
     let addr = serve_in_background(responder());
     let base = base_url(addr);
     // Both proxies start whatever is measured, so that `none` subtracts their start-up too.
+    // The browser's request is the same through either proxy, its session cookie included (a
+    // browser sends its cookies whatever the server does with them): the proxies differ,
+    // not what they are sent.
     let path = format!(
         "/{REQUEST_ID}/status?recipient={}",
         RECIPIENT.replace('+', "%2B")
@@ -54,9 +57,15 @@ fn main() {
             false
         ))
     );
-    let via_actix_bare = format!("http://{}{path}", serve_actix(bare_actix(&base, TOKEN)));
-    let actix_widget = widget_backend(&base, TOKEN, &[otp_sandbox::CODE_WIDGET], false, true);
-    let via_actix_widget = format!("http://{}{path}", serve_actix(actix_widget.actix("")));
+    #[cfg(feature = "actix")]
+    let (via_actix_bare, via_actix_widget) = {
+        let bare = format!("http://{}{path}", serve_actix(bare_actix(&base, TOKEN)));
+        let widget = widget_backend(&base, TOKEN, &[otp_sandbox::CODE_WIDGET], false, true);
+        (
+            bare,
+            format!("http://{}{path}", serve_actix(widget.actix(""))),
+        )
+    };
     let direct = format!("{base}{path}");
     let authorization = format!("Bearer {TOKEN}");
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -75,21 +84,27 @@ fn main() {
                 "browser-direct" => {
                     assert!(browser_get(&raw, &direct, Some(&authorization), None).await)
                 }
-                "browser-bare" => assert!(browser_get(&raw, &via_bare, None, None).await),
+                "browser-bare" => {
+                    assert!(browser_get(&raw, &via_bare, None, Some(&cookie)).await)
+                }
                 "browser-widget" => {
                     assert!(browser_get(&raw, &via_widget, None, Some(&cookie)).await)
                 }
                 "browser-widget-unlimited" => {
                     assert!(browser_get(&raw, &via_unlimited, None, Some(&cookie)).await)
                 }
+                #[cfg(feature = "actix")]
                 "browser-actix-bare" => {
-                    assert!(browser_get(&raw, &via_actix_bare, None, None).await)
+                    assert!(browser_get(&raw, &via_actix_bare, None, Some(&cookie)).await)
                 }
+                #[cfg(feature = "actix")]
                 "browser-actix-widget" => {
                     assert!(browser_get(&raw, &via_actix_widget, None, Some(&cookie)).await)
                 }
                 "none" => {}
-                other => panic!("not a mode: {other} (see the file's docs)"),
+                other => panic!(
+                    "not a mode of this build: {other} (see the file's docs; the actix modes need the `actix` feature)"
+                ),
             }
         }
     });

@@ -174,6 +174,7 @@ async fn forward(
     }
 }
 
+#[cfg(feature = "actix")]
 /// The bare reverse proxy of [`bare`], written for actix-web: every request forwarded to the
 /// same path under `upstream`, with the token, over HTTP/1.1.
 pub fn bare_actix(
@@ -188,6 +189,7 @@ pub fn bare_actix(
     }
 }
 
+#[cfg(feature = "actix")]
 async fn forward_actix(
     bare: actix_web::web::Data<Bare>,
     request: actix_web::HttpRequest,
@@ -224,6 +226,7 @@ async fn forward_actix(
     }
 }
 
+#[cfg(feature = "actix")]
 /// Serves the actix-web application `configure` makes (one worker, as the axum servers'
 /// one runtime) on a loopback port, on a thread of its own (actix runs its own runtime).
 pub fn serve_actix(

@@ -1,12 +1,12 @@
-//! The widget back end: its settings, and the `Router` it serves.
+//! The widget back end: its settings, and the routes it serves.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::HeaderValue;
+use http::HeaderValue;
 
+use crate::cors::Cors;
 use crate::guard::body::BodyRules;
 use crate::guard::captcha::CaptchaGate;
 use crate::guard::client_ip::{ClientIpResolver, TrustedProxies, resolver};
@@ -17,9 +17,13 @@ use crate::guard::send_limits::{SendLimitSettings, SendLimits};
 use crate::guard::session::{SessionBinding, SessionKey};
 use crate::keys::Keys;
 use crate::numbers::Numbers;
+use crate::paths::Paths;
 use crate::quota::{MemoryStore, QuotaStore};
 use crate::state::{AppState, WidgetState};
-use crate::{Captcha, DEFAULTS, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit, routes};
+use crate::{
+    Captcha, DEFAULTS, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit, RequestHead, WidgetService,
+    routes,
+};
 
 /// The widget back end: the routes the vendor's browser widget calls, forwarding each to
 /// the service with the server's token. See the [crate docs](crate) for what it serves.
@@ -34,7 +38,6 @@ use crate::{Captcha, DEFAULTS, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit, 
 #[derive(Clone)]
 pub struct WidgetBackend {
     pub(crate) state: AppState,
-    cors: Vec<HeaderValue>,
 }
 
 impl fmt::Debug for WidgetBackend {
@@ -43,8 +46,7 @@ impl fmt::Debug for WidgetBackend {
             .field("client", &self.state.client)
             .field("captcha", &self.state.captcha.captcha())
             .field("limits", self.state.sends.settings())
-            .field("expose_complete", &self.state.expose_complete)
-            .field("cors", &self.cors)
+            .field("cors", &self.state.cors.origins())
             .field("body", &self.state.body)
             .finish_non_exhaustive()
     }
@@ -85,17 +87,6 @@ impl WidgetBackend {
         }
     }
 
-    /// The routes, relative to wherever they are mounted (`Router::nest("/otp/", …)`: with
-    /// the trailing slash, `send` is `POST /otp/`).
-    /// It fits in a router of any state. Serve the application with
-    /// `into_make_service_with_connect_info::<SocketAddr>()` (or give the builder a
-    /// [`client_ip`](WidgetBackendBuilder::client_ip) resolver): without a client address
-    /// every request is refused (500). It has no tracing layer of its own: see
-    /// [`RequestSpan`](crate::RequestSpan).
-    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        routes::router(self.state.clone(), &self.cors)
-    }
-
     /// Whether the request's cookies prove that its browser started session `id` (the cookie
     /// the router set on that browser's `send`, or [`session_cookie`](Self::session_cookie)
     /// gave): check it in your own handlers before acting on a session a browser names, as
@@ -113,20 +104,18 @@ impl WidgetBackend {
     /// assert!(widget.holds_session(&headers, &id));
     /// assert!(!widget.holds_session(&axum::http::HeaderMap::new(), &id));
     /// ```
-    pub fn holds_session(
-        &self,
-        headers: &axum::http::HeaderMap,
-        id: &otp_client::RequestId,
-    ) -> bool {
+    pub fn holds_session(&self, headers: &http::HeaderMap, id: &otp_client::RequestId) -> bool {
         self.state.sessions.admit(headers, id).is_ok()
     }
 
     /// The routes as one `tower::Service` over `http` types, relative to the root: for a
     /// host that serves tower services (hyper, tonic's server, another framework's tower
     /// adapter). [`router`](Self::router) is the same service as an axum `Router`, to nest;
-    /// `actix` (feature `actix`) mounts it in actix-web.
-    pub fn service(&self) -> axum::routing::RouterIntoService<axum::body::Body> {
-        self.router::<()>().into_service()
+    /// `actix` (feature `actix`) runs the same routes in actix-web.
+    pub fn service(&self) -> WidgetService {
+        WidgetService {
+            state: self.state.clone(),
+        }
     }
 
     /// The `Set-Cookie` value that gives the browser it is sent to the session `id`: for a
@@ -394,10 +383,7 @@ impl WidgetBackendBuilder {
     /// trusted proxies' headers. `None` refuses the request.
     pub fn client_ip(
         mut self,
-        resolve: impl Fn(&axum::http::request::Parts) -> Option<std::net::IpAddr>
-        + Send
-        + Sync
-        + 'static,
+        resolve: impl Fn(&dyn RequestHead) -> Option<std::net::IpAddr> + Send + Sync + 'static,
     ) -> Self {
         self.client_ip = Some(Arc::new(resolve));
         self
@@ -519,11 +505,11 @@ impl WidgetBackendBuilder {
                 test_numbers: self.test_numbers,
             },
             max_retry_after: self.max_retry_after,
-            expose_complete: self.expose_complete,
+            paths: Paths::new(routes::served(self.expose_complete)),
+            cors: Cors::new(cors),
         };
         Ok(WidgetBackend {
             state: AppState(Arc::new(state)),
-            cors,
         })
     }
 }

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use otp_client::types::ExceptionType;
 use otp_client::{Error, ErrorKind};
 use serde_json::Value;
 
+use crate::answer::Answer;
 use crate::refusal::{Reason, Refusal};
 
 /// The success as the service gave it, or its error (see [`refusal_for`]), with a
@@ -18,26 +18,14 @@ pub(crate) fn forward<T: serde::Serialize>(
     max_retry_after: Duration,
     success: StatusCode,
     result: Result<T, Error>,
-) -> Response {
-    match result {
-        Ok(value) => match serde_json::to_vec(&value) {
-            Ok(body) => {
-                // Built as it is sent: `(status, headers, body).into_response()` would set
-                // `application/octet-stream` for the bytes first, then replace it.
-                let mut response = Response::new(axum::body::Body::from(body));
-                *response.status_mut() = success;
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                response
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot serialize the service's answer");
-                Refusal::internal(Reason::Internal).into_response()
-            }
-        },
-        Err(e) => refusal_for(max_retry_after, &e).into_response(),
+) -> Result<Answer, Refusal> {
+    let value = result.map_err(|e| refusal_for(max_retry_after, &e))?;
+    match serde_json::to_vec(&value) {
+        Ok(body) => Ok(Answer::json(success, body)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize the service's answer");
+            Err(Refusal::internal(Reason::Internal))
+        }
     }
 }
 

@@ -3,25 +3,27 @@
 
 use std::net::IpAddr;
 
-use axum::Json;
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{StatusCode, header};
 use otp_client::RequestId;
 use otp_client::types::{ExceptionType, OtpHandlerSendRequestDto};
 use serde::Deserialize;
 
+use crate::RequestHead;
+use crate::answer::Answer;
 use crate::forward::{forward, refusal_for, with_captcha};
+use crate::guard::body::Incoming;
+use crate::head::Headers;
 use crate::refusal::{Reason, Refusal};
-use crate::state::AppState;
+use crate::state::WidgetState;
 
 /// `getWidget`: the service's answer, and whether this browser needs a captcha.
 pub(crate) async fn get_widget(
-    s: AppState,
+    s: &WidgetState,
     ip: IpAddr,
-    widget: String,
+    widget: &str,
     success: StatusCode,
-) -> Result<Response, Refusal> {
+) -> Result<Answer, Refusal> {
     let Some(widget_id) = widget
         .parse::<uuid::Uuid>()
         .ok()
@@ -37,7 +39,9 @@ pub(crate) async fn get_widget(
     let required = s.captcha.required(ip).await?;
     let provider = s.captcha.captcha().map(|c| c.provider().name());
     let body = serde_json::to_value(answer).map_err(|_| Refusal::internal(Reason::Internal))?;
-    Ok((success, Json(with_captcha(body, required, provider))).into_response())
+    let body = serde_json::to_vec(&with_captcha(body, required, provider))
+        .map_err(|_| Refusal::internal(Reason::Internal))?;
+    Ok(Answer::json(success, body))
 }
 
 fn unknown_widget() -> Refusal {
@@ -60,14 +64,14 @@ struct SendBody {
 /// `send`: what is refused before the captcha and the limits counts nowhere (a widget that
 /// is not ours, a number that is not one, a country the back end does not send to):
 /// counting them would let anyone lock a victim's number out without one SMS.
-pub(crate) async fn send(
-    s: AppState,
+pub(crate) async fn send<B: ReadBody>(
+    s: &WidgetState,
     ip: IpAddr,
-    headers: &HeaderMap,
-    body: Body,
+    head: &(impl RequestHead + ?Sized),
+    body: Incoming<B>,
     success: StatusCode,
-) -> Result<Response, Refusal> {
-    let body: SendBody = json_body(&s, headers, body).await?;
+) -> Result<Answer, Refusal> {
+    let body: SendBody = json_body(s, head, body).await?;
     if !s.numbers.serves(&body.widget_id) {
         return Err(unknown_widget());
     }
@@ -97,11 +101,11 @@ pub(crate) async fn send(
         s.sessions
             .cookie(&sent.request_id, &s.sends.session_charges(&target))
     });
-    let mut response = forward(s.max_retry_after, success, result);
+    let mut answer = forward(s.max_retry_after, success, result)?;
     if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+        answer.headers.append(header::SET_COOKIE, cookie);
     }
-    Ok(response)
+    Ok(answer)
 }
 
 /// `resend`: each one sends a message, so it passes the captcha's policy (its client's free
@@ -110,20 +114,20 @@ pub(crate) async fn send(
 /// to), taken back when it sent nothing (the per-session count is not: it also limits
 /// asking).
 pub(crate) async fn resend(
-    s: AppState,
+    s: &WidgetState,
     ip: IpAddr,
     id: RequestId,
-    charges: String,
+    charges: &str,
     success: StatusCode,
-) -> Result<Response, Refusal> {
+) -> Result<Answer, Refusal> {
     s.captcha.admit(ip, None).await?;
-    let charged = s.sends.charge_resend(&id.to_string(), &charges).await?;
+    let charged = s.sends.charge_resend(&id.to_string(), charges).await?;
     let result = s.client.resend(&id).await;
     match &result {
         Ok(_) => crate::metrics::sent(charges.split('~').next().filter(|r| !r.is_empty())),
         Err(e) => s.sends.refund(charged, e).await,
     }
-    Ok(forward(s.max_retry_after, success, result))
+    forward(s.max_retry_after, success, result)
 }
 
 /// A JSON body of type `T`, read whole within the body's deadline and limit, or the
@@ -132,14 +136,14 @@ pub(crate) async fn resend(
 /// Only `application/json`: a page of another origin can send `text/plain` without asking
 /// the browser's CORS checks first, so accepting it would let any site make its visitors
 /// `send`.
-pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
-    s: &AppState,
-    headers: &HeaderMap,
-    body: Body,
+pub(crate) async fn json_body<T: for<'de> Deserialize<'de>, B: ReadBody>(
+    s: &WidgetState,
+    head: &(impl RequestHead + ?Sized),
+    body: Incoming<B>,
 ) -> Result<T, Refusal> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let json = head
+        .first(&header::CONTENT_TYPE)
+        .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
     let invalid = || Refusal::invalid(Reason::InvalidRequest);
@@ -148,4 +152,15 @@ pub(crate) async fn json_body<T: for<'de> Deserialize<'de>>(
     }
     let bytes = s.body.read(body).await?;
     serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+/// A request body the routes can read: any `http` body of bytes.
+pub(crate) trait ReadBody:
+    http_body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+{
+}
+
+impl<B> ReadBody for B where
+    B: http_body::Body<Data = Bytes, Error: Into<Box<dyn std::error::Error + Send + Sync>>>
+{
 }

@@ -130,26 +130,26 @@ impl StackKey {
     }
 }
 
-/// Writes `ip` as its `Display` writes it.
+/// Writes `ip` as its `Display` writes it, in one write (each digit a write of its own
+/// costs a copy call per byte).
 fn push_ipv4(out: &mut impl Write, ip: std::net::Ipv4Addr) -> std::fmt::Result {
+    let mut text = [0u8; 15];
+    let mut len = 0;
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            out.write_char('.')?;
+            text[len] = b'.';
+            len += 1;
         }
-        push_decimal(out, octet)?;
+        for digit in [octet / 100, octet / 10 % 10, octet % 10]
+            .into_iter()
+            .skip(usize::from(octet < 100) + usize::from(octet < 10))
+        {
+            text[len] = b'0' + digit;
+            len += 1;
+        }
     }
-    Ok(())
-}
-
-/// Writes `n` in decimal.
-fn push_decimal(out: &mut impl Write, n: u8) -> std::fmt::Result {
-    if n >= 100 {
-        out.write_char(char::from(b'0' + n / 100))?;
-    }
-    if n >= 10 {
-        out.write_char(char::from(b'0' + n / 10 % 10))?;
-    }
-    out.write_char(char::from(b'0' + n % 10))
+    // Digits and dots: always UTF-8.
+    out.write_str(std::str::from_utf8(&text[..len]).map_err(|_| std::fmt::Error)?)
 }
 
 #[cfg(test)]
@@ -173,6 +173,19 @@ mod tests {
             .write_ip(&mut key, "requests", "192.168.100.255".parse().unwrap())
             .unwrap();
         assert_eq!(key.as_str(), Some("otp-widget:requests:192.168.100.255"));
+        for ip in [
+            "0.0.0.0",
+            "1.2.3.4",
+            "9.10.99.100",
+            "255.255.255.255",
+            "10.0.200.7",
+        ] {
+            let mut key = StackKey::default();
+            Keys::new("p")
+                .write_ip(&mut key, "k", ip.parse().unwrap())
+                .unwrap();
+            assert_eq!(key.as_str(), Some(format!("p:k:{ip}").as_str()), "{ip}");
+        }
         let mut full = StackKey::default();
         assert!(full.write_str(&"x".repeat(97)).is_err(), "97 bytes in 96");
         assert_eq!(

@@ -99,21 +99,26 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod answer;
 mod backend;
 mod captcha;
+mod cors;
 mod forward;
 mod guard;
 mod handlers;
+mod head;
 mod keys;
 mod metrics;
 mod mount;
 mod numbers;
 #[cfg(feature = "aide")]
 mod openapi;
+mod paths;
 mod quota;
 mod refusal;
 mod routes;
 mod serve;
+mod service;
 mod settings;
 mod state;
 mod trace;
@@ -121,12 +126,14 @@ mod trace;
 pub use backend::{BuildError, WidgetBackend, WidgetBackendBuilder};
 pub use captcha::{Captcha, CaptchaProvider};
 pub use guard::client_ip::{ClientIpResolver, ProxyHeader, TrustedProxies, UNKNOWN_CLIENT};
+pub use head::RequestHead;
 #[cfg(feature = "aide")]
 pub use openapi::DocumentError;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};
 pub use serve::{ServeTimeouts, serve};
+pub use service::WidgetService;
 pub use settings::{DEFAULTS, Defaults, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit};
 pub use trace::RequestSpan;
 

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
 use otp_client::types::{ErrorResponse, ExceptionType};
+
+use crate::answer::Answer;
 
 /// Why a request was refused: the `reason` label of `otp_widget_refusals_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -209,23 +209,25 @@ impl Refusal {
     }
 }
 
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
+impl Refusal {
+    /// The answer, counted: where a refusal becomes one, and the only place it is counted.
+    pub(crate) fn answer(self) -> Answer {
         crate::metrics::refused(self.reason.as_str(), self.country.as_deref());
         let body = ErrorResponse::new()
             .type_(self.kind)
             .message(self.message)
             .http_status(self.status.as_u16());
-        let mut response = (self.status, Json(body)).into_response();
+        // The spec's error type always serializes; an empty body if it ever did not.
+        let mut answer = Answer::json(self.status, serde_json::to_vec(&body).unwrap_or_default());
         if let Some(wait) = self.retry_after {
             let seconds = wait
                 .as_secs()
                 .saturating_add(u64::from(wait.subsec_nanos() > 0));
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
+            answer
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
-        response
+        answer
     }
 }
 

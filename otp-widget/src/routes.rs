@@ -1,25 +1,23 @@
 //! The routes: the spec's paths and success statuses, each forwarding to the client's
-//! operation of the same name, behind the guards it needs.
+//! operation of the same name, behind the guards it needs. One table ([`table!`]) says what
+//! is done with each operation of the spec; [`respond`] finds a request's route and runs it,
+//! whatever server parsed the request (see [`RequestHead`]).
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::routing::{MethodFilter, MethodRouter, on};
-use otp_client::OperationId;
+use std::net::IpAddr;
+
+use http::StatusCode;
 use otp_client::types::{ExceptionType, OtpHandlerCheckCodeRequestDto};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use otp_client::{OperationId, RequestId};
 
+use crate::RequestHead;
+use crate::answer::Answer;
 use crate::forward::forward;
-use crate::guard::Holds;
-use crate::guard::origin::SameOrigin;
-use crate::guard::request_limit::Admitted;
-use crate::guard::session::{Bound, BoundCharges};
-use crate::handlers::{self, json_body};
-use crate::numbers::Numbers;
+use crate::guard::body::Incoming;
+use crate::guard::client_ip::client_ip;
+use crate::handlers::{self, ReadBody, json_body};
+use crate::paths::Params;
 use crate::refusal::{Reason, Refusal};
-use crate::state::AppState;
+use crate::state::WidgetState;
 
 /// One operation of the spec, as the router serves it.
 pub(crate) struct Operation {
@@ -62,46 +60,19 @@ pub(crate) fn unknown_route() -> Refusal {
     )
 }
 
-pub(crate) fn router<S: Clone + Send + Sync + 'static>(
-    state: AppState,
-    cors: &[HeaderValue],
-) -> Router<S> {
-    let mut router = Router::<AppState>::new();
-    for (op, handler) in served(&state) {
-        router = router.route(op.path, handler);
-    }
-    let mut router = router.fallback(|| async { unknown_route() });
-    if !cors.is_empty() {
-        router = router.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(cors.iter().cloned()))
-                .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE])
-                // The session cookie travels with a page's requests from a listed origin
-                // (of the same site: it is `SameSite=Strict`).
-                .allow_credentials(true),
-        );
-    }
-    router.with_state(state)
-}
-
-/// The operations the router serves, each with its handler: those the spec marks `browser`
-/// (`complete` only when exposed) that this back end has a handler for.
+/// The operations the routes serve: those the spec marks `browser` (`complete` only when
+/// `expose_complete`) that the table serves.
 pub(crate) fn served(
-    state: &AppState,
-) -> impl Iterator<Item = (&'static Operation, MethodRouter<AppState>)> + '_ {
-    OPERATIONS.iter().filter_map(|op| {
+    expose_complete: bool,
+) -> impl Iterator<Item = (&'static Operation, OperationId)> {
+    OPERATIONS.iter().filter_map(move |op| {
         if !op.browser {
             return None;
         }
-        let method = Method::from_bytes(op.http.as_bytes())
-            .ok()
-            .and_then(|m| MethodFilter::try_from(m).ok())?;
-        let success = StatusCode::from_u16(op.success).unwrap_or(StatusCode::OK);
         let id = OperationId::from_id(op.id)?;
-        match handler(id, method, success) {
-            Decision::Serve(_) if id == OperationId::Complete && !state.expose_complete => None,
-            Decision::Serve(handler) => Some((op, handler)),
+        match decision(id) {
+            Decision::Serve if id == OperationId::Complete && !expose_complete => None,
+            Decision::Serve => Some((op, id)),
             Decision::NotServed => None,
             Decision::Default => {
                 // A spec newer than this crate marked an operation `browser` that the back
@@ -117,126 +88,232 @@ pub(crate) fn served(
     })
 }
 
-/// What the router does with an operation (made once per route, when the router is built).
-#[allow(clippy::large_enum_variant)]
+/// What the routes do with an operation.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Decision {
-    /// Serves it with this handler.
-    Serve(MethodRouter<AppState>),
-    /// Never serves it (the application's own step).
+    /// Serve it, with its handler in the table.
+    Serve,
+    /// Never serve it (the application's own step).
     NotServed,
     /// An operation this crate does not know (only a newer spec has it): closed. Every
     /// operation of the bundled spec has an arm of its own (a test here checks it).
     Default,
 }
 
-/// The handler of operation `id`, for the spec's `method`, answering `success` when it
-/// succeeds. Every guard a route needs is an extractor, in the order it runs: where a
-/// `POST` comes from, the client's request limit, then the session's browser.
-pub(crate) fn handler(id: OperationId, method: MethodFilter, success: StatusCode) -> Decision {
-    use OperationId as Op;
-    Decision::Serve(match id {
-        Op::GetWidget => on(
-            method,
-            move |State(s): State<AppState>, Admitted(ip): Admitted, Path(widget): Path<String>| {
-                handlers::get_widget(s, ip, widget, success)
-            },
-        ),
-        Op::Send => on(
-            method,
-            move |State(s): State<AppState>,
-                  _: SameOrigin,
-                  Admitted(ip): Admitted,
-                  headers: HeaderMap,
-                  body: Body| async move {
-                handlers::send(s, ip, &headers, body, success).await
-            },
-        ),
-        Op::GetChannel => on(
-            method,
-            move |State(s): State<AppState>, _: Admitted, Bound(id): Bound| async move {
-                forward(s.max_retry_after, success, s.client.get_channel(&id).await)
-            },
-        ),
-        Op::GetChannelLongPolling => on(
-            method,
-            move |State(s): State<AppState>, Admitted(ip): Admitted, Bound(id): Bound| async move {
-                // Held as long as the service holds it; a browser that goes away drops this
-                // future, and the upstream call with it. Counted while held, and capped.
-                let _held = s.long_polls.hold(ip, &id)?;
-                let channel = s.client.get_channel_long_polling(&id).await;
-                Ok::<_, Refusal>(forward(s.max_retry_after, success, channel))
-            },
-        ),
-        Op::GetStatus => on(
-            method,
-            move |State(s): State<AppState>,
-                  _: Admitted,
-                  Bound(id): Bound,
-                  Recipient(phone): Recipient| async move {
-                forward(
-                    s.max_retry_after,
-                    success,
-                    s.client.get_status(&id, &phone).await,
-                )
-            },
-        ),
-        Op::GetStatusLongPolling => on(
-            method,
-            move |State(s): State<AppState>,
-                  Admitted(ip): Admitted,
-                  Bound(id): Bound,
-                  Recipient(phone): Recipient| async move {
-                let _held = s.long_polls.hold(ip, &id)?;
-                let status = s.client.get_status_long_polling(&id, &phone).await;
-                Ok::<_, Refusal>(forward(s.max_retry_after, success, status))
-            },
-        ),
-        Op::CheckCode => on(
-            method,
-            move |State(s): State<AppState>,
-                  _: SameOrigin,
-                  _: Admitted,
-                  Bound(id): Bound,
-                  headers: HeaderMap,
-                  body: Body| async move {
-                let body: OtpHandlerCheckCodeRequestDto = json_body(&s, &headers, body).await?;
-                let checked = s.client.check_code(&id, &body).await;
-                Ok::<_, Refusal>(forward(s.max_retry_after, success, checked))
-            },
-        ),
-        Op::Complete => on(
-            method,
-            move |State(s): State<AppState>, _: SameOrigin, _: Admitted, Bound(id): Bound| async move {
-                forward(s.max_retry_after, success, s.client.complete(&id).await)
-            },
-        ),
-        Op::Resend => on(
-            method,
-            move |State(s): State<AppState>,
-                  _: SameOrigin,
-                  Admitted(ip): Admitted,
-                  BoundCharges(id, charges): BoundCharges| {
-                handlers::resend(s, ip, id, charges, success)
-            },
-        ),
-        // The application's last step, on its own server (`Client::finish`).
-        Op::CheckStatusAndComplete => return Decision::NotServed,
-        _ => return Decision::Default,
-    })
+/// The table: each operation the routes serve with its handler, and those they never serve.
+/// It writes the two `match`es over [`OperationId`] that the routes use: what is decided for
+/// an operation ([`decision`]) and the handler a request runs ([`run`]).
+macro_rules! table {
+    (serve { $($op:ident => $handler:ident,)* } not_served { $($not:ident,)* }) => {
+        /// What the routes do with operation `id`.
+        pub(crate) fn decision(id: OperationId) -> Decision {
+            match id {
+                $(OperationId::$op => Decision::Serve,)*
+                $(OperationId::$not => Decision::NotServed,)*
+                _ => Decision::Default,
+            }
+        }
+
+        /// Runs the handler of operation `id` (one [`decision`] serves).
+        async fn run<H: RequestHead, B: ReadBody>(
+            id: OperationId,
+            call: Call<'_, H>,
+            body: Incoming<B>,
+        ) -> Result<Answer, Refusal> {
+            match id {
+                $(OperationId::$op => $handler(call, body).await,)*
+                _ => Err(unknown_route()),
+            }
+        }
+    };
 }
 
-/// The `recipient` of a status query, read where the request's URI holds it (see
-/// [`Numbers::recipient`]).
-struct Recipient(String);
-
-impl<S: Holds<Numbers> + Send + Sync> FromRequestParts<S> for Recipient {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        s.part().recipient(parts.uri.query()).map(Self)
+table! {
+    serve {
+        GetWidget => get_widget,
+        Send => send,
+        GetChannel => get_channel,
+        GetChannelLongPolling => get_channel_long_polling,
+        GetStatus => get_status,
+        GetStatusLongPolling => get_status_long_polling,
+        CheckCode => check_code,
+        Complete => complete,
+        Resend => resend,
+    }
+    // The application's last step, on its own server (`Client::finish`).
+    not_served {
+        CheckStatusAndComplete,
     }
 }
 
+/// The answer to one request, whatever server parsed it: CORS's preflight, else the route
+/// its method and path name (the widget's 404 for none), with CORS's headers.
+pub(crate) async fn respond<H: RequestHead, B: ReadBody>(
+    s: &WidgetState,
+    head: &H,
+    body: Incoming<B>,
+) -> Answer {
+    if let Some(preflight) = s.cors.preflight(head) {
+        return preflight;
+    }
+    let answer = match s.paths.find(head.method(), head.path()) {
+        Some((route, params)) => {
+            let call = Call {
+                s,
+                head,
+                params,
+                success: route.success,
+            };
+            run(route.id, call, body).await
+        }
+        None => Err(unknown_route()),
+    };
+    let mut answer = answer.unwrap_or_else(Refusal::answer);
+    s.cors.decorate(head, &mut answer);
+    answer
+}
+
+/// One request on its route: what a handler is given, with the request's body.
+struct Call<'a, H> {
+    s: &'a WidgetState,
+    head: &'a H,
+    params: Params<'a>,
+    /// The route's success status.
+    success: StatusCode,
+}
+
+impl<'a, H: RequestHead> Call<'a, H> {
+    /// Where a `POST` comes from (see `guard::origin`): the first guard of the routes that
+    /// send, check or close.
+    fn same_origin(&self) -> Result<(), Refusal> {
+        self.s.origin.admit(self.head)
+    }
+
+    /// The client's address, once the request limit admits it: every route's guard before
+    /// it reads anything else of the request.
+    async fn admitted(&self) -> Result<IpAddr, Refusal> {
+        let ip = client_ip(&self.s.client_ip, self.head)?;
+        match self.s.requests.admit_now(ip) {
+            Some(admitted) => admitted?,
+            // Boxed: most requests are decided at once, and the route's future then does not
+            // carry this one's size.
+            None => Box::pin(self.s.requests.admit(ip)).await?,
+        }
+        Ok(ip)
+    }
+
+    /// The session the path names, when the calling browser is the one that started it,
+    /// with what its sends are charged to; anyone else is answered as if it did not exist.
+    fn bound(&self) -> Result<(RequestId, &'a str), Refusal> {
+        let id = self
+            .params
+            .get("requestId")
+            .and_then(|text| text.parse::<RequestId>().ok())
+            .ok_or_else(Refusal::unknown_session)?;
+        let charges = self.s.sessions.admit(self.head, &id)?;
+        Ok((id, charges))
+    }
+}
+
+// Futures are moved whole as the one around them is made, and the mount's server boxes the
+// outermost one per request: the client's calls are boxed here (a call's future is 736 bytes,
+// two thirds of a status poll's route), and the routes that send or read a widget box their
+// whole work (they are few per session), so that the future of a status or channel poll,
+// which a page repeats, stays small (`respond`'s: 1,344 bytes with the calls inline).
+
+async fn get_widget<H: RequestHead, B>(c: Call<'_, H>, _: Incoming<B>) -> Result<Answer, Refusal> {
+    let ip = c.admitted().await?;
+    let widget = c.params.get("widgetId").unwrap_or_default();
+    Box::pin(handlers::get_widget(c.s, ip, widget, c.success)).await
+}
+
+async fn send<H: RequestHead, B: ReadBody>(
+    c: Call<'_, H>,
+    body: Incoming<B>,
+) -> Result<Answer, Refusal> {
+    c.same_origin()?;
+    let ip = c.admitted().await?;
+    Box::pin(handlers::send(c.s, ip, c.head, body, c.success)).await
+}
+
+async fn get_channel<H: RequestHead, B>(c: Call<'_, H>, _: Incoming<B>) -> Result<Answer, Refusal> {
+    c.admitted().await?;
+    let (id, _) = c.bound()?;
+    forward(
+        c.s.max_retry_after,
+        c.success,
+        Box::pin(c.s.client.get_channel(&id)).await,
+    )
+}
+
+async fn get_channel_long_polling<H: RequestHead, B>(
+    c: Call<'_, H>,
+    _: Incoming<B>,
+) -> Result<Answer, Refusal> {
+    let ip = c.admitted().await?;
+    let (id, _) = c.bound()?;
+    // Held as long as the service holds it; a browser that goes away drops this future,
+    // and the upstream call with it. Counted while held, and capped.
+    let _held = c.s.long_polls.hold(ip, &id)?;
+    let channel = Box::pin(c.s.client.get_channel_long_polling(&id)).await;
+    forward(c.s.max_retry_after, c.success, channel)
+}
+
+async fn get_status<H: RequestHead, B>(c: Call<'_, H>, _: Incoming<B>) -> Result<Answer, Refusal> {
+    c.admitted().await?;
+    let (id, _) = c.bound()?;
+    let phone = c.s.numbers.recipient(c.head.query())?;
+    forward(
+        c.s.max_retry_after,
+        c.success,
+        Box::pin(c.s.client.get_status(&id, &phone)).await,
+    )
+}
+
+async fn get_status_long_polling<H: RequestHead, B>(
+    c: Call<'_, H>,
+    _: Incoming<B>,
+) -> Result<Answer, Refusal> {
+    let ip = c.admitted().await?;
+    let (id, _) = c.bound()?;
+    let phone = c.s.numbers.recipient(c.head.query())?;
+    let _held = c.s.long_polls.hold(ip, &id)?;
+    let status = Box::pin(c.s.client.get_status_long_polling(&id, &phone)).await;
+    forward(c.s.max_retry_after, c.success, status)
+}
+
+async fn check_code<H: RequestHead, B: ReadBody>(
+    c: Call<'_, H>,
+    body: Incoming<B>,
+) -> Result<Answer, Refusal> {
+    c.same_origin()?;
+    c.admitted().await?;
+    let (id, _) = c.bound()?;
+    let body: OtpHandlerCheckCodeRequestDto = Box::pin(json_body(c.s, c.head, body)).await?;
+    forward(
+        c.s.max_retry_after,
+        c.success,
+        Box::pin(c.s.client.check_code(&id, &body)).await,
+    )
+}
+
+async fn complete<H: RequestHead, B>(c: Call<'_, H>, _: Incoming<B>) -> Result<Answer, Refusal> {
+    c.same_origin()?;
+    c.admitted().await?;
+    let (id, _) = c.bound()?;
+    forward(
+        c.s.max_retry_after,
+        c.success,
+        Box::pin(c.s.client.complete(&id)).await,
+    )
+}
+
+async fn resend<H: RequestHead, B>(c: Call<'_, H>, _: Incoming<B>) -> Result<Answer, Refusal> {
+    c.same_origin()?;
+    let ip = c.admitted().await?;
+    let (id, charges) = c.bound()?;
+    Box::pin(handlers::resend(c.s, ip, id, charges, c.success)).await
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,12 +324,7 @@ mod tests {
     fn every_operation_of_the_spec_has_an_arm_of_its_own() {
         let undecided: Vec<&str> = OperationId::ALL
             .iter()
-            .filter(|id| {
-                matches!(
-                    handler(**id, MethodFilter::GET, StatusCode::OK),
-                    Decision::Default
-                )
-            })
+            .filter(|id| decision(**id) == Decision::Default)
             .map(|id| id.as_str())
             .collect();
         assert!(
@@ -268,10 +340,7 @@ mod tests {
             .filter(|op| op.browser)
             .filter(|op| {
                 let id = OperationId::from_id(op.id).expect("an operation of the spec");
-                !matches!(
-                    handler(id, MethodFilter::GET, StatusCode::OK),
-                    Decision::Serve(_)
-                )
+                decision(id) != Decision::Serve
             })
             .map(|op| op.id)
             .collect();
@@ -288,13 +357,9 @@ mod tests {
             marked.contains(&("checkStatusAndComplete", false)),
             "checkStatusAndComplete must not be `browser`: {marked:?}"
         );
-        assert!(matches!(
-            handler(
-                OperationId::CheckStatusAndComplete,
-                MethodFilter::POST,
-                StatusCode::CREATED
-            ),
+        assert_eq!(
+            decision(OperationId::CheckStatusAndComplete),
             Decision::NotServed
-        ));
+        );
     }
 }

@@ -1,11 +1,11 @@
-//! What the router's handlers share: plain data, one field per guard, which an extractor
-//! reaches by part ([`Holds`]) without knowing the rest.
+//! What the routes share: plain data, one field per guard, each of which the routes hand
+//! to the guard that owns it, which knows nothing of the rest.
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::guard::Holds;
+use crate::cors::Cors;
 use crate::guard::body::BodyRules;
 use crate::guard::captcha::CaptchaGate;
 use crate::guard::client_ip::ClientIpResolver;
@@ -15,6 +15,7 @@ use crate::guard::request_limit::RequestLimit;
 use crate::guard::send_limits::SendLimits;
 use crate::guard::session::SessionBinding;
 use crate::numbers::Numbers;
+use crate::paths::Paths;
 
 /// Everything the handlers use.
 pub(crate) struct WidgetState {
@@ -31,11 +32,13 @@ pub(crate) struct WidgetState {
     pub(crate) numbers: Numbers,
     /// The longest `Retry-After` passed on to a browser.
     pub(crate) max_retry_after: Duration,
-    /// Whether `complete` is served.
-    pub(crate) expose_complete: bool,
+    /// The routes served (`complete` among them when exposed).
+    pub(crate) paths: Paths,
+    /// The origins whose pages may call the routes.
+    pub(crate) cors: Cors,
 }
 
-/// The router's state: one reference-counted [`WidgetState`].
+/// The routes' state: one reference-counted [`WidgetState`].
 #[derive(Clone)]
 pub(crate) struct AppState(pub(crate) Arc<WidgetState>);
 
@@ -45,22 +48,4 @@ impl Deref for AppState {
     fn deref(&self) -> &WidgetState {
         &self.0
     }
-}
-
-macro_rules! holds {
-    ($($field:ident: $ty:ty),* $(,)?) => {
-        $(impl Holds<$ty> for AppState {
-            fn part(&self) -> &$ty {
-                &self.0.$field
-            }
-        })*
-    };
-}
-
-holds! {
-    client_ip: ClientIpResolver,
-    requests: RequestLimit,
-    origin: OriginCheck,
-    sessions: SessionBinding,
-    numbers: Numbers,
 }

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::StatusCode;
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::BodyExt;
 
 use crate::refusal::{Reason, Refusal};
 
@@ -17,6 +18,26 @@ pub(crate) struct BodyRules {
     limit: usize,
     /// How long the whole body may take to arrive.
     deadline: Duration,
+}
+
+/// A request's body as a mount hands it to the routes.
+pub(crate) enum Incoming<B> {
+    /// The body, to read (a tower host's).
+    Body(B),
+    /// The body as the mount read it itself, within [`BodyRules::limits`] (actix-web's, whose
+    /// payload cannot cross threads): one byte past the limit is enough to refuse it.
+    #[cfg_attr(not(feature = "actix"), allow(dead_code))]
+    Read(Result<Bytes, Unread>),
+}
+
+/// Why a mount could not read a body.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "actix"), allow(dead_code))]
+pub(crate) enum Unread {
+    /// The client's body failed (a broken connection, a bad chunk).
+    Failed,
+    /// It had not arrived by the deadline.
+    Late,
 }
 
 impl BodyRules {
@@ -32,20 +53,31 @@ impl BodyRules {
 
     /// The whole body; `ValidateError` with 413 when it is larger than the limit, with 408
     /// when it has not arrived by the deadline.
-    pub(crate) async fn read(&self, body: Body) -> Result<Bytes, Refusal> {
+    pub(crate) async fn read<B>(&self, body: Incoming<B>) -> Result<Bytes, Refusal>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let invalid = |status| Refusal::invalid(Reason::InvalidRequest).with_status(status);
-        match tokio::time::timeout(self.deadline, axum::body::to_bytes(body, self.limit)).await {
-            Ok(Ok(bytes)) => Ok(bytes),
-            Ok(Err(e)) => {
-                let too_large = std::error::Error::source(&e)
-                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-                Err(invalid(if too_large {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    StatusCode::BAD_REQUEST
-                }))
+        let read = match body {
+            Incoming::Read(read) => read,
+            Incoming::Body(body) => {
+                let limited = http_body_util::Limited::new(body, self.limit);
+                match tokio::time::timeout(self.deadline, limited.collect()).await {
+                    Ok(Ok(collected)) => Ok(collected.to_bytes()),
+                    Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                        return Err(invalid(StatusCode::PAYLOAD_TOO_LARGE));
+                    }
+                    Ok(Err(_)) => Err(Unread::Failed),
+                    Err(_) => Err(Unread::Late),
+                }
             }
-            Err(_) => {
+        };
+        match read {
+            Ok(bytes) if bytes.len() > self.limit => Err(invalid(StatusCode::PAYLOAD_TOO_LARGE)),
+            Ok(bytes) => Ok(bytes),
+            Err(Unread::Failed) => Err(invalid(StatusCode::BAD_REQUEST)),
+            Err(Unread::Late) => {
                 tracing::info!("a request body not sent within its deadline: refused");
                 Err(invalid(StatusCode::REQUEST_TIMEOUT))
             }
@@ -60,13 +92,28 @@ mod tests {
     #[tokio::test]
     async fn a_body_is_read_whole_within_its_limit_and_deadline() {
         let rules = BodyRules::new(4, Duration::from_millis(200));
-        assert_eq!(&rules.read(Body::from("abcd")).await.unwrap()[..], b"abcd");
-        let too_large = rules.read(Body::from("abcde")).await.unwrap_err();
+        let body =
+            |text: &'static str| Incoming::Body(http_body_util::Full::new(Bytes::from(text)));
+        assert_eq!(&rules.read(body("abcd")).await.unwrap()[..], b"abcd");
+        let too_large = rules.read(body("abcde")).await.unwrap_err();
         assert!(format!("{too_large:?}").contains("413"), "{too_large:?}");
+        // As a mount read it: the same limit.
+        let read = |r| Incoming::<http_body_util::Empty<Bytes>>::Read(r);
+        let too_large = rules
+            .read(read(Ok(Bytes::from("abcde"))))
+            .await
+            .unwrap_err();
+        assert!(format!("{too_large:?}").contains("413"), "{too_large:?}");
+        let late = rules.read(read(Err(Unread::Late))).await.unwrap_err();
+        assert!(format!("{late:?}").contains("408"), "{late:?}");
+        let failed = rules.read(read(Err(Unread::Failed))).await.unwrap_err();
+        assert!(format!("{failed:?}").contains("400"), "{failed:?}");
         // A body that never ends, as a trickling client's: cut at the deadline.
         let started = std::time::Instant::now();
-        let never = Body::from_stream(futures::stream::pending::<Result<Bytes, std::io::Error>>());
-        let late = rules.read(never).await.unwrap_err();
+        let never = http_body_util::StreamBody::new(futures::stream::pending::<
+            Result<http_body::Frame<Bytes>, std::io::Error>,
+        >());
+        let late = rules.read(Incoming::Body(never)).await.unwrap_err();
         assert!(format!("{late:?}").contains("408"), "{late:?}");
         assert!(started.elapsed() < Duration::from_secs(2));
     }

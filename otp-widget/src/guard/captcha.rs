@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use otp_client::types::ExceptionType;
 
 use crate::guard::store_failed;

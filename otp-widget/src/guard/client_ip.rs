@@ -4,17 +4,16 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+use http::{HeaderMap, HeaderName};
 use ipnet::IpNet;
 
-use crate::guard::Holds;
+use crate::RequestHead;
+use crate::head::Headers;
 use crate::refusal::{Reason, Refusal};
 
-/// How the router finds a request's client address: the default reads the socket peer and
+/// How the routes find a request's client address: the default reads the socket peer and
 /// trusted forwarding headers ([`TrustedProxies`]); an application may put its own.
-pub type ClientIpResolver = Arc<dyn Fn(&Parts) -> Option<IpAddr> + Send + Sync>;
+pub type ClientIpResolver = Arc<dyn Fn(&dyn RequestHead) -> Option<IpAddr> + Send + Sync>;
 
 /// The one address every request counts as whose client a trusted proxy's header does not
 /// say readably (no header, an unreadable or `unknown` hop, only proxies): `::`. Such
@@ -46,7 +45,7 @@ pub enum ProxyHeader {
 ///
 /// ```
 /// use std::net::IpAddr;
-/// use axum::http::HeaderMap;
+/// use http::HeaderMap;
 /// use otp_widget::TrustedProxies;
 ///
 /// let proxies = TrustedProxies::new(["10.0.0.0/8".parse().unwrap()]);
@@ -94,14 +93,19 @@ impl TrustedProxies {
     /// or `unknown` hop before any client, only proxies). Each hop is read on its own: a byte
     /// that is not ASCII in one (a browser's forged left part) spoils only that hop.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        self.client_of(peer, headers)
+    }
+
+    /// [`client`](Self::client), for any [`Headers`].
+    fn client_of(&self, peer: IpAddr, headers: &(impl Headers + ?Sized)) -> IpAddr {
         let peer = canonical(peer);
         if !self.trusts(peer) {
             return peer;
         }
         let hops = match self.header {
-            ProxyHeader::XForwardedFor => header_list(headers, "x-forwarded-for"),
+            ProxyHeader::XForwardedFor => header_list(headers, &X_FORWARDED_FOR),
             ProxyHeader::Forwarded => forwarded_for(headers),
-            ProxyHeader::XRealIp => header_list(headers, "x-real-ip"),
+            ProxyHeader::XRealIp => header_list(headers, &X_REAL_IP),
         };
         for hop in hops.iter().rev() {
             match hop {
@@ -116,31 +120,26 @@ impl TrustedProxies {
     }
 }
 
-/// The default resolver: the socket peer from axum's `ConnectInfo`, and `proxies`.
+/// The default resolver: the socket peer, and `proxies`.
 pub(crate) fn resolver(proxies: TrustedProxies) -> ClientIpResolver {
-    Arc::new(move |parts: &Parts| {
-        let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
-        Some(proxies.client(peer.ip(), &parts.headers))
-    })
+    Arc::new(move |head: &dyn RequestHead| Some(proxies.client_of(head.peer()?.ip(), head)))
 }
 
-/// A request's client address, as the back end's resolver finds it, normalised (an
-/// IPv4-mapped IPv6 address is the IPv4 address it carries), so that a resolver of the
-/// application's own cannot put every IPv4 client of a dual-stack socket in one bucket.
-pub(crate) struct ClientIp(pub IpAddr);
-
-impl<S: Holds<ClientIpResolver> + Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        match (s.part())(parts) {
-            Some(ip) => Ok(Self(canonical(ip))),
-            None => {
-                tracing::error!(
-                    "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()`, or give the back end a `client_ip` resolver"
-                );
-                Err(Refusal::internal(Reason::Internal))
-            }
+/// The guard's entry point: a request's client address, as the back end's resolver finds
+/// it, normalised (an IPv4-mapped IPv6 address is the IPv4 address it carries), so that a
+/// resolver of the application's own cannot put every IPv4 client of a dual-stack socket in
+/// one bucket. No address: refused (500), as the back end's to fix.
+pub(crate) fn client_ip(
+    resolver: &ClientIpResolver,
+    head: &dyn RequestHead,
+) -> Result<IpAddr, Refusal> {
+    match resolver(head) {
+        Some(ip) => Ok(canonical(ip)),
+        None => {
+            tracing::error!(
+                "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()`, or give the back end a `client_ip` resolver"
+            );
+            Err(Refusal::internal(Reason::Internal))
         }
     }
 }
@@ -153,11 +152,14 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+
 /// The `for=` values of every `Forwarded` header, in order, each read on its own.
-fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+fn forwarded_for(headers: &(impl Headers + ?Sized)) -> Vec<Option<IpAddr>> {
     let mut hops = Vec::new();
-    for value in headers.get_all("forwarded") {
-        for element in value.as_bytes().split(|&b| b == b',') {
+    headers.values(&http::header::FORWARDED, &mut |value| {
+        for element in value.split(|&b| b == b',') {
             let hop = element.split(|&b| b == b';').find_map(|pair| {
                 let pair = std::str::from_utf8(pair).ok();
                 let (key, value) = pair.and_then(|p| p.split_once('='))?;
@@ -175,18 +177,21 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
                 None => hops.push(None),
             }
         }
-    }
+    });
     hops
 }
 
 /// The comma-separated addresses of every `name` header, in order, each read on its own.
-fn header_list(headers: &HeaderMap, name: &str) -> Vec<Option<IpAddr>> {
-    headers
-        .get_all(name)
-        .iter()
-        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
-        .map(|hop| std::str::from_utf8(hop).ok().and_then(|t| node(t.trim())))
-        .collect()
+fn header_list(headers: &(impl Headers + ?Sized), name: &HeaderName) -> Vec<Option<IpAddr>> {
+    let mut hops = Vec::new();
+    headers.values(name, &mut |value| {
+        hops.extend(
+            value
+                .split(|&b| b == b',')
+                .map(|hop| std::str::from_utf8(hop).ok().and_then(|t| node(t.trim()))),
+        );
+    });
+    hops
 }
 
 /// An address as forwarding headers write it: `1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]`,
@@ -210,7 +215,7 @@ mod tests {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
             h.append(
-                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 v.parse().unwrap(),
             );
         }
@@ -245,8 +250,8 @@ mod tests {
         let raw = |name: &str, value: &[u8]| {
             let mut h = HeaderMap::new();
             h.append(
-                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                axum::http::HeaderValue::from_bytes(value).unwrap(),
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                http::HeaderValue::from_bytes(value).unwrap(),
             );
             h
         };

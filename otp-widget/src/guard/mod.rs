@@ -4,17 +4,18 @@
 //!
 //! | guard | file | entry point |
 //! |---|---|---|
-//! | the client's address | `client_ip.rs` | [`ClientIp`](client_ip::ClientIp) (an extractor) |
-//! | the per-client request limit | `request_limit.rs` | [`RequestLimit::admit`](request_limit::RequestLimit::admit), [`Admitted`](request_limit::Admitted) |
+//! | the client's address | `client_ip.rs` | [`client_ip`](client_ip::client_ip) |
+//! | the per-client request limit | `request_limit.rs` | [`RequestLimit::admit`](request_limit::RequestLimit::admit) |
 //! | the captcha after the free sends | `captcha.rs` | [`CaptchaGate::admit`](captcha::CaptchaGate::admit) |
 //! | the send limits and their refunds | `send_limits.rs` | [`SendLimits::charge_send`](send_limits::SendLimits::charge_send) |
 //! | the caps on held long-polls | `long_polls.rs` | [`LongPolls::hold`](long_polls::LongPolls::hold) |
-//! | the session's browser | `session.rs` | [`SessionBinding::admit`](session::SessionBinding::admit), [`Bound`](session::Bound) |
+//! | the session's browser | `session.rs` | [`SessionBinding::admit`](session::SessionBinding::admit) |
 //! | where a `POST` comes from | `origin.rs` | [`OriginCheck::admit`](origin::OriginCheck::admit) |
 //! | the body's size and deadline | `body.rs` | [`BodyRules::read`](body::BodyRules::read) |
 //!
-//! Guards know nothing of the router's state: an extractor reaches the guard it needs
-//! through [`Holds`], which the state implements for each.
+//! Guards know nothing of the routes or of each other: each reads what it needs of a request
+//! through [`RequestHead`](crate::RequestHead), whatever server parsed it, and the routes
+//! (`routes.rs`) call them, in order, on the state's field that holds each.
 
 pub(crate) mod body;
 pub(crate) mod captcha;
@@ -29,14 +30,6 @@ use std::time::Duration;
 
 use crate::quota::{Hit, QuotaError, QuotaStore};
 use crate::refusal::{Reason, Refusal};
-
-/// A state that holds the guard `T`: how an extractor reaches the one guard it needs without
-/// knowing the whole state (axum's `FromRef`, borrowed rather than cloned: a request pays no
-/// reference count for it).
-pub(crate) trait Holds<T> {
-    /// The guard.
-    fn part(&self) -> &T;
-}
 
 /// Counts one more event under `key` in `store`: at once where the store can
 /// ([`QuotaStore::hit_now`]), else by waiting for it.

@@ -7,12 +7,11 @@
 //! application lists (`allowed_origins`) is admitted either way. A request without either
 //! header is not a browser's cross-site one, and passes.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 use otp_client::types::ExceptionType;
 
-use crate::guard::Holds;
+use crate::RequestHead;
+use crate::head::Headers;
 use crate::refusal::{Reason, Refusal};
 
 /// The guard.
@@ -27,25 +26,25 @@ impl OriginCheck {
         Self { allowed }
     }
 
-    /// Admits a request of `method` with `headers`, or refuses a cross-origin `POST`
-    /// (`ForbiddenException`, 403) before anything is counted or sent.
-    pub(crate) fn admit(&self, method: &Method, headers: &HeaderMap) -> Result<(), Refusal> {
-        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+    /// Admits a request, or refuses a cross-origin `POST` (`ForbiddenException`, 403)
+    /// before anything is counted or sent.
+    pub(crate) fn admit(&self, head: &(impl RequestHead + ?Sized)) -> Result<(), Refusal> {
+        if matches!(head.method(), "GET" | "HEAD" | "OPTIONS") {
             return Ok(());
         }
-        let origin = headers.get(header::ORIGIN);
-        if origin.is_some_and(|o| self.allowed.contains(o)) {
+        let origin = head.first(&header::ORIGIN);
+        if origin.is_some_and(|o| self.allowed.iter().any(|a| a.as_bytes() == o)) {
             return Ok(());
         }
-        let same = match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
+        let same = match head.first(&SEC_FETCH_SITE) {
             Some(b"same-origin" | b"none") => true,
             Some(_) => false,
-            None => origin.is_none_or(|o| same_host(o, headers.get(header::HOST))),
+            None => origin.is_none_or(|o| same_host(o, head.first(&header::HOST))),
         };
         if same {
             return Ok(());
         }
-        tracing::info!(origin = ?origin, "a cross-origin POST: refused");
+        tracing::info!(origin = ?origin.map(String::from_utf8_lossy), "a cross-origin POST: refused");
         Err(Refusal::of(
             Reason::CrossOrigin,
             ExceptionType::ForbiddenException,
@@ -54,10 +53,14 @@ impl OriginCheck {
     }
 }
 
+/// Where a browser says a request comes from (Fetch Metadata).
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
 /// Whether the `Origin` names the request's own `Host` (any scheme: the back end may sit
 /// behind a proxy that ends TLS).
-fn same_host(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
-    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), host.map(HeaderValue::to_str)) else {
+fn same_host(origin: &[u8], host: Option<&[u8]>) -> bool {
+    let (Ok(origin), Some(Ok(host))) = (std::str::from_utf8(origin), host.map(std::str::from_utf8))
+    else {
         return false;
     };
     origin
@@ -65,38 +68,14 @@ fn same_host(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
         .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
 }
 
-/// A request [`OriginCheck`] admits.
-pub(crate) struct SameOrigin;
-
-impl<S: Holds<OriginCheck> + Send + Sync> FromRequestParts<S> for SameOrigin {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        s.part().admit(&parts.method, &parts.headers)?;
-        Ok(Self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| {
-                (
-                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                    v.parse().unwrap(),
-                )
-            })
-            .collect()
-    }
+    use crate::head::test_head as request;
 
     #[test]
     fn cross_origin_posts_are_refused_and_the_rest_pass() {
         let check = OriginCheck::new(vec![HeaderValue::from_static("https://app.example")]);
-        let post = Method::POST;
         for (pairs, admitted) in [
             (&[][..], true),
             (&[("sec-fetch-site", "same-origin")][..], true),
@@ -132,9 +111,10 @@ mod tests {
             ),
             (&[("origin", "null"), ("host", "back.example")][..], false),
         ] {
-            let h = headers(pairs);
-            assert_eq!(check.admit(&post, &h).is_ok(), admitted, "{pairs:?}");
-            assert!(check.admit(&Method::GET, &h).is_ok(), "a GET: {pairs:?}");
+            let post = request("POST", pairs);
+            assert_eq!(check.admit(&post).is_ok(), admitted, "{pairs:?}");
+            let get = request("GET", pairs);
+            assert!(check.admit(&get).is_ok(), "a GET: {pairs:?}");
         }
     }
 }

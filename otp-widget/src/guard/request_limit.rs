@@ -7,13 +7,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-
-use crate::guard::client_ip::{ClientIp, ClientIpResolver};
-use crate::guard::{Holds, hit, past_limit, store_failed};
+use crate::guard::{hit, past_limit, store_failed};
 use crate::keys::{Keys, StackKey};
-use crate::quota::QuotaStore;
+use crate::quota::{Hit, QuotaError, QuotaStore};
 use crate::refusal::{Reason, Refusal};
 use crate::{Ipv6Aggregates, Limit};
 
@@ -43,6 +39,34 @@ impl RequestLimit {
         }
     }
 
+    /// [`admit`](Self::admit) at once, where it can be decided without waiting: no limit, or
+    /// an IPv4 client and a store that answers now ([`QuotaStore::hit_now`]). `None`, having
+    /// counted nothing, where it cannot (an IPv6 client, whose networks count too, or a store
+    /// that waits): call `admit`. Most requests are decided here, with no future to hold.
+    pub(crate) fn admit_now(&self, ip: IpAddr) -> Option<Result<(), Refusal>> {
+        let Some(limit) = self.limit else {
+            return Some(Ok(()));
+        };
+        if !ip.to_canonical().is_ipv4() {
+            return None;
+        }
+        // Written on the stack: no allocation on the request's path.
+        let mut key = StackKey::default();
+        self.keys.write_ip(&mut key, "requests", ip).ok()?;
+        let counted = self.store.hit_now(key.as_str()?, limit.per)?;
+        Some(self.within(limit, counted))
+    }
+
+    /// A request counted in its client's own window, refused past the limit.
+    fn within(&self, limit: Limit, counted: Result<Hit, QuotaError>) -> Result<(), Refusal> {
+        let counted = counted.map_err(store_failed)?;
+        if counted.count > u64::from(limit.count) {
+            tracing::debug!("over the per-client request limit: refusing");
+            return Err(past_limit(Reason::PerIpLimit, &counted, self.max_wait));
+        }
+        Ok(())
+    }
+
     /// Counts a request from `ip` (by its client group: an IPv6 client by its /64); past
     /// the limit, `RateLimitException` with how long to wait.
     pub(crate) async fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
@@ -62,11 +86,7 @@ impl RequestLimit {
             Some(counted) => counted,
             None => hit(&*self.store, &self.keys.ip("requests", ip), limit.per).await,
         };
-        let counted = counted.map_err(store_failed)?;
-        if counted.count > u64::from(limit.count) {
-            tracing::debug!("over the per-client request limit: refusing");
-            return Err(past_limit(Reason::PerIpLimit, &counted, self.max_wait));
-        }
+        self.within(limit, counted)?;
         // An IPv6 client's /56 and /48, each with a multiple of the limit in all.
         for (bits, times) in self.ipv6.tiers() {
             let Some(key) = self.keys.ipv6_network("requests", ip, bits) else {
@@ -81,23 +101,6 @@ impl RequestLimit {
             }
         }
         Ok(())
-    }
-}
-
-/// A request the request limit admits (every route takes one first, before it reads
-/// anything else of the request), with the client's address.
-pub(crate) struct Admitted(pub IpAddr);
-
-impl<S> FromRequestParts<S> for Admitted
-where
-    S: Holds<ClientIpResolver> + Holds<RequestLimit> + Send + Sync,
-{
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        let ClientIp(ip) = ClientIp::from_request_parts(parts, s).await?;
-        Holds::<RequestLimit>::part(s).admit(ip).await?;
-        Ok(Self(ip))
     }
 }
 
@@ -136,6 +139,29 @@ mod tests {
                 .is_ok()
         );
         assert!(guard.admit(b).await.is_err(), "b's third, mapped or not");
+    }
+
+    #[tokio::test]
+    async fn a_request_decided_at_once_counts_as_one_that_waits() {
+        let guard = limit(2);
+        let a: IpAddr = "203.0.113.1".parse().unwrap();
+        assert!(matches!(guard.admit_now(a), Some(Ok(()))));
+        assert!(guard.admit(a).await.is_ok());
+        assert!(
+            matches!(guard.admit_now(a), Some(Err(_))),
+            "the third of a, in the window both counted in"
+        );
+        // An IPv6 client's networks count too: decided by `admit`, nothing counted here.
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(guard.admit_now(v6).is_none());
+        assert!(guard.admit(v6).await.is_ok());
+        assert!(guard.admit(v6).await.is_ok(), "admit_now counted nothing");
+        // No limit: every request, at once.
+        let unlimited = RequestLimit {
+            limit: None,
+            ..limit(1)
+        };
+        assert!(matches!(unlimited.admit_now(v6), Some(Ok(()))));
     }
 
     #[tokio::test]

@@ -13,15 +13,13 @@
 //! A forger cannot compute tags without the key, and can only guess them online, through
 //! the widget's rate limits.
 
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use http::HeaderValue;
 use otp_client::RequestId;
 use sha2::{Digest, Sha256};
 use siphasher::sip128::{Hasher128, SipHasher24};
 use subtle::ConstantTimeEq;
 
-use crate::guard::Holds;
+use crate::head::Headers;
 use crate::refusal::Refusal;
 
 /// The guard: the key sessions are bound with, and whether the cookie is `Secure`.
@@ -47,7 +45,7 @@ impl SessionBinding {
     /// session did not exist.
     pub(crate) fn admit<'h>(
         &self,
-        headers: &'h HeaderMap,
+        headers: &'h (impl Headers + ?Sized),
         id: &RequestId,
     ) -> Result<&'h str, Refusal> {
         if let Some(charges) = self.key.binds(headers, id, self.secure) {
@@ -116,14 +114,29 @@ impl SessionKey {
 
     /// The charges of the cookie in `headers` that binds session `id`, when there is one:
     /// the `__Host-` one when `secure`, the plain one otherwise.
-    fn binds<'h>(&self, headers: &'h HeaderMap, id: &RequestId, secure: bool) -> Option<&'h str> {
+    fn binds<'h>(
+        &self,
+        headers: &'h (impl Headers + ?Sized),
+        id: &RequestId,
+        secure: bool,
+    ) -> Option<&'h str> {
+        let mut found = None;
+        headers.values(&http::header::COOKIE, &mut |value| {
+            if found.is_none() {
+                found = self.bound_in(value, id, secure);
+            }
+        });
+        found
+    }
+
+    /// The charges in the cookie header `bytes` that binds session `id`, when it has one.
+    fn bound_in<'h>(&self, bytes: &'h [u8], id: &RequestId, secure: bool) -> Option<&'h str> {
         let name = if secure { SECURE_COOKIE } else { COOKIE };
         let text = id_text(id);
         // Read byte by byte: a cookie of another application with bytes that are not ASCII
         // spoils only itself, not the header.
-        for value in headers.get_all(header::COOKIE) {
+        {
             // `memchr` looks for the separators sixteen bytes at a time.
-            let bytes = value.as_bytes();
             let mut start = 0;
             let ends = memchr::memchr_iter(b';', bytes).chain([bytes.len()]);
             for end in ends {
@@ -170,39 +183,10 @@ fn same(given: &[u8], tag: &[u8; 32]) -> bool {
     given.len() == tag.len() && bool::from(given.ct_eq(tag))
 }
 
-/// The session a route's path names, when the calling browser is the one that started it.
-pub(crate) struct Bound(pub RequestId);
-
-impl<S: Holds<SessionBinding> + Send + Sync> FromRequestParts<S> for Bound {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        // Parsed where the path's text lies, without a copy.
-        let Path(id) = Path::<RequestId>::from_request_parts(parts, s)
-            .await
-            .map_err(|_| Refusal::unknown_session())?;
-        s.part().admit(&parts.headers, &id)?;
-        Ok(Self(id))
-    }
-}
-
-/// [`Bound`], with what the session's sends are charged to (for `resend`).
-pub(crate) struct BoundCharges(pub RequestId, pub String);
-
-impl<S: Holds<SessionBinding> + Send + Sync> FromRequestParts<S> for BoundCharges {
-    type Rejection = Refusal;
-
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Refusal> {
-        let Path(id) = Path::<RequestId>::from_request_parts(parts, s)
-            .await
-            .map_err(|_| Refusal::unknown_session())?;
-        let charges = s.part().admit(&parts.headers, &id)?.to_string();
-        Ok(Self(id, charges))
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use http::{HeaderMap, header};
+
     use super::*;
 
     fn id(text: &str) -> RequestId {
@@ -268,7 +252,7 @@ mod tests {
         ] {
             let mut headers = HeaderMap::new();
             headers.insert(
-                axum::http::header::COOKIE,
+                header::COOKIE,
                 HeaderValue::from_bytes(header.as_bytes()).unwrap(),
             );
             assert_eq!(

@@ -1,23 +1,25 @@
-//! The actix-web mount: each request under the mount's prefix is handed to the widget's
-//! service as an `http` request (with its peer address, as `ConnectInfo`), and the answer
-//! handed back. The body is read here, within the back end's body limit and deadline (actix's
-//! payload cannot cross threads); the service then applies them as for any other host.
+//! The actix-web mount: each request under the mount's prefix is answered by the widget's
+//! routes, which read actix's request in place ([`RequestHead`]: no header is copied from
+//! actix-web's `http` 0.2 to the routes' `http` 1), and the answer handed back. The body is
+//! read here, within the back end's body limit and deadline (actix's payload cannot cross
+//! threads); the routes then apply them as for any other host.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use axum::extract::ConnectInfo;
-use axum::http;
-use axum::response::IntoResponse;
+use bytes::{Bytes, BytesMut};
 use futures::{FutureExt, StreamExt};
-use tower::ServiceExt;
 
-use crate::WidgetBackend;
+use crate::answer::Answer;
+use crate::guard::body::{BodyRules, Incoming, Unread};
+use crate::state::AppState;
+use crate::{RequestHead, WidgetBackend};
 
 impl WidgetBackend {
     /// The routes for an actix-web application, under `prefix` (`/otp`: `send` is then
     /// `POST /otp/`; `""` or `/` for the root), as a `configure` function for an `App` or a
-    /// scope: every request the service does not know, or under no prefix of its own, is
+    /// scope: every request the routes do not know, or under no prefix of their own, is
     /// answered by the widget's own 404. The prefix is matched, as written, against the
     /// request's path as it arrived (not percent-decoded), the scope's included: in
     /// `web::scope("/otp")`, pass `/otp`. A scope with a dynamic segment (`/{tenant}`) is not
@@ -33,15 +35,14 @@ impl WidgetBackend {
     /// # }
     /// ```
     pub fn actix(&self, prefix: &str) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
-        let router = self.router::<()>();
-        let prefix: std::sync::Arc<str> = mount_prefix(prefix).into();
-        let body = self.state.body;
+        let state = self.state.clone();
+        let prefix: Arc<str> = mount_prefix(prefix).into();
         move |config: &mut web::ServiceConfig| {
-            let (router, prefix) = (router.clone(), prefix.clone());
+            let (state, prefix) = (state.clone(), prefix.clone());
             config.default_service(web::to(
                 move |request: HttpRequest, payload: web::Payload| {
-                    let (router, prefix) = (router.clone(), prefix.clone());
-                    async move { forward(router, &prefix, body, request, payload).await }
+                    let (state, prefix) = (state.clone(), prefix.clone());
+                    async move { forward(&state, &prefix, &request, payload).await }
                 },
             ));
         }
@@ -59,79 +60,93 @@ fn mount_prefix(prefix: &str) -> String {
     }
 }
 
-/// The path and query of `uri` relative to `prefix` (the mount's root `/` for the prefix
-/// itself), or `None` for a path not under it.
-fn under_prefix(prefix: &str, uri: &actix_web::http::Uri) -> Option<String> {
-    let rest = uri.path().strip_prefix(prefix)?;
-    if !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
+/// The part of `path` under `prefix` (the mount's root `/` for the prefix itself), or
+/// `None` for a path not under it.
+fn under_prefix<'p>(prefix: &str, path: &'p str) -> Option<&'p str> {
+    let rest = path.strip_prefix(prefix)?;
+    if rest.is_empty() {
+        Some("/")
+    } else {
+        rest.starts_with('/').then_some(rest)
     }
-    let path = if rest.is_empty() { "/" } else { rest };
-    Some(match uri.query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path.to_string(),
-    })
 }
 
-/// Hands one actix request to the widget's service, and its answer back.
-async fn forward(
-    router: axum::Router,
-    prefix: &str,
-    body: crate::guard::body::BodyRules,
-    request: HttpRequest,
-    mut payload: web::Payload,
-) -> HttpResponse {
-    let Some(path) = under_prefix(prefix, request.uri()) else {
-        return answer(crate::routes::unknown_route().into_response()).await;
-    };
-    let (Ok(method), Ok(uri)) = (
-        http::Method::from_bytes(request.method().as_str().as_bytes()),
-        http::Uri::try_from(path),
-    ) else {
-        return HttpResponse::BadRequest().finish();
-    };
-    let mut headers = http::HeaderMap::with_capacity(request.headers().len());
-    for (name, value) in request.headers() {
-        let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
-        ) else {
-            return HttpResponse::BadRequest().finish();
-        };
-        headers.append(name, value);
+/// An actix request as the routes read it, its path relative to the mount.
+struct ActixHead<'r> {
+    request: &'r HttpRequest,
+    path: &'r str,
+}
+
+impl crate::head::sealed::Sealed for ActixHead<'_> {
+    fn named(&self, name: &http::HeaderName) -> Option<&[u8]> {
+        self.header(name.as_str())
     }
+
+    fn each_named<'h>(&'h self, name: &http::HeaderName, each: &mut dyn FnMut(&'h [u8])) {
+        self.each_header(name.as_str(), each);
+    }
+}
+
+impl RequestHead for ActixHead<'_> {
+    fn method(&self) -> &str {
+        self.request.method().as_str()
+    }
+
+    fn path(&self) -> &str {
+        self.path
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.request.uri().query()
+    }
+
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.request.headers().get(name).map(|v| v.as_bytes())
+    }
+
+    fn each_header<'h>(&'h self, name: &str, each: &mut dyn FnMut(&'h [u8])) {
+        for value in self.request.headers().get_all(name) {
+            each(value.as_bytes());
+        }
+    }
+
+    fn peer(&self) -> Option<SocketAddr> {
+        self.request.peer_addr()
+    }
+}
+
+/// Answers one actix request with the widget's routes.
+async fn forward(
+    state: &AppState,
+    prefix: &str,
+    request: &HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse<Bytes> {
+    let Some(path) = under_prefix(prefix, request.uri().path()) else {
+        return answer(crate::routes::unknown_route().answer());
+    };
     // A request without a body (the widget's GETs) is handed on as one at once; a body is
     // read within the back end's limit and deadline: one byte past the limit is enough for
-    // the service to answer 413, and a body not sent by the deadline is handed on as one
-    // that never ends, which the service answers 408.
+    // the routes to answer 413, and a body not sent by the deadline is answered 408.
     let body = match payload.next().now_or_never() {
-        Some(None) => axum::body::Body::empty(),
-        Some(first) => read_body(first, payload, body).await,
-        None => read_body(None, payload, body).await,
+        Some(None) => Ok(Bytes::new()),
+        Some(first) => read_body(first, payload, state.body).await,
+        None => read_body(None, payload, state.body).await,
     };
-    let mut http = axum::http::Request::new(body);
-    *http.method_mut() = method;
-    *http.uri_mut() = uri;
-    *http.headers_mut() = headers;
-    if let Some(peer) = request.peer_addr() {
-        http.extensions_mut()
-            .insert(ConnectInfo::<SocketAddr>(peer));
-    }
-    match router.oneshot(http).await {
-        Ok(response) => answer(response).await,
-        Err(never) => match never {},
-    }
+    let head = ActixHead { request, path };
+    let body = Incoming::<http_body_util::Empty<Bytes>>::Read(body);
+    answer(crate::routes::respond(state, &head, body).await)
 }
 
-/// A request's body, as the service's: its `first` chunk when one was read already, then
-/// the rest.
+/// A request's body, within the back end's limit (one byte past it is kept, for the routes
+/// to refuse) and deadline: its `first` chunk when one was read already, then the rest.
 async fn read_body(
-    first: Option<Result<web::Bytes, actix_web::error::PayloadError>>,
+    first: Option<Result<Bytes, actix_web::error::PayloadError>>,
     mut payload: web::Payload,
-    rules: crate::guard::body::BodyRules,
-) -> axum::body::Body {
+    rules: BodyRules,
+) -> Result<Bytes, Unread> {
     let (limit, deadline) = rules.limits();
-    let mut bytes = web::BytesMut::new();
+    let mut bytes = BytesMut::new();
     let read = tokio::time::timeout(deadline, async {
         let mut next = match first {
             Some(chunk) => Some(chunk),
@@ -149,29 +164,21 @@ async fn read_body(
     })
     .await;
     match read {
-        Ok(true) => axum::body::Body::from(bytes.freeze()),
-        Ok(false) => axum::body::Body::from_stream(futures::stream::once(async {
-            Err::<axum::body::Bytes, _>(std::io::Error::other("the request body failed"))
-        })),
-        Err(_) => axum::body::Body::from_stream(futures::stream::pending::<
-            Result<axum::body::Bytes, std::io::Error>,
-        >()),
+        Ok(true) => Ok(bytes.freeze()),
+        Ok(false) => Err(Unread::Failed),
+        Err(_) => Err(Unread::Late),
     }
 }
 
-/// The service's answer as actix-web's.
-async fn answer(response: axum::response::Response) -> HttpResponse {
+/// The routes' answer as actix-web's.
+fn answer(answer: Answer) -> HttpResponse<Bytes> {
     use actix_web::http::header::{HeaderName, HeaderValue};
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return HttpResponse::BadGateway().finish();
-    };
-    let status = actix_web::http::StatusCode::from_u16(parts.status.as_u16())
+    let status = actix_web::http::StatusCode::from_u16(answer.status.as_u16())
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    let mut reply = HttpResponse::with_body(status, bytes);
+    let mut reply = HttpResponse::with_body(status, answer.body);
     let headers = reply.headers_mut();
-    headers.reserve(parts.headers.len());
-    for (name, value) in &parts.headers {
+    headers.reserve(answer.headers.len());
+    for (name, value) in &answer.headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_str().as_bytes()),
             HeaderValue::from_bytes(value.as_bytes()),
@@ -179,7 +186,7 @@ async fn answer(response: axum::response::Response) -> HttpResponse {
             headers.append(name, value);
         }
     }
-    reply.map_into_boxed_body()
+    reply
 }
 
 #[cfg(test)]
@@ -202,23 +209,18 @@ mod tests {
     }
 
     #[test]
-    fn only_paths_under_the_prefix_reach_the_service_relative_to_it() {
-        let uri = |s: &str| s.parse::<actix_web::http::Uri>().unwrap();
+    fn only_paths_under_the_prefix_reach_the_routes_relative_to_it() {
         for (prefix, path, rest) in [
             ("/otp", "/otp", Some("/")),
             ("/otp", "/otp/", Some("/")),
-            ("/otp", "/otp/widget/x?a=1", Some("/widget/x?a=1")),
+            ("/otp", "/otp/widget/x", Some("/widget/x")),
             ("/otp", "/otpx/widget/x", None),
             ("/otp", "/other/otp/widget", None),
             ("/otp", "/", None),
             ("", "/widget/x", Some("/widget/x")),
             ("", "/", Some("/")),
         ] {
-            assert_eq!(
-                under_prefix(prefix, &uri(path)).as_deref(),
-                rest,
-                "{prefix:?} {path:?}"
-            );
+            assert_eq!(under_prefix(prefix, path), rest, "{prefix:?} {path:?}");
         }
     }
 

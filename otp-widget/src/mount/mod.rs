@@ -1,7 +1,9 @@
-//! Where the widget back end is mounted. Its core is one `tower::Service` over `http` types
-//! ([`WidgetBackend::service`](crate::WidgetBackend::service), axum's `Router` underneath),
-//! which any tower host serves (axum, hyper, tonic's server…); each other framework gets a
-//! thin mount that hands its requests to that service and its answers back.
+//! Where the widget back end is mounted. Its core is the routes ([`respond`](crate::routes::respond)),
+//! over a request's head as any server parsed it ([`RequestHead`](crate::RequestHead)); each
+//! framework gets a thin mount that hands its requests to them and their answers back:
+//! axum's `Router` (`axum.rs`), actix-web's `configure` function (`actix.rs`), and the
+//! `tower::Service` any tower host serves ([`WidgetService`](crate::WidgetService)).
 
 #[cfg(feature = "actix")]
 pub(crate) mod actix;
+pub(crate) mod axum;
