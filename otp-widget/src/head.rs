@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::ConnectInfo;
 use http::request::Parts;
 use http::{HeaderMap, HeaderName};
 
@@ -19,7 +18,7 @@ use http::{HeaderMap, HeaderName};
 /// let (parts, ()) = request.body(()).unwrap().into_parts();
 /// assert_eq!(parts.header("x-real-ip"), Some(&b"203.0.113.4"[..]));
 /// assert_eq!((RequestHead::path(&parts), parts.query()), ("/x", Some("y=1")));
-/// assert_eq!(parts.peer(), None); // no `ConnectInfo`
+/// assert_eq!(parts.peer(), None); // no `ConnectInfo` or `SocketAddr` extension
 /// ```
 ///
 /// [`ClientIpResolver`]: crate::ClientIpResolver
@@ -34,8 +33,9 @@ pub trait RequestHead: sealed::Sealed {
     fn header(&self, name: &str) -> Option<&[u8]>;
     /// Calls `each` with every value of header `name` (lower case), in order.
     fn each_header<'h>(&'h self, name: &str, each: &mut dyn FnMut(&'h [u8]));
-    /// The socket peer, where the server says it (axum's `ConnectInfo<SocketAddr>`, actix's
-    /// peer address).
+    /// The socket peer, where the server says it: for an `http` request, axum's
+    /// `ConnectInfo<SocketAddr>` extension (feature `axum`), else a `SocketAddr` extension
+    /// (what a host without axum inserts); for actix-web, its peer address.
     fn peer(&self) -> Option<SocketAddr>;
 }
 
@@ -63,9 +63,11 @@ impl RequestHead for Parts {
     }
 
     fn peer(&self) -> Option<SocketAddr> {
-        self.extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| *peer)
+        #[cfg(feature = "axum")]
+        if let Some(axum::extract::ConnectInfo(peer)) = self.extensions.get() {
+            return Some(*peer);
+        }
+        self.extensions.get::<SocketAddr>().copied()
     }
 }
 

@@ -1,6 +1,7 @@
 //! # otp-widget
 //!
-//! The back end of the Sigma SMS otp-handler browser widget, as an `axum::Router`: the
+//! The back end of the Sigma SMS otp-handler browser widget, as an `axum::Router` (feature
+//! `axum`, on by default), an actix-web mount (feature `actix`) or a `tower::Service`: the
 //! routes the widget calls, each forwarded to the service with the server's token, so the
 //! token never reaches the browser. The service's answers pass through with their status and
 //! their JSON as the spec gives it (decoded into the spec's types and written again; fields
@@ -117,6 +118,7 @@ mod paths;
 mod quota;
 mod refusal;
 mod routes;
+#[cfg(feature = "axum")]
 mod serve;
 mod service;
 mod settings;
@@ -132,6 +134,7 @@ pub use openapi::DocumentError;
 pub use quota::{Hit, MemoryStore, QuotaError, QuotaStore};
 #[cfg(feature = "redis")]
 pub use quota::{REDIS_TIMEOUT, RedisStore};
+#[cfg(feature = "axum")]
 pub use serve::{ServeTimeouts, serve};
 pub use service::WidgetService;
 pub use settings::{DEFAULTS, Defaults, Ipv6Aggregates, Limit, LongPollCaps, RangeLimit};

@@ -37,10 +37,9 @@ pub(crate) fn captcha_checked(passed: bool) {
 
 #[cfg(test)]
 mod tests {
-    use axum::Router;
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::Request;
+    use bytes::Bytes;
+    use http::Request;
+    use http_body_util::Full;
     use metrics_util::debugging::{DebugValue, DebuggingRecorder};
     use tower::ServiceExt;
 
@@ -62,10 +61,10 @@ mod tests {
                     .build()
                     .unwrap();
                 let ours = uuid::Uuid::from_u128(1);
-                let app: Router = WidgetBackend::builder(client, [ours])
+                let app = WidgetBackend::builder(client, [ours])
                     .build()
                     .unwrap()
-                    .router();
+                    .service();
                 for body in [
                     serde_json::json!({"widgetId": uuid::Uuid::from_u128(2), "recipient": "+79991234563"}),
                     serde_json::json!({"widgetId": ours, "recipient": "hello"}),
@@ -74,11 +73,11 @@ mod tests {
                 ] {
                     let mut request = Request::post("/")
                         .header("content-type", "application/json")
-                        .body(Body::from(body.to_string()))
+                        .body(Full::new(Bytes::from(body.to_string())))
                         .unwrap();
                     request
                         .extensions_mut()
-                        .insert(ConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 1], 1))));
+                        .insert(std::net::SocketAddr::from(([203, 0, 113, 1], 1)));
                     let response = app.clone().oneshot(request).await.unwrap();
                     assert!(response.status().is_client_error(), "{}", response.status());
                 }

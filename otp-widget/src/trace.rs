@@ -2,7 +2,7 @@
 //! router adds no tracing layer of its own (a router-wide layer boxes every route again:
 //! with tower-http's `TraceLayer`, about 2,850 instructions per request; BENCHMARKS.md).
 
-use axum::http::Request;
+use http::Request;
 use tower_http::trace::MakeSpan;
 
 /// A [`MakeSpan`] for tower-http's `TraceLayer` that records a request's method and path,

@@ -6,4 +6,5 @@
 
 #[cfg(feature = "actix")]
 pub(crate) mod actix;
+#[cfg(feature = "axum")]
 pub(crate) mod axum;
