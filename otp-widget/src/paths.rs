@@ -249,6 +249,47 @@ mod tests {
     }
 
     #[test]
+    fn a_hostile_path_finds_no_route_and_no_panic() {
+        let paths = Paths::new(served(true));
+        let long = "/a".repeat(100_000);
+        for path in [
+            "//",
+            "///",
+            "/widget/",
+            "/widget//",
+            "/%2e%2e/channel",
+            "/é/status",
+            "/\u{0}/status",
+            "/longPolling//status",
+            "/longPolling/x/",
+            long.as_str(),
+        ] {
+            for method in ["GET", "POST", "get", "", "OPTIONS", "GETX"] {
+                // Found or not, never a panic; what is found has non-empty parameters of
+                // one segment each.
+                if let Some((route, params)) = paths.find(method, path) {
+                    let values = params.found[..params.len].iter().map(|(_, v)| *v);
+                    for value in values {
+                        assert!(
+                            !value.is_empty() && !value.contains('/'),
+                            "{method} {path:.40}"
+                        );
+                    }
+                    assert!(path.len() < 100, "{method} {path:.40}: {:?}", route.id);
+                }
+            }
+        }
+        // A parameter is any non-empty segment, as sent: the route's guard then decides
+        // (a session id that is not a UUID is no session).
+        assert_eq!(
+            paths
+                .find("GET", "/%2e%2e/channel")
+                .map(|(r, p)| (r.id, p.get("requestId"))),
+            Some((OperationId::GetChannel, Some("%2e%2e")))
+        );
+    }
+
+    #[test]
     fn complete_is_routed_only_when_exposed() {
         let path = "/d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6/complete";
         assert!(Paths::new(served(true)).find("POST", path).is_some());
