@@ -14,7 +14,7 @@ use http::{HeaderMap, HeaderName};
 ///
 /// ```
 /// use otp_widget::RequestHead;
-/// let mut request = axum::http::Request::get("/x?y=1").header("x-real-ip", "203.0.113.4");
+/// let request = http::Request::get("/x?y=1").header("x-real-ip", "203.0.113.4");
 /// let (parts, ()) = request.body(()).unwrap().into_parts();
 /// assert_eq!(parts.header("x-real-ip"), Some(&b"203.0.113.4"[..]));
 /// assert_eq!((RequestHead::path(&parts), parts.query()), ("/x", Some("y=1")));

@@ -91,6 +91,35 @@ impl Paths {
         self.routes.iter().any(|route| route.id == id)
     }
 
+    /// Each route's path once, as an axum router writes it, its parameters named by position
+    /// (`/{p0}/status`): two operations on one path, or two names at one position, are one
+    /// axum route (axum refuses either twice), and [`find`](Self::find) then tells them apart.
+    #[cfg(feature = "axum")]
+    pub(crate) fn axum_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .routes
+            .iter()
+            .map(|route| {
+                let mut param = 0;
+                let segments: Vec<String> = route
+                    .segments
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Written(written) => (*written).to_string(),
+                        Segment::Param(_) => {
+                            param += 1;
+                            format!("{{p{}}}", param - 1)
+                        }
+                    })
+                    .collect();
+                format!("/{}", segments.join("/"))
+            })
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// The route of a request of `method` for `path`, with the path's parameters.
     pub(crate) fn find<'p>(&self, method: &str, path: &'p str) -> Option<(&Route, Params<'p>)> {
         let method = Method::of(method);
@@ -287,6 +316,23 @@ mod tests {
                 .map(|(r, p)| (r.id, p.get("requestId"))),
             Some((OperationId::GetChannel, Some("%2e%2e")))
         );
+    }
+
+    #[cfg(feature = "axum")]
+    #[test]
+    fn axum_is_given_each_path_once_with_its_parameters_by_position() {
+        let paths = Paths::new(served(true)).axum_paths();
+        for path in [
+            "/",
+            "/widget/{p0}",
+            "/{p0}/status",
+            "/longPolling/{p0}/channel",
+        ] {
+            assert!(paths.iter().any(|p| p == path), "{path} in {paths:?}");
+        }
+        let mut unique = paths.clone();
+        unique.dedup();
+        assert_eq!(unique, paths);
     }
 
     #[test]

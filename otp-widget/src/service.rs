@@ -17,8 +17,9 @@ use crate::state::AppState;
 
 /// The widget's routes as a `tower::Service`, relative to the root: made by
 /// [`WidgetBackend::service`](crate::WidgetBackend::service). It reads the client's address
-/// from the request's `ConnectInfo<SocketAddr>` extension (axum's; [`serve`](crate::serve())
-/// and `into_make_service_with_connect_info` set it), unless the back end has a
+/// from the request's `ConnectInfo<SocketAddr>` extension (axum's, with the `axum` feature:
+/// `serve` and `into_make_service_with_connect_info` set it), else from a `SocketAddr`
+/// extension (what a host without axum inserts), unless the back end has a
 /// [`client_ip`](crate::WidgetBackendBuilder::client_ip) resolver of its own.
 ///
 /// ```

@@ -137,7 +137,7 @@ pub(crate) fn client_ip(
         Some(ip) => Ok(canonical(ip)),
         None => {
             tracing::error!(
-                "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()`, or give the back end a `client_ip` resolver"
+                "no client address: serve the router with `into_make_service_with_connect_info::<SocketAddr>()` (axum), give `WidgetService` requests a `SocketAddr` extension (another tower host), or give the back end a `client_ip` resolver"
             );
             Err(Refusal::internal(Reason::Internal))
         }
