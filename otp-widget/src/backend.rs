@@ -99,10 +99,10 @@ impl WidgetBackend {
     /// let id: otp_client::RequestId = "d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6".parse().unwrap();
     /// let cookie = widget.session_cookie(&id);
     /// let pair = cookie.to_str().unwrap().split(';').next().unwrap();
-    /// let mut headers = axum::http::HeaderMap::new();
+    /// let mut headers = http::HeaderMap::new();
     /// headers.insert("cookie", pair.parse().unwrap());
     /// assert!(widget.holds_session(&headers, &id));
-    /// assert!(!widget.holds_session(&axum::http::HeaderMap::new(), &id));
+    /// assert!(!widget.holds_session(&http::HeaderMap::new(), &id));
     /// ```
     pub fn holds_session(&self, headers: &http::HeaderMap, id: &otp_client::RequestId) -> bool {
         self.state.sessions.admit(headers, id).is_ok()
