@@ -114,6 +114,7 @@ mod mount;
 mod numbers;
 #[cfg(feature = "aide")]
 mod openapi;
+mod operations;
 mod paths;
 mod quota;
 mod refusal;

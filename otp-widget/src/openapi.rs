@@ -57,10 +57,10 @@ impl WidgetBackend {
         let spec: Value = serde_norway::from_str(otp_client::SPEC).map_err(|e| bad(&e))?;
         let prefix = prefix.trim_end_matches('/');
         let mut paths = Map::new();
-        let served = crate::routes::OPERATIONS.iter().filter(|op| {
+        let served = crate::operations::OPERATIONS.iter().filter(|op| {
             otp_client::OperationId::from_id(op.id).is_some_and(|id| self.state.paths.serves(id))
         });
-        for &crate::routes::Operation { http, path, .. } in served {
+        for &crate::operations::Operation { http, path, .. } in served {
             let Some(mut operation) = spec["paths"][path][http.to_lowercase()]
                 .as_object()
                 .cloned()

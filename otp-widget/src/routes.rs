@@ -15,41 +15,10 @@ use crate::forward::forward;
 use crate::guard::body::Incoming;
 use crate::guard::client_ip::client_ip;
 use crate::handlers::{self, ReadBody, json_body};
+use crate::operations::{OPERATIONS, Operation};
 use crate::paths::Params;
 use crate::refusal::{Reason, Refusal};
 use crate::state::WidgetState;
-
-/// One operation of the spec, as the router serves it.
-pub(crate) struct Operation {
-    pub(crate) id: &'static str,
-    /// The HTTP method.
-    pub(crate) http: &'static str,
-    pub(crate) path: &'static str,
-    /// The success status.
-    pub(crate) success: u16,
-    /// Whether the spec's `x-widget` says `browser`.
-    pub(crate) browser: bool,
-}
-
-macro_rules! operations {
-    ($({ id: $id:literal, method: $m:ident, params: [$($p:ident),*], http: $http:literal, path: $path:literal, success: $success:literal, long_polling: $lp:literal, widget: $widget:ident, $($rest:tt)* })*) => {
-        &[$(Operation {
-            id: $id,
-            http: $http,
-            path: $path,
-            success: $success,
-            browser: operations!(@browser $widget),
-        }),*]
-    };
-    (@browser browser) => { true };
-    (@browser $other:ident) => { false };
-}
-
-/// Every operation of the spec, from the client's generated list. The router exposes those
-/// whose `x-widget` is `browser` and that it has a handler for, and no other: `server-only`
-/// ones (the application's own last step) and those no overlay marks (an operation added by
-/// a newer spec, until someone decides) are answered like paths that do not exist.
-pub(crate) const OPERATIONS: &[Operation] = otp_client::for_each_operation!(operations);
 
 /// The answer to a request for no route of the widget's (counted as `unknown_route`).
 pub(crate) fn unknown_route() -> Refusal {
@@ -360,6 +329,21 @@ mod tests {
         assert_eq!(
             decision(OperationId::CheckStatusAndComplete),
             Decision::NotServed
+        );
+    }
+
+    #[test]
+    fn complete_is_routed_only_when_exposed() {
+        let path = "/d385ab22-0f51-4b97-9ecd-b8ff3fd4fcb6/complete";
+        assert!(
+            crate::paths::Paths::new(served(true))
+                .find("POST", path)
+                .is_some()
+        );
+        assert!(
+            crate::paths::Paths::new(served(false))
+                .find("POST", path)
+                .is_none()
         );
     }
 }
