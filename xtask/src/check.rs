@@ -8,7 +8,7 @@ use otp_client_codegen::{Generated, Spec, Target, generate as generate_code};
 use otp_spec::Overlaid;
 use similar::TextDiff;
 
-use crate::{docs, paths, prebuilt};
+use crate::{docs, modules, paths, prebuilt};
 
 pub fn generate() -> Result<()> {
     let spec = paths::load_overlaid()?;
@@ -70,6 +70,7 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
     failures.extend(operations_in_every_client(spec, &generated));
     failures.extend(exception_texts(spec));
     failures.extend(vendor_docs(spec, &docs_dir));
+    failures.extend(import_loops()?);
     report_uncommitted_spec_change(spec);
 
     if failures.is_empty() {
@@ -83,6 +84,21 @@ pub fn check(docs_dir: Option<PathBuf>) -> Result<()> {
         eprintln!("- {failure}");
     }
     bail!("{} check(s) failed", failures.len())
+}
+
+/// No module of the crates [`modules::CRATES`] names imports one that imports it back.
+fn import_loops() -> Result<Vec<String>> {
+    let mut failures = Vec::new();
+    for krate in modules::CRATES {
+        let src = paths::root().join(krate).join("src");
+        let sources = modules::read(&src).with_context(|| format!("reading {}", src.display()))?;
+        failures.extend(
+            modules::loops(&sources)
+                .into_iter()
+                .map(|cycle| format!("{krate}: modules import each other in a loop: {cycle}")),
+        );
+    }
+    Ok(failures)
 }
 
 /// Every operation says whether the widget back end exposes it (`x-widget`): in a user's

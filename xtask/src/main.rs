@@ -4,6 +4,7 @@
 mod check;
 mod diff;
 mod docs;
+mod modules;
 mod overlay;
 mod paths;
 mod prebuilt;
