@@ -217,7 +217,7 @@ async fn every_route_passes_the_services_success_and_documented_errors_through()
                 .next()
                 .unwrap()
                 .to_string();
-            let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+            let addr = mount(&widget).await;
             let stack = Stack {
                 sandbox: Arc::new(sb),
                 url: format!("http://{addr}/otp"),
@@ -792,7 +792,7 @@ async fn two_replicas_share_one_redis_quota() {
             .store(store)
             .build()
             .unwrap();
-        let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+        let addr = mount(&widget).await;
         replicas.push(format!("http://{addr}/otp"));
     }
     let stack = |i: usize| Stack {
@@ -1312,7 +1312,7 @@ async fn browsers_get_the_documented_message_and_a_capped_retry_after() {
         .max_retry_after(Duration::from_secs(120))
         .build()
         .unwrap();
-    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    let addr = mount(&widget).await;
     let response = reqwest::get(format!("http://{addr}/otp/widget/{CODE_WIDGET}"))
         .await
         .unwrap();
@@ -1543,7 +1543,7 @@ async fn a_send_the_service_refuses_is_not_counted_against_the_number() {
         .secure_cookie(false)
         .build()
         .unwrap();
-    let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+    let addr = mount(&widget).await;
     let stack = Stack {
         sandbox: stack.sandbox.clone(),
         url: format!("http://{addr}/otp"),
@@ -1716,7 +1716,7 @@ async fn the_global_send_cap_holds_across_replicas_sharing_redis() {
             .secure_cookie(false)
             .build()
             .unwrap();
-        let addr = serve(Router::new().nest("/otp/", widget.router())).await;
+        let addr = mount(&widget).await;
         replicas.push(Stack {
             sandbox: sb.clone(),
             url: format!("http://{addr}/otp"),

@@ -268,8 +268,7 @@ async fn a_secure_back_end_reads_only_the_host_prefixed_cookie() {
     let widget = WidgetBackend::builder(client, [CODE_WIDGET])
         .build()
         .unwrap();
-    let router = widget.router();
-    let addr = crate::widget::serve(Router::new().nest("/otp/", router)).await;
+    let addr = crate::widget::mount(&widget).await;
     let id: otp_client::RequestId = REQUEST_ID.parse().unwrap();
     let cookie = widget.session_cookie(&id);
     let pair = cookie
