@@ -129,6 +129,19 @@ impl WidgetBackend {
     }
 }
 
+#[cfg(test)]
+impl WidgetBackend {
+    /// A back end with its defaults for `widgets`, whose client points at a closed port: for
+    /// tests of what is answered before the service is asked.
+    pub(crate) fn for_tests(widgets: impl IntoIterator<Item = uuid::Uuid>) -> Self {
+        let client = otp_client::Client::builder("token")
+            .base_url("http://127.0.0.1:9/api/n/otp-handler")
+            .build()
+            .unwrap();
+        Self::builder(client, widgets).build().unwrap()
+    }
+}
+
 /// Builds a [`WidgetBackend`]. Every setting has a default:
 ///
 /// | setting | default |

@@ -56,15 +56,8 @@ mod tests {
                 .build()
                 .unwrap();
             runtime.block_on(async {
-                let client = otp_client::Client::builder("token")
-                    .base_url("http://127.0.0.1:9/api/n/otp-handler")
-                    .build()
-                    .unwrap();
                 let ours = uuid::Uuid::from_u128(1);
-                let app = WidgetBackend::builder(client, [ours])
-                    .build()
-                    .unwrap()
-                    .service();
+                let app = WidgetBackend::for_tests([ours]).service();
                 for body in [
                     serde_json::json!({"widgetId": uuid::Uuid::from_u128(2), "recipient": "+79991234563"}),
                     serde_json::json!({"widgetId": ours, "recipient": "hello"}),

@@ -226,13 +226,7 @@ mod tests {
 
     /// What reaches the service through a mount, served by actix-web's own test server.
     fn status_of(prefix: &str, path: &str) -> (u16, String) {
-        let client = otp_client::Client::builder("token")
-            .base_url("http://127.0.0.1:9/api/n/otp-handler")
-            .build()
-            .unwrap();
-        let widget = crate::WidgetBackend::builder(client, [uuid::Uuid::nil()])
-            .build()
-            .unwrap();
+        let widget = crate::WidgetBackend::for_tests([uuid::Uuid::nil()]);
         actix_web::rt::System::new().block_on(async move {
             let app = actix_web::test::init_service(
                 actix_web::App::new().configure(widget.actix(prefix)),

@@ -49,13 +49,7 @@ mod tests {
     /// the widget's routes under their prefix.
     #[tokio::test]
     async fn an_application_s_catch_all_route_does_not_hide_the_widget() {
-        let client = otp_client::Client::builder("token")
-            .base_url("http://127.0.0.1:9/api/n/otp-handler")
-            .build()
-            .unwrap();
-        let widget = crate::WidgetBackend::builder(client, [uuid::Uuid::nil()])
-            .build()
-            .unwrap();
+        let widget = crate::WidgetBackend::for_tests([uuid::Uuid::nil()]);
         let app: axum::Router = axum::Router::new()
             .nest("/otp/", widget.router())
             .route("/{*path}", get(|| async { "the application's page" }));
